@@ -1,0 +1,228 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import { MissingPeerDependencyError, MlopsError, ErrorCode } from '@mlops/contracts';
+import { sessionWorkerScript, type WireMeta, type WireTensor, type WorkerReply, type WorkerRequest } from './session-worker.js';
+
+/** Result of one `session.run` in a worker. */
+export interface RunResult {
+  outputs: Record<string, WireTensor>;
+  /** Time spent inside `session.run`, measured in the worker. */
+  runMs: number;
+}
+
+interface Slot {
+  worker: Worker;
+  inflight: number;
+  busyMs: number;
+  pending: Map<number, { resolve: (r: RunResult) => void; reject: (e: unknown) => void }>;
+}
+
+let resolvedOrtPath: string | undefined;
+
+/** Find onnxruntime-node from this package's location (it is a peer dependency), without loading it. */
+export function resolveOnnxRuntime(): string {
+  if (resolvedOrtPath !== undefined) return resolvedOrtPath;
+  try {
+    resolvedOrtPath = createRequire(import.meta.url).resolve('onnxruntime-node');
+  } catch (cause) {
+    throw new MissingPeerDependencyError('onnxruntime-node', '@mlops/serve (ONNX inference)', { cause });
+  }
+  return resolvedOrtPath;
+}
+
+/** Options of {@link WorkerPool.create}. */
+export interface WorkerPoolOptions {
+  source: Uint8Array | string;
+  workers: number;
+  sessionOptions: Record<string, unknown>;
+  /** For messages: which model this pool serves. */
+  label: string;
+}
+
+/**
+ * A fixed set of worker threads, each holding its own ONNX Runtime session of the same model.
+ * `session.run` blocks the thread it runs on (onnxruntime#19611), so it only ever runs here,
+ * never on the main thread.
+ */
+export class WorkerPool {
+  readonly inputs: WireMeta[];
+  readonly outputs: WireMeta[];
+  private readonly slots: Slot[];
+  private nextId = 1;
+  private closed = false;
+  private readonly createdAt = performance.now();
+  /** Called whenever a worker finishes a run (the batcher dispatches the next batch). */
+  onIdle: (() => void) | undefined;
+
+  private constructor(slots: Slot[], inputs: WireMeta[], outputs: WireMeta[], private readonly options: WorkerPoolOptions) {
+    this.slots = slots;
+    this.inputs = inputs;
+    this.outputs = outputs;
+    for (const slot of slots) this.attach(slot);
+  }
+
+  static async create(options: WorkerPoolOptions): Promise<WorkerPool> {
+    const ortPath = resolveOnnxRuntime();
+    const script = sessionWorkerScript();
+    const started = await Promise.allSettled(
+      Array.from({ length: options.workers }, () => startWorker(script, ortPath, options)),
+    );
+    const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    const ok = started.filter((s): s is PromiseFulfilledResult<{ worker: Worker; inputs: WireMeta[]; outputs: WireMeta[] }> => s.status === 'fulfilled');
+    if (failed) {
+      await Promise.all(ok.map((s) => s.value.worker.terminate()));
+      throw failed.reason;
+    }
+    const first = ok[0]!.value;
+    const slots = ok.map((s) => ({ worker: s.value.worker, inflight: 0, busyMs: 0, pending: new Map() }));
+    return new WorkerPool(slots, first.inputs, first.outputs, options);
+  }
+
+  get size(): number {
+    return this.slots.length;
+  }
+
+  /** Runs currently executing or waiting in a worker. */
+  get inflight(): number {
+    let n = 0;
+    for (const s of this.slots) n += s.inflight;
+    return n;
+  }
+
+  /** True when some worker has fewer than `depth` runs in flight. */
+  hasCapacity(depth: number): boolean {
+    for (const s of this.slots) if (s.inflight < depth) return true;
+    return false;
+  }
+
+  /** Sum over workers of time spent in `session.run`, and wall time since the pool started. */
+  utilisation(): { busyMs: number; wallMs: number; workers: number } {
+    let busy = 0;
+    for (const s of this.slots) busy += s.busyMs;
+    return { busyMs: busy, wallMs: performance.now() - this.createdAt, workers: this.slots.length };
+  }
+
+  /** Run one batch on the least-loaded worker. Buffers in `transfer` are moved, not copied. */
+  run(inputs: Record<string, WireTensor>, outputs: string[] | undefined, transfer: ArrayBuffer[] = []): Promise<RunResult> {
+    if (this.closed) {
+      return Promise.reject(new MlopsError(ErrorCode.ServiceUnavailable, `Model "${this.options.label}" is closed; load it again to serve it.`));
+    }
+    let best = this.slots[0]!;
+    for (const s of this.slots) if (s.inflight < best.inflight) best = s;
+    const id = this.nextId++;
+    best.inflight++;
+    return new Promise<RunResult>((resolve, reject) => {
+      best.pending.set(id, { resolve, reject });
+      const msg: WorkerRequest = { type: 'run', id, inputs, outputs };
+      best.worker.postMessage(msg, transfer);
+    });
+  }
+
+  /** Stop every worker (after their current runs) and release the sessions. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(
+      this.slots.map(async (slot) => {
+        const exited = new Promise<void>((resolve) => slot.worker.once('exit', () => resolve()));
+        slot.worker.postMessage({ type: 'close' } satisfies WorkerRequest);
+        const timer = setTimeout(() => void slot.worker.terminate(), 5000);
+        await exited;
+        clearTimeout(timer);
+      }),
+    );
+  }
+
+  private attach(slot: Slot): void {
+    slot.worker.on('message', (msg: WorkerReply) => {
+      if (msg.type !== 'result' && msg.type !== 'run-error') return;
+      const p = slot.pending.get(msg.id);
+      if (!p) return;
+      slot.pending.delete(msg.id);
+      slot.inflight--;
+      if (msg.type === 'result') {
+        slot.busyMs += msg.runMs;
+        p.resolve({ outputs: msg.outputs, runMs: msg.runMs });
+      } else {
+        p.reject(
+          new MlopsError(ErrorCode.Internal, `ONNX Runtime failed to run model "${this.options.label}": ${msg.message}`, {
+            details: { reason: 'inference_failed' },
+          }),
+        );
+      }
+      this.onIdle?.();
+    });
+    const fail = (why: string): void => {
+      const err = new MlopsError(ErrorCode.Internal, `A worker of model "${this.options.label}" stopped: ${why}.`, {
+        details: { reason: 'worker_crashed' },
+      });
+      for (const p of slot.pending.values()) p.reject(err);
+      slot.pending.clear();
+      slot.inflight = 0;
+      if (!this.closed) void this.replace(slot);
+    };
+    slot.worker.on('error', (e) => fail(e.message));
+    slot.worker.on('exit', (code) => {
+      if (!this.closed) fail(`exit code ${code}`);
+    });
+  }
+
+  private async replace(slot: Slot): Promise<void> {
+    try {
+      const fresh = await startWorker(sessionWorkerScript(), resolveOnnxRuntime(), this.options);
+      if (this.closed) {
+        await fresh.worker.terminate();
+        return;
+      }
+      slot.worker.removeAllListeners();
+      slot.worker = fresh.worker;
+      this.attach(slot);
+      this.onIdle?.();
+    } catch {
+      // The slot stays dead; the remaining workers keep serving.
+    }
+  }
+}
+
+function startWorker(
+  script: string,
+  ortPath: string,
+  options: WorkerPoolOptions,
+): Promise<{ worker: Worker; inputs: WireMeta[]; outputs: WireMeta[] }> {
+  const worker = new Worker(script, {
+    eval: true,
+    workerData: { ortPath, source: options.source, sessionOptions: options.sessionOptions },
+  });
+  return new Promise((resolve, reject) => {
+    const onMessage = (msg: WorkerReply): void => {
+      if (msg.type === 'ready') {
+        cleanup();
+        resolve({ worker, inputs: msg.inputs, outputs: msg.outputs });
+      } else if (msg.type === 'load-error') {
+        cleanup();
+        void worker.terminate();
+        reject(
+          new MlopsError(ErrorCode.InvalidArgument, `ONNX Runtime could not load model "${options.label}": ${msg.message}. Check that the source is a valid .onnx file.`, {
+            details: { reason: 'load_failed' },
+          }),
+        );
+      }
+    };
+    const onError = (err: Error): void => {
+      cleanup();
+      reject(new MlopsError(ErrorCode.Internal, `A worker for model "${options.label}" failed to start: ${err.message}`, { cause: err }));
+    };
+    const onExit = (code: number): void => {
+      cleanup();
+      reject(new MlopsError(ErrorCode.Internal, `A worker for model "${options.label}" exited with code ${code} while loading.`));
+    };
+    const cleanup = (): void => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    };
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+  });
+}
