@@ -1,1 +1,4 @@
-export * from "./types.js";
+export type * from './types.js';
+export { createMemoryStore, type MemoryStoreOptions } from './memory-store.js';
+export { createFileStore, type FileStoreOptions } from './file-store.js';
+export { validateKey, compareKeys, MAX_KEY_BYTES } from './keys.js';
