@@ -10,3 +10,62 @@ export {
   DataCorruptedError,
 } from './errors.js';
 export type { MlopsErrorCode, MlopsErrorOptions } from './errors.js';
+
+export type { ArrowDataTypeLike, ArrowDataLike, ArrowVectorLike, ArrowFieldLike, ArrowTableLike } from './arrow-like.js';
+export {
+  ArrowTypeId,
+  isUtf8Like,
+  isDictionary,
+  isInteger,
+  isInt32,
+  isInt64,
+  isFloat,
+  isFloat32,
+  isFloat64,
+  isNumeric,
+  isBool,
+  isTimestamp,
+  isTimestampLike,
+  isDate,
+  isBinary,
+  isScalar,
+  isEntityKey,
+  isUtcTimezone,
+  timeUnitName,
+  describeType,
+} from './type-kinds.js';
+export { TYPE_KINDS, matchesType, describeMatcher } from './type-matcher.js';
+export type { TypeKind, TypeMatcher, CustomTypeMatcher } from './type-matcher.js';
+export { arrowType, ARROW_TYPE_NAMES } from './arrow-types.js';
+export type { ArrowTypeName } from './arrow-types.js';
+export {
+  toFloat64Array,
+  readFloat64Column,
+  readEpochMillisColumn,
+  toCategoryCodes,
+  toStringArray,
+  countNulls,
+} from './column-readers.js';
+export type { ToFloat64Options, CategoryCodes } from './column-readers.js';
+
+export { defineTableContract, findContractColumn, describeContract } from './table-contract.js';
+export type { TableContract, TableContractDefinition, FieldContract, ColumnFamilyContract } from './table-contract.js';
+export { checkTable, validateTable } from './validate-table.js';
+export type { SchemaProblem, SchemaNote, TableCheckResult, ValidateTableOptions } from './validate-table.js';
+export { contractSchema, buildTable } from './contract-schema.js';
+export type { ContractSchemaOptions, ColumnValues } from './contract-schema.js';
+export type { NamedColumnSpec, ColumnSpecInput } from './model-columns.js';
+export { predictionLogContract, predictionLogSchema } from './prediction-log.js';
+export type { PredictionLogOptions } from './prediction-log.js';
+export { featureFrameContract, featureFrameSchema } from './feature-frame.js';
+export type { FeatureFrameOptions } from './feature-frame.js';
+export {
+  usageRecordContract,
+  usageRecordSchema,
+  RESOURCE_KINDS,
+  USAGE_UNITS,
+  PRICING_MODELS,
+  CONVENTIONAL_LABELS,
+} from './usage-record.js';
+export type { UsageRecordSchemaOptions } from './usage-record.js';
+export { driftResultContract, driftResultSchema } from './drift-result.js';
