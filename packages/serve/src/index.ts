@@ -1,6 +1,12 @@
 export { loadModel, defaultWorkerCount } from './model.js';
 export type { LoadModelOptions, Model, ModelSource, RegistryModelSource, SessionOptions, InferOptions, InferResult, ModelStats } from './model.js';
 export type { BatchingOptions, BatcherEvents } from './batcher.js';
+export { createModelServer } from './server.js';
+export type { ModelServer, ModelServerOptions, ServedModel } from './server.js';
+export type { ModelDeploymentOptions, RegistryDeploymentOptions, ShadowOptions, ReloadEvent } from './deployment.js';
+export type { PredictionLogOptions, PredictionLogStore, PredictionMonitor } from './prediction-log.js';
+export { encodeBinaryInferRequest, decodeInferResponse } from './oip-codec.js';
+export type { ParameterValue } from './oip-codec.js';
 export type { Datatype, TensorData } from './datatypes.js';
 export type { Tensor, TensorInput, TensorMetadata, ModelMetadata } from './tensor.js';
 export type { ModelRegistrySource, RegistryModelVersion, RegistryEvent } from './registry-source.js';

@@ -1,0 +1,504 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { ErrorCode, InvalidArgumentError, MlopsError } from '@mlops/contracts';
+import { Deployment, type ModelDeploymentOptions, type RegistryDeploymentOptions, type ReloadEvent, type ShadowOptions, unknownModel } from './deployment.js';
+import { ServeErrorCode, httpStatusOf, notReady } from './errors.js';
+import { loadModel, type LoadModelOptions, type Model } from './model.js';
+import { encodeInferResponse, parseInferRequest, type ParameterValue } from './oip-codec.js';
+import { PredictionLogger, type PredictionLogOptions, type PredictionMonitor } from './prediction-log.js';
+import { ServeMetrics } from './server-metrics.js';
+import type { Tensor } from './tensor.js';
+
+/** One entry of `models`: a loaded model, a multi-version deployment, or a registry binding. */
+export type ServedModel = Model | ModelDeploymentOptions | RegistryDeploymentOptions;
+
+/** Options of {@link createModelServer}. */
+export interface ModelServerOptions {
+  /** Models to serve. */
+  models: ServedModel[];
+  /** Interface to bind (default `127.0.0.1`). */
+  host?: string;
+  /** Port (default 8080; 0 picks a free one). */
+  port?: number;
+  /** Largest request body accepted, in bytes (default 16 MiB); larger ones get 413 before being read. */
+  maxBodyBytes?: number;
+  /** How long `close()` (and SIGTERM) waits for in-flight and queued requests, in ms (default 30 000). */
+  drainTimeoutMs?: number;
+  /** On SIGTERM/SIGINT: stop accepting, drain (bounded), then `process.exit(0)` (default false). */
+  handleSignals?: boolean;
+  /** Write `PredictionLog` Arrow files (and feed `monitor`). */
+  predictionLog?: PredictionLogOptions;
+  /** Receives each logged batch as an Arrow table (an `@mlops/drift` monitor fits). Logs every request unless `predictionLog.sampleRate` says otherwise. */
+  monitor?: PredictionMonitor;
+  /** Where background failures go (reloads, log writes). Default: `console.error`. */
+  onError?: (err: unknown) => void;
+  /** Called after every reload attempt of a registry-bound model. */
+  onReload?: (event: ReloadEvent) => void;
+  /** Server name in `GET /v2` (default `mlops-serve`). */
+  name?: string;
+  /** Load function for registry-bound models (default {@link loadModel}); tests inject failures here. */
+  load?: (options: LoadModelOptions) => Promise<Model>;
+}
+
+/** A running (or not yet started) Open Inference Protocol server. */
+export interface ModelServer {
+  /** Bind and start serving; loads registry-bound models first. Resolves with the bound address. */
+  listen(): Promise<{ host: string; port: number; url: string }>;
+  /** Stop accepting, drain in-flight and queued requests (bounded by `drainTimeoutMs`), close models, flush logs. */
+  close(): Promise<void>;
+  /** The base URL once listening, e.g. `http://127.0.0.1:8080`. */
+  readonly url: string | undefined;
+  /** Prometheus text of `GET /metrics`. */
+  metrics(): string;
+  /** Serve another model (or version) at runtime. */
+  addModel(model: ServedModel): Promise<void>;
+  /** Stop serving one version (drained) or a whole model. */
+  removeModel(name: string, version?: string): Promise<void>;
+  /** Change the canary split of a model (undefined = default version only). */
+  setTraffic(name: string, traffic: Record<string, number> | undefined, stickyHeader?: string): void;
+  /** Change or clear the shadow of a model. */
+  setShadow(name: string, shadow: ShadowOptions | undefined): void;
+  /** Check the registry binding of a model now instead of waiting for an event or poll. */
+  reload(name: string): Promise<void>;
+  /** Per-model status: served versions, default version, last reload error. */
+  status(): Array<{ name: string; versions: string[]; defaultVersion: string | undefined; lastReloadError?: string }>;
+}
+
+const PACKAGE_VERSION = '0.0.0';
+
+function isModel(v: ServedModel): v is Model {
+  return typeof (v as Model).infer === 'function' && typeof (v as Model).metadata === 'object';
+}
+function isRegistry(v: ServedModel): v is RegistryDeploymentOptions {
+  return typeof (v as RegistryDeploymentOptions).ref === 'string' && typeof (v as RegistryDeploymentOptions).registry === 'object';
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...extra });
+  res.end(text);
+}
+
+function readParam(params: Record<string, ParameterValue>, key: string): number | undefined {
+  const v = params[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+    throw new InvalidArgumentError(`Request parameter "${key}" must be a number >= 0; found ${JSON.stringify(v)}.`);
+  }
+  return v;
+}
+
+/**
+ * Create an Open Inference Protocol (KServe V2) HTTP server for ONNX models, with dynamic
+ * batching, canary/shadow rollouts, registry reloads, `/metrics` and prediction logs.
+ */
+export function createModelServer(options: ModelServerOptions): ModelServer {
+  if (typeof options !== 'object' || options === null || !Array.isArray(options.models)) {
+    throw new InvalidArgumentError('createModelServer expects { models: [...] } with loaded models, deployments or registry bindings.');
+  }
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? 8080;
+  const maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;
+  const drainTimeoutMs = options.drainTimeoutMs ?? 30_000;
+  const onError = options.onError ?? ((err: unknown) => console.error('[@mlops/serve]', err));
+  const load = options.load ?? loadModel;
+  const deployments = new Map<string, Deployment>();
+  const pendingRegistry: RegistryDeploymentOptions[] = [];
+  const metrics = new ServeMetrics();
+  const logger =
+    options.predictionLog || options.monitor ? new PredictionLogger(options.predictionLog ?? { flushIntervalMs: 5000, flushRows: 1000 }, options.monitor, onError) : undefined;
+  let loopDelay: IntervalHistogram | undefined;
+  let http: Server | undefined;
+  let url: string | undefined;
+  let closing: Promise<void> | undefined;
+  let accepting = true;
+  let inflightHttp = 0;
+  let drainWaiter: (() => void) | undefined;
+  const signalHandler = (): void => {
+    void server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+
+  function register(d: Deployment): void {
+    const existing = deployments.get(d.name);
+    if (existing) {
+      for (const [v, m] of d.versions) {
+        if (existing.versions.has(v)) throw new InvalidArgumentError(`Model "${d.name}" version "${v}" is already served.`);
+        existing.versions.set(v, m);
+        metrics.attach(m);
+      }
+      existing.defaultVersion = d.defaultVersion;
+      return;
+    }
+    deployments.set(d.name, d);
+    for (const m of d.versions.values()) metrics.attach(m);
+  }
+
+  function addStatic(entry: ServedModel): void {
+    if (isRegistry(entry)) {
+      pendingRegistry.push(entry);
+      return;
+    }
+    const d = isModel(entry) ? Deployment.fromOptions({ versions: [entry] }) : Deployment.fromOptions(entry);
+    register(d);
+  }
+  for (const entry of options.models) addStatic(entry);
+
+  const onReload = (e: ReloadEvent): void => {
+    metrics.reloads.inc({ model: e.model, result: e.ok ? 'success' : 'failure' });
+    if (e.ok) {
+      const m = deployments.get(e.model)?.versions.get(e.to);
+      if (m) metrics.attach(m);
+    } else onError(e.error);
+    options.onReload?.(e);
+  };
+
+  async function bindRegistry(o: RegistryDeploymentOptions): Promise<void> {
+    const { modelNameOfRef } = await import('./registry-source.js');
+    const name = o.name ?? modelNameOfRef(o.ref);
+    if (deployments.has(name)) throw new InvalidArgumentError(`Model "${name}" is already served; a registry binding needs its own name.`);
+    const d = new Deployment(name);
+    deployments.set(name, d);
+    try {
+      await d.bindRegistry(o, load, onReload);
+    } catch (err) {
+      deployments.delete(name);
+      await d.close(0);
+      throw err;
+    }
+  }
+
+  function ready(): boolean {
+    if (!accepting) return false;
+    for (const d of deployments.values()) if (!d.ready()) return false;
+    return true;
+  }
+
+  function modelMetadata(d: Deployment, m: Model): unknown {
+    return { ...m.metadata, name: d.name, versions: [...d.versions.keys()] };
+  }
+
+  async function readBody(req: IncomingMessage): Promise<Uint8Array> {
+    const declared = req.headers['content-length'];
+    const expected = declared !== undefined ? Number(declared) : undefined;
+    if (expected !== undefined && expected > maxBodyBytes) throw tooLarge(expected);
+    return new Promise<Uint8Array>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let total = 0;
+      req.on('data', (c: Buffer) => {
+        total += c.length;
+        if (total > maxBodyBytes) {
+          req.removeAllListeners('data');
+          reject(tooLarge(total));
+          return;
+        }
+        chunks.push(c);
+      });
+      req.on('end', () => {
+        if (total > maxBodyBytes) return;
+        resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total));
+      });
+      req.on('error', reject);
+    });
+  }
+
+  function tooLarge(bytes: number): MlopsError {
+    return new MlopsError(
+      ServeErrorCode.PayloadTooLarge,
+      `The request body is ${bytes} bytes or more; this server accepts at most ${maxBodyBytes} (maxBodyBytes). Send smaller batches or use the binary tensor extension.`,
+    );
+  }
+
+  async function handleInfer(req: IncomingMessage, res: ServerResponse, d: Deployment, version: string | undefined): Promise<void> {
+    const started = performance.now();
+    let labelVersion = version ?? '';
+    try {
+      const body = await readBody(req);
+      const sticky = d.stickyHeader ? req.headers[d.stickyHeader] : undefined;
+      const model = d.route(version, typeof sticky === 'string' ? sticky : undefined);
+      labelVersion = model.version;
+      const hdr = req.headers['inference-header-content-length'];
+      let headerLength: number | undefined;
+      if (hdr !== undefined) {
+        headerLength = Number(hdr);
+        if (!Number.isInteger(headerLength) || headerLength < 0) {
+          throw new InvalidArgumentError(`Inference-Header-Content-Length must be a non-negative integer; found "${String(hdr)}".`);
+        }
+      }
+      const parsed = parseInferRequest(body, headerLength, model.metadata.inputs);
+      const wanted = parsed.outputs?.map((o) => o.name);
+      const timeoutUs = readParam(parsed.parameters, 'timeout');
+      const timeoutMsParam = readParam(parsed.parameters, 'timeout_ms');
+      const priority = readParam(parsed.parameters, 'priority');
+      const timeoutMs = timeoutMsParam ?? (timeoutUs !== undefined ? timeoutUs / 1000 : undefined);
+      const shadow = d.pickShadow(model);
+      const result = await model.infer(parsed.inputs, { outputs: wanted, priority, timeoutMs });
+      const requestId = parsed.id ?? randomUUID();
+      const list: Array<{ name: string; tensor: Tensor; binary: boolean }> = [];
+      if (parsed.outputs) {
+        for (const o of parsed.outputs) list.push({ name: o.name, tensor: result.outputs[o.name]!, binary: o.binary });
+      } else {
+        for (const [name, tensor] of Object.entries(result.outputs)) list.push({ name, tensor, binary: parsed.binaryOutputDefault });
+      }
+      const enc = encodeInferResponse({ modelName: d.name, modelVersion: model.version, id: parsed.id }, list);
+      const body2 = enc.body;
+      res.writeHead(200, { ...enc.headers, 'content-length': typeof body2 === 'string' ? Buffer.byteLength(body2) : body2.length });
+      res.end(body2);
+      const latencyMs = performance.now() - started;
+      metrics.observeRequest(d.name, model.version, 200, latencyMs);
+      if (logger && logger.sample()) {
+        logger.record({ requestId, timestampMs: Date.now(), modelName: d.name, modelVersion: model.version, latencyMs, inputs: asTensors(parsed.inputs), outputs: result.outputs, shadow: false });
+      }
+      if (shadow) runShadow(d, shadow, parsed.inputs, result.outputs, requestId);
+    } catch (err) {
+      const status = httpStatusOf(err);
+      if (status === 500 && !MlopsError.isInstance(err)) onError(err);
+      const message = err instanceof Error ? err.message : String(err);
+      if (status === 413) {
+        // The body was not read: the connection cannot carry another request.
+        res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
+        res.end(JSON.stringify({ error: message }), () => req.socket.destroy());
+      } else if (!res.headersSent) {
+        sendJson(res, status, { error: message });
+      }
+      metrics.observeRequest(d.name, labelVersion, status, performance.now() - started);
+    }
+  }
+
+  function asTensors(inputs: Record<string, { data: Tensor['data']; shape: readonly number[]; datatype?: Tensor['datatype'] }>): Record<string, Tensor> {
+    const out: Record<string, Tensor> = {};
+    for (const [k, v] of Object.entries(inputs)) out[k] = { data: v.data, shape: [...v.shape], datatype: v.datatype ?? 'FP32' };
+    return out;
+  }
+
+  function runShadow(d: Deployment, shadow: Model, inputs: Record<string, { data: Tensor['data']; shape: readonly number[] }>, primary: Record<string, Tensor>, requestId: string): void {
+    const started = performance.now();
+    // Errors of the shadow are counted, never surfaced: the caller already has its answer.
+    shadow
+      .infer(inputs)
+      .then((r) => {
+        const same = sameOutputs(primary, r.outputs);
+        metrics.shadow.inc({ model: d.name, version: shadow.version, result: same ? 'match' : 'mismatch' });
+        if (logger && logger.sample()) {
+          logger.record({ requestId, timestampMs: Date.now(), modelName: d.name, modelVersion: shadow.version, latencyMs: performance.now() - started, inputs: asTensors(inputs), outputs: r.outputs, shadow: true });
+        }
+      })
+      .catch(() => {
+        metrics.shadow.inc({ model: d.name, version: shadow.version, result: 'error' });
+      });
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const rawUrl = req.url ?? '/';
+    const q = rawUrl.indexOf('?');
+    const path = q >= 0 ? rawUrl.slice(0, q) : rawUrl;
+    const method = req.method ?? 'GET';
+    if (path === '/metrics') {
+      if (method !== 'GET') return methodNotAllowed(res, 'GET');
+      const text = renderMetrics();
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+      return;
+    }
+    const seg = path.split('/');
+    if (seg[1] !== 'v2') return sendJson(res, 404, { error: `No route for ${method} ${path}; this server speaks the Open Inference Protocol under /v2.` });
+    if (seg.length === 2 || (seg.length === 3 && seg[2] === '')) {
+      if (method !== 'GET') return methodNotAllowed(res, 'GET');
+      return sendJson(res, 200, { name: options.name ?? 'mlops-serve', version: PACKAGE_VERSION, extensions: ['binary_tensor_data', 'schedule_policy', 'parameters'] });
+    }
+    if (seg[2] === 'health' && seg.length === 4) {
+      if (method !== 'GET') return methodNotAllowed(res, 'GET');
+      if (seg[3] === 'live') return sendJson(res, 200, { live: true });
+      if (seg[3] === 'ready') {
+        const ok = ready();
+        return sendJson(res, ok ? 200 : 503, { ready: ok });
+      }
+    }
+    if (seg[2] === 'models' && seg.length >= 4) {
+      const name = decodeURIComponent(seg[3]!);
+      let rest = seg.slice(4);
+      let version: string | undefined;
+      if (rest[0] === 'versions') {
+        if (rest.length < 2) return sendJson(res, 404, { error: `No route for ${method} ${path}.` });
+        version = decodeURIComponent(rest[1]!);
+        rest = rest.slice(2);
+      }
+      const d = deployments.get(name);
+      const action = rest.length === 0 ? '' : rest.length === 1 ? rest[0]! : undefined;
+      if (action === undefined || (action !== '' && action !== 'ready' && action !== 'infer')) {
+        return sendJson(res, 404, { error: `No route for ${method} ${path}.` });
+      }
+      if (!d) {
+        const err = unknownModel(name, [...deployments.keys()]);
+        if (action === 'infer') metrics.observeRequest(name, version ?? '', 404, 0);
+        return sendJson(res, 404, { error: err.message });
+      }
+      if (action === 'infer') {
+        if (method !== 'POST') return methodNotAllowed(res, 'POST');
+        if (!accepting) {
+          metrics.observeRequest(name, version ?? '', 503, 0);
+          return sendJson(res, 503, { error: notReady('The server is shutting down and').message }, { connection: 'close' });
+        }
+        return handleInfer(req, res, d, version);
+      }
+      if (method !== 'GET') return methodNotAllowed(res, 'GET');
+      let model: Model;
+      try {
+        model = version !== undefined ? d.route(version, undefined) : d.route(d.defaultVersion, undefined);
+      } catch (err) {
+        const status = httpStatusOf(err);
+        if (action === 'ready' && status === 503) return sendJson(res, 503, { name, ready: false });
+        return sendJson(res, status, { error: (err as Error).message });
+      }
+      if (action === 'ready') {
+        const ok = accepting && d.versions.get(model.version) === model;
+        return sendJson(res, ok ? 200 : 503, { name, ready: ok });
+      }
+      return sendJson(res, 200, modelMetadata(d, model));
+    }
+    return sendJson(res, 404, { error: `No route for ${method} ${path}; see the Open Inference Protocol REST endpoints under /v2.` });
+  }
+
+  function methodNotAllowed(res: ServerResponse, allow: string): void {
+    sendJson(res, 405, { error: `Method not allowed here; use ${allow}.` }, { allow });
+  }
+
+  function renderMetrics(): string {
+    const d = loopDelay;
+    return metrics.render(deployments, d, logger?.stats);
+  }
+
+  const server: ModelServer = {
+    get url() {
+      return url;
+    },
+    async listen() {
+      if (http) throw new MlopsError(ErrorCode.InvalidArgument, 'listen() was already called on this server.');
+      for (const o of pendingRegistry.splice(0)) await bindRegistry(o);
+      loopDelay = monitorEventLoopDelay({ resolution: 10 });
+      loopDelay.enable();
+      http = createServer((req, res) => {
+        inflightHttp++;
+        res.once('close', () => {
+          inflightHttp--;
+          if (inflightHttp === 0 && drainWaiter) drainWaiter();
+        });
+        handle(req, res).catch((err: unknown) => {
+          onError(err);
+          if (!res.headersSent) sendJson(res, 500, { error: (err as Error).message });
+        });
+      });
+      http.keepAliveTimeout = 5000;
+      const h = http;
+      await new Promise<void>((resolve, reject) => {
+        h.once('error', reject);
+        h.listen(port, host, () => {
+          h.off('error', reject);
+          resolve();
+        });
+      });
+      const addr = h.address() as AddressInfo;
+      const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+      url = `http://${shownHost}:${addr.port}`;
+      if (options.handleSignals) {
+        process.once('SIGTERM', signalHandler);
+        process.once('SIGINT', signalHandler);
+      }
+      return { host: addr.address, port: addr.port, url };
+    },
+    close() {
+      closing ??= (async () => {
+        accepting = false;
+        process.off('SIGTERM', signalHandler);
+        process.off('SIGINT', signalHandler);
+        const h = http;
+        const closed = h ? new Promise<void>((resolve) => h.close(() => resolve())) : Promise.resolve();
+        h?.closeIdleConnections();
+        // In-flight HTTP requests (queued or running in workers) finish, bounded by drainTimeoutMs.
+        if (inflightHttp > 0) {
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          await Promise.race([
+            new Promise<void>((resolve) => (drainWaiter = resolve)),
+            new Promise<void>((resolve) => (timer = setTimeout(resolve, drainTimeoutMs))),
+          ]);
+          clearTimeout(timer);
+        }
+        await Promise.all([...deployments.values()].map((d) => d.close(drainTimeoutMs)));
+        await logger?.close();
+        h?.closeAllConnections();
+        await closed;
+        loopDelay?.disable();
+      })();
+      return closing;
+    },
+    metrics: renderMetrics,
+    async addModel(entry) {
+      if (isRegistry(entry)) {
+        if (http) await bindRegistry(entry);
+        else pendingRegistry.push(entry);
+        return;
+      }
+      addStatic(entry);
+    },
+    async removeModel(name, version) {
+      const d = deployments.get(name);
+      if (!d) throw unknownModel(name, [...deployments.keys()]);
+      if (version === undefined) {
+        deployments.delete(name);
+        await d.close(drainTimeoutMs);
+        return;
+      }
+      const m = d.versions.get(version);
+      if (!m) throw new MlopsError(ErrorCode.NotFound, `Model "${name}" has no version "${version}".`);
+      if (d.traffic?.some((t) => t.version === version)) d.setTraffic(undefined);
+      if (d.shadow?.version === version) d.setShadow(undefined);
+      d.versions.delete(version);
+      if (d.defaultVersion === version) d.defaultVersion = [...d.versions.keys()].pop();
+      await m.close({ timeoutMs: drainTimeoutMs });
+    },
+    setTraffic(name, traffic, stickyHeader) {
+      const d = deployments.get(name);
+      if (!d) throw unknownModel(name, [...deployments.keys()]);
+      d.setTraffic(traffic, stickyHeader);
+    },
+    setShadow(name, shadow) {
+      const d = deployments.get(name);
+      if (!d) throw unknownModel(name, [...deployments.keys()]);
+      d.setShadow(shadow);
+    },
+    async reload(name) {
+      const d = deployments.get(name);
+      if (!d) throw unknownModel(name, [...deployments.keys()]);
+      if (!d.registry) throw new InvalidArgumentError(`Model "${name}" is not bound to a registry; nothing to reload.`);
+      await d.reload(load, onReload);
+    },
+    status() {
+      return [...deployments.values()].map((d) => ({
+        name: d.name,
+        versions: [...d.versions.keys()],
+        defaultVersion: d.defaultVersion,
+        ...(d.lastReloadError !== undefined ? { lastReloadError: d.lastReloadError instanceof Error ? d.lastReloadError.message : String(d.lastReloadError) } : {}),
+      }));
+    },
+  };
+  return server;
+}
+
+function sameOutputs(a: Record<string, Tensor>, b: Record<string, Tensor>): boolean {
+  for (const [name, ta] of Object.entries(a)) {
+    const tb = b[name];
+    if (!tb || ta.data.length !== tb.data.length) return false;
+    for (let i = 0; i < ta.data.length; i++) {
+      const x = ta.data[i]!;
+      const y = tb.data[i]!;
+      if (typeof x === 'number' && typeof y === 'number') {
+        if (Math.abs(x - y) > 1e-6 * Math.max(1, Math.abs(x))) return false;
+      } else if (x !== y) return false;
+    }
+  }
+  return true;
+}
