@@ -1,0 +1,50 @@
+export { createScheduler } from './scheduler.js';
+export type { Scheduler, SchedulerOptions, SchedulerPolicy, PreemptionOptions, SchedulerStats } from './scheduler.js';
+export {
+  fifoOrdering,
+  priorityOrdering,
+  shortestJobFirstOrdering,
+  tiresiasOrdering,
+  fairShareOrdering,
+} from './ordering-policies.js';
+export type { ShortestJobFirstOptions, TiresiasOptions } from './ordering-policies.js';
+export { bestFitPlacement, spreadPlacement, fragmentationAwarePlacement, costAwarePlacement } from './placement-policies.js';
+export type { FragmentationAwareOptions, CostAwareOptions } from './placement-policies.js';
+export { nodeFragmentationMilli, taskFragmentationMilli } from './fragmentation.js';
+export type {
+  OrderingPolicy,
+  PlacementPolicy,
+  PlacementContext,
+  JobView,
+  QueueView,
+  NodeView,
+  WorkerView,
+  WorkloadClass,
+} from './policy-types.js';
+export type {
+  PricingModel,
+  NodeSpec,
+  QueueSpec,
+  JobSpec,
+  WorkerPlacement,
+  BindDecision,
+  PreemptDecision,
+  RejectDecision,
+  RejectCode,
+  Decision,
+  SubmitResult,
+  NodeEvent,
+  NodeEventResult,
+  JobStatus,
+  QueueStatus,
+  NodeStatus,
+  SchedulerSnapshot,
+} from './types.js';
+export { toUsageRecordTable } from './usage-records.js';
+export type { UsageInterval, UsageTableOptions } from './usage-records.js';
+export { simulate, distribution } from './simulator.js';
+export type { SimulateOptions, SimulatedCluster, SimulationProgress, SimulationResult, QueueResult, Distribution } from './simulator.js';
+export { simulateFill, workloadFromJobs } from './fill-experiment.js';
+export type { FillOptions, FillPoint, FillResult } from './fill-experiment.js';
+export { readPhillyTrace, readAlibabaNodes, readAlibabaPods, parseCsv } from './trace-readers.js';
+export type { TraceJob, PhillyTraceOptions, AlibabaNodesOptions, AlibabaPodsOptions } from './trace-readers.js';

@@ -1,0 +1,1160 @@
+import { InvalidArgumentError, MlopsError, ErrorCode, NotFoundError } from '@mlops/contracts';
+import { ClusterState, GPU_MILLI_FULL, type NodeRecord, type WorkerRequest } from './cluster-state.js';
+import { clusterFragmentationGpus } from './fragmentation.js';
+import { priorityOrdering } from './ordering-policies.js';
+import { Bucket } from './pending-queue.js';
+import { bestFitPlacement, costAwarePlacement } from './placement-policies.js';
+import type { JobView, OrderingPolicy, PlacementContext, PlacementPolicy, QueueView, WorkloadClass } from './policy-types.js';
+import { QuotaBook, type QueueRecord } from './quota-book.js';
+import type {
+  Decision,
+  JobSpec,
+  JobStatus,
+  NodeEvent,
+  NodeEventResult,
+  NodeSpec,
+  QueueSpec,
+  RejectCode,
+  SchedulerSnapshot,
+  SubmitResult,
+  WorkerPlacement,
+} from './types.js';
+import type { UsageInterval } from './usage-records.js';
+import { validateJob, validateNode, validateQueue } from './validate.js';
+
+/** Preemption settings. */
+export interface PreemptionOptions {
+  /** Preempt lower-ranked running jobs (by the ordering policy's `preemptionRank`, default priority). Default true. */
+  byPriority?: boolean;
+  /** `cluster`: victims may be in any queue; `queue`: only in the preemptor's own queue (Kueue `withinClusterQueue`). Default `cluster`. */
+  priorityScope?: 'cluster' | 'queue';
+  /** Reclaim quota lent to other queues of the cohort (victims borrowing, preemptor within nominal). Default true. */
+  reclaimWithinCohort?: boolean;
+  /** At most this many preemption attempts per `schedule` call (bounds the cost of a pass). Default 8. */
+  maxAttemptsPerPass?: number;
+}
+
+/** Scheduling policy: each part is a small pluggable object. */
+export interface SchedulerPolicy {
+  /** Which queued job goes next. Default {@link priorityOrdering}. */
+  ordering?: OrderingPolicy;
+  /** Where a worker goes. Default best-fit. */
+  placement?: PlacementPolicy;
+  /** Preemption; `false` or omitted disables it, `true` enables the defaults. */
+  preemption?: boolean | PreemptionOptions;
+  /**
+   * What happens when the next job does not fit: `none` stops the pass (strict order, Kueue
+   * StrictFIFO); `best-effort` skips it and tries the others (Kueue BestEffortFIFO); `easy`
+   * reserves capacity for the first blocked job at the earliest time running jobs' estimates
+   * free it, and lets later jobs run only when they do not delay that reservation (EASY
+   * backfill). Default `best-effort`.
+   */
+  backfill?: 'none' | 'best-effort' | 'easy';
+  /**
+   * Gangs: `prefer` tries one node, then one topology domain, then anywhere;
+   * `require-domain` never spreads a gang across domains; `ignore` places worker by worker.
+   * Default `prefer`.
+   */
+  gangTopology?: 'prefer' | 'require-domain' | 'ignore';
+}
+
+/** Options of {@link createScheduler}. */
+export interface SchedulerOptions {
+  /** Initial nodes. */
+  nodes?: readonly NodeSpec[];
+  /** Queues. A `default` queue without quota is created when missing. */
+  queues?: readonly QueueSpec[];
+  /** Policy parts. */
+  policy?: SchedulerPolicy;
+  /** Expected workload mix for fragmentation-aware placement. Default: learnt from submitted jobs. */
+  workload?: readonly WorkloadClass[];
+  /** Classes kept in the learnt workload mix (most frequent first). Default 24. */
+  maxWorkloadClasses?: number;
+  /** Time source for calls made without an explicit time, ms. Default `Date.now`. */
+  clock?: () => number;
+}
+
+/** Counters of a scheduler, cheap to read. */
+export interface SchedulerStats {
+  totalGpus: number;
+  /** GPUs allocated (fractions count). */
+  allocatedGpus: number;
+  pendingJobs: number;
+  runningJobs: number;
+  preemptions: number;
+}
+
+/** The scheduler: feed it jobs and cluster events, call `schedule` to get decisions. */
+export interface Scheduler {
+  /** Policy names, for reports. */
+  readonly policyNames: { ordering: string; placement: string; backfill: string; preemption: boolean };
+  /** Queues a job, or rejects it when it can never fit this cluster or its queue's quota ceiling. */
+  submit(job: JobSpec, nowMs?: number): SubmitResult;
+  /** Removes a queued or running job (running jobs release their resources). Throws NOT_FOUND for an unknown id. */
+  cancel(jobId: string, nowMs?: number): void;
+  /** Marks a running job finished and releases its resources. */
+  complete(jobId: string, nowMs?: number): void;
+  /** Adds, removes, cordons or uncordons a node, or reports a spot interruption. */
+  nodeEvent(event: NodeEvent): NodeEventResult;
+  /** Places what can be placed now; returns bind / preempt / reject decisions in order. */
+  schedule(nowMs?: number): Decision[];
+  /** A consistent plain-data view of nodes, queues and jobs. */
+  snapshot(nowMs?: number): SchedulerSnapshot;
+  /** One job's status, or undefined. */
+  job(jobId: string): JobStatus | undefined;
+  /** Counters (O(1)). */
+  stats(): SchedulerStats;
+  /**
+   * Usage intervals (one per job worker per run). Closed intervals always; with `nowMs`, also
+   * the open intervals of running jobs, cut at `nowMs`. Pass to `toUsageRecordTable`.
+   */
+  usage(options?: { nowMs?: number; clear?: boolean }): UsageInterval[];
+  /**
+   * Free GPUs that the expected workload could not use (FGD's fragmentation measure), in GPUs.
+   * Uses `workload` when given, else the scheduler's workload mix.
+   */
+  fragmentedGpus(workload?: readonly WorkloadClass[]): number;
+  /** Can the job described fit on this node right now (for the Kubernetes extender's filter)? */
+  fitsOnNode(job: JobSpec, nodeId: string): { fits: boolean; reason: string; unresolvable: boolean };
+  /** Placement score of one worker of `job` on each listed node, 0..1 (1 = best). */
+  scoreNodes(job: JobSpec, nodeIds: readonly string[]): Map<string, number>;
+  /** Records that a worker of `jobId` was bound to `nodeId` by an outside scheduler (Kubernetes). */
+  bindExternal(job: JobSpec, nodeId: string, nowMs?: number): void;
+}
+
+interface JobRecord {
+  spec: JobSpec;
+  id: string;
+  queue: QueueRecord;
+  priority: number;
+  workers: number;
+  req: WorkerRequest;
+  gpusPerWorkerEq: number;
+  totalGpus: number;
+  estimate: number | undefined;
+  preemptible: boolean;
+  checkpointable: boolean;
+  submitMs: number;
+  seq: number;
+  rank: number;
+  heapIndex: number;
+  bucket: Bucket<JobRecord> | null;
+  shapeKey: string;
+  state: JobStatus['state'];
+  placements: WorkerPlacement[];
+  nodes: NodeRecord[];
+  quotaCharges: Array<[string | null, number]>;
+  borrowing: boolean;
+  startMs: number | undefined;
+  firstStartMs: number | undefined;
+  attainedGpuMs: number;
+  progressMs: number;
+  preemptions: number;
+}
+
+const FULL = GPU_MILLI_FULL;
+
+/**
+ * Creates a GPU scheduler. Deterministic: the same calls in the same order give the same
+ * decisions. Jobs wait in per-shape buckets and capacity is indexed per GPU model and free
+ * GPU count, so a decision touches only the buckets and nodes that matter.
+ */
+export function createScheduler(options: SchedulerOptions = {}): Scheduler {
+  const clock = options.clock ?? Date.now;
+  const policy = options.policy ?? {};
+  const ordering = policy.ordering ?? priorityOrdering();
+  const basePlacement = policy.placement ?? bestFitPlacement();
+  const cheapPlacement = costAwarePlacement();
+  const backfill = policy.backfill ?? 'best-effort';
+  if (backfill !== 'none' && backfill !== 'best-effort' && backfill !== 'easy') {
+    throw new InvalidArgumentError(`policy.backfill must be 'none', 'best-effort' or 'easy'; found ${JSON.stringify(backfill)}.`);
+  }
+  const gangTopology = policy.gangTopology ?? 'prefer';
+  const preemptionOn = policy.preemption !== undefined && policy.preemption !== false;
+  const preemptOpts: PreemptionOptions = typeof policy.preemption === 'object' ? policy.preemption : {};
+  const byPriority = preemptOpts.byPriority ?? true;
+  const priorityScope = preemptOpts.priorityScope ?? 'cluster';
+  const reclaim = preemptOpts.reclaimWithinCohort ?? true;
+  const maxPreemptAttempts = preemptOpts.maxAttemptsPerPass ?? 8;
+  const maxClasses = options.maxWorkloadClasses ?? 24;
+
+  const cluster = new ClusterState();
+  const quotas = new QuotaBook();
+  const jobs = new Map<string, JobRecord>();
+  const running = new Map<string, JobRecord>();
+  const buckets = new Map<string, Bucket<JobRecord>>();
+  const activeBuckets: Bucket<JobRecord>[] = [];
+  const openUsage = new Map<string, UsageInterval[]>();
+  let closedUsage: UsageInterval[] = [];
+  const pendingDecisions: Decision[] = [];
+  let seq = 0;
+  let pass = 0;
+  let pendingCount = 0;
+  let preemptionCount = 0;
+  let cpuTotal = 0;
+  let memTotal = 0;
+
+  // Learnt workload mix for FGD.
+  const observed = new Map<string, WorkloadClass>();
+  let workloadCache: WorkloadClass[] = options.workload ? [...options.workload] : [];
+  let workloadDirty = false;
+  const ctx: PlacementContext = {
+    modelNames: cluster.modelNames,
+    get workload() {
+      if (options.workload) return workloadCache;
+      if (workloadDirty) {
+        workloadCache = [...observed.values()].sort((a, b) => b.weight - a.weight).slice(0, maxClasses);
+        workloadDirty = false;
+      }
+      return workloadCache;
+    },
+  };
+
+  const staticCache = new Map<string, { version: number; result: { code: RejectCode; reason: string } | null }>();
+
+  for (const q of options.queues ?? []) {
+    validateQueue(q);
+    if (quotas.queues.has(q.id)) throw new InvalidArgumentError(`Queue id "${q.id}" is defined twice; queue ids must be unique.`);
+    quotas.add(q);
+  }
+  if (!quotas.queues.has('default')) quotas.add({ id: 'default' });
+  for (const n of options.nodes ?? []) addNode(n);
+
+  function addNode(spec: NodeSpec): void {
+    validateNode(spec);
+    if (cluster.byId.has(spec.id)) throw new InvalidArgumentError(`Node id "${spec.id}" already exists; node ids must be unique.`);
+    cluster.addNode(spec);
+    if (spec.cpuMilli !== undefined) cpuTotal += spec.cpuMilli;
+    if (spec.memoryMiB !== undefined) memTotal += spec.memoryMiB;
+  }
+
+  function now(t: number | undefined): number {
+    return t ?? clock();
+  }
+
+  // ---- views -------------------------------------------------------------------------
+  function queueView(q: QueueRecord): QueueView {
+    return { id: q.id, weight: q.weight, usedGpus: q.gpuUsedMilli / FULL, weightedShare: weightedShare(q) };
+  }
+  function weightedShare(q: QueueRecord): number {
+    const g = cluster.totalGpus > 0 ? q.gpuUsedMilli / FULL / cluster.totalGpus : 0;
+    const c = cpuTotal > 0 ? q.cpuUsed / cpuTotal : 0;
+    const m = memTotal > 0 ? q.memUsed / memTotal : 0;
+    return Math.max(g, c, m) / q.weight;
+  }
+  function jobView(j: JobRecord): JobView {
+    return {
+      id: j.id,
+      queue: j.queue.id,
+      priority: j.priority,
+      submitMs: j.submitMs,
+      gpus: j.totalGpus,
+      estimatedDurationMs: j.estimate,
+      attainedGpuMs: j.attainedGpuMs,
+      progressMs: j.progressMs,
+      startMs: j.startMs,
+      checkpointable: j.checkpointable,
+      preemptible: j.preemptible,
+    };
+  }
+  const preemptionRank = (j: JobRecord, t: number): number =>
+    ordering.preemptionRank ? ordering.preemptionRank(jobView(j), t) : -j.priority;
+
+  // ---- job construction ----------------------------------------------------------------
+  function buildRecord(spec: JobSpec, t: number): JobRecord {
+    validateJob(spec);
+    const queueId = spec.queue ?? 'default';
+    const queue = quotas.queues.get(queueId);
+    if (!queue) {
+      throw new NotFoundError(
+        `Job "${spec.id}" names queue "${queueId}", which does not exist. Known queues: ${[...quotas.queues.keys()].join(', ')}. Add it to createScheduler({ queues }).`,
+      );
+    }
+    const gpuMilli = spec.gpuMilli ?? 0;
+    const gpus = gpuMilli > 0 ? 0 : (spec.gpusPerWorker ?? 1);
+    let models: Int32Array | null = null;
+    if (spec.gpuModels && spec.gpuModels.length > 0) models = Int32Array.from(spec.gpuModels.map((m) => cluster.modelId(m)));
+    const preemptible = spec.preemptible ?? true;
+    const req: WorkerRequest = {
+      gpus,
+      gpuMilli,
+      cpuMilli: spec.cpuMilliPerWorker ?? 0,
+      memoryMiB: spec.memoryMiBPerWorker ?? 0,
+      models,
+      allowSpot: preemptible && queue.allowSpot,
+    };
+    const workers = spec.workers ?? 1;
+    const perWorker = gpus > 0 ? gpus : gpuMilli / FULL;
+    const rec: JobRecord = {
+      spec,
+      id: spec.id,
+      queue,
+      priority: spec.priority ?? 0,
+      workers,
+      req,
+      gpusPerWorkerEq: perWorker,
+      totalGpus: perWorker * workers,
+      estimate: spec.estimatedDurationMs,
+      preemptible,
+      checkpointable: spec.checkpointable ?? false,
+      submitMs: spec.submitMs ?? t,
+      seq: seq++,
+      rank: 0,
+      heapIndex: -1,
+      bucket: null,
+      shapeKey: `${queue.id}\u0000${workers}\u0000${gpus}\u0000${gpuMilli}\u0000${req.cpuMilli}\u0000${req.memoryMiB}\u0000${spec.gpuModels?.join('|') ?? ''}\u0000${req.allowSpot ? 1 : 0}`,
+      state: 'queued',
+      placements: [],
+      nodes: [],
+      quotaCharges: [],
+      borrowing: false,
+      startMs: undefined,
+      firstStartMs: undefined,
+      attainedGpuMs: 0,
+      progressMs: 0,
+      preemptions: 0,
+    };
+    return rec;
+  }
+
+  function observe(j: JobRecord): void {
+    if (options.workload) return;
+    const key = `${j.req.gpus}:${j.req.gpuMilli}:${j.req.cpuMilli}:${j.req.memoryMiB}`;
+    const c = observed.get(key);
+    if (c) c.weight += j.workers;
+    else observed.set(key, { gpus: j.req.gpus, gpuMilli: j.req.gpuMilli, cpuMilli: j.req.cpuMilli, memoryMiB: j.req.memoryMiB, weight: j.workers });
+    workloadDirty = true;
+  }
+
+  /** Why a job can never be placed, or null. Cached per shape until nodes change. */
+  function staticReject(j: JobRecord): { code: RejectCode; reason: string } | null {
+    const cached = staticCache.get(j.shapeKey);
+    if (cached && cached.version === cluster.topologyVersion) return cached.result;
+    let capacity = 0;
+    const perKey = new Map<string, number>();
+    for (const node of cluster.nodes) {
+      if (node.removed) continue;
+      const c = cluster.staticCapacity(node, j.req);
+      if (c <= 0) continue;
+      capacity += c;
+      const key = quotas.keyFor(j.queue, cluster.modelNames[node.model]!);
+      if (key !== null) perKey.set(key, (perKey.get(key) ?? 0) + 1);
+    }
+    let result: { code: RejectCode; reason: string } | null = null;
+    const shape = describeShape(j);
+    if (capacity === 0) {
+      result = {
+        code: 'NO_ELIGIBLE_NODE',
+        reason: `No node can ever hold one worker of ${shape}: check gpuModels, the per-worker GPU/CPU/memory request, and that preemptible is true if only spot nodes have such GPUs.`,
+      };
+    } else if (capacity < j.workers) {
+      result = {
+        code: 'GANG_LARGER_THAN_CLUSTER',
+        reason: `The gang needs ${j.workers} workers of ${shape} but the whole cluster can hold at most ${capacity}; shrink the gang or add nodes.`,
+      };
+    } else if (j.queue.nominal.size > 0) {
+      // The job fits in the cluster; check it can fit the queue's quota ceiling on some key.
+      let ok = false;
+      for (const node of cluster.nodes) {
+        if (node.removed || cluster.staticCapacity(node, j.req) <= 0) continue;
+        const key = quotas.keyFor(j.queue, cluster.modelNames[node.model]!);
+        if (key === null || quotas.ceiling(j.queue, key) + 1e-9 >= j.totalGpus) {
+          ok = true;
+          break;
+        }
+      }
+      if (!ok) {
+        result = {
+          code: 'EXCEEDS_QUOTA_LIMIT',
+          reason: `Job needs ${j.totalGpus} GPUs but queue "${j.queue.id}" can hold at most its nominal quota plus what it may borrow on every eligible GPU model; raise the quota or borrowing limit, or submit to another queue.`,
+        };
+      }
+    }
+    staticCache.set(j.shapeKey, { version: cluster.topologyVersion, result });
+    return result;
+  }
+
+  function describeShape(j: JobRecord): string {
+    const g = j.req.gpus > 0 ? `${j.req.gpus} GPU(s)` : j.req.gpuMilli > 0 ? `${j.req.gpuMilli}/1000 of a GPU` : 'no GPU';
+    const models = j.spec.gpuModels?.length ? ` on ${j.spec.gpuModels.join('|')}` : '';
+    return `${g}${models}, ${j.req.cpuMilli} mCPU, ${j.req.memoryMiB} MiB per worker`;
+  }
+
+  // ---- pending buckets -----------------------------------------------------------------
+  function enqueue(j: JobRecord): void {
+    j.state = 'queued';
+    j.rank = ordering.rank(jobView(j));
+    let b = buckets.get(j.shapeKey);
+    if (!b) {
+      b = new Bucket<JobRecord>(j.shapeKey, j.queue.id);
+      buckets.set(j.shapeKey, b);
+    }
+    if (b.size === 0) activeBuckets.push(b);
+    b.push(j);
+    j.bucket = b;
+    j.queue.pending++;
+    pendingCount++;
+  }
+
+  function dequeue(j: JobRecord): void {
+    const b = j.bucket;
+    if (!b) return;
+    b.remove(j);
+    j.bucket = null;
+    j.queue.pending--;
+    pendingCount--;
+    if (b.size === 0) {
+      const i = activeBuckets.indexOf(b);
+      if (i >= 0) activeBuckets.splice(i, 1);
+    }
+  }
+
+  // ---- placement -----------------------------------------------------------------------
+  function placementFor(j: JobRecord): PlacementPolicy {
+    return j.queue.cheapest ? cheapPlacement : basePlacement;
+  }
+
+  function pickNode(req: WorkerRequest, pol: PlacementPolicy, excluded: ReadonlySet<NodeRecord> | null): NodeRecord | null {
+    let best: NodeRecord | null = null;
+    if (!pol.score) {
+      cluster.forEachCandidate(req, pol.order, (n) => {
+        if (excluded?.has(n)) return true;
+        best = n;
+        return false;
+      });
+      return best;
+    }
+    let bestScore = Number.NEGATIVE_INFINITY;
+    let seen = 0;
+    const limit = pol.maxCandidates ?? Number.POSITIVE_INFINITY;
+    const score = pol.score.bind(pol);
+    const worker = { gpus: req.gpus, gpuMilli: req.gpuMilli, cpuMilli: req.cpuMilli, memoryMiB: req.memoryMiB };
+    cluster.forEachCandidate(req, pol.order, (n) => {
+      if (excluded?.has(n)) return true;
+      const s = score(n, worker, ctx);
+      if (s > bestScore) {
+        bestScore = s;
+        best = n;
+      }
+      return ++seen < limit;
+    });
+    return best;
+  }
+
+  function allocWorker(node: NodeRecord, req: WorkerRequest, jobId: string, out: Array<[NodeRecord, WorkerPlacement]>): boolean {
+    const gpus = cluster.chooseGpus(node, req);
+    if (gpus === null || !cluster.fits(node, req)) return false;
+    out.push([node, cluster.allocate(node, req, gpus, jobId)]);
+    return true;
+  }
+
+  function rollback(req: WorkerRequest, jobId: string, out: Array<[NodeRecord, WorkerPlacement]>): void {
+    for (let i = out.length - 1; i >= 0; i--) cluster.release(out[i]![0], req, out[i]![1], jobId);
+    out.length = 0;
+  }
+
+  /** Allocates all workers of a job with `req` (models possibly narrowed), or nothing. */
+  function placeGang(j: JobRecord, req: WorkerRequest, excluded: ReadonlySet<NodeRecord> | null): Array<[NodeRecord, WorkerPlacement]> | null {
+    const pol = placementFor(j);
+    const out: Array<[NodeRecord, WorkerPlacement]> = [];
+    const w = j.workers;
+    if (req.gpus > 0 && cluster.freeWholeGpus(req.models) < req.gpus * w) return null;
+    if (w === 1) {
+      const node = pickNode(req, pol, excluded);
+      return node && allocWorker(node, req, j.id, out) ? out : null;
+    }
+    if (gangTopology !== 'ignore') {
+      // 1. The whole gang on one node.
+      if (req.gpus > 0) {
+        const combined: WorkerRequest = { ...req, gpus: req.gpus * w, cpuMilli: req.cpuMilli * w, memoryMiB: req.memoryMiB * w };
+        const node = pickNode(combined, pol, excluded);
+        if (node) {
+          let ok = true;
+          for (let k = 0; k < w && ok; k++) ok = allocWorker(node, req, j.id, out);
+          if (ok) return out;
+          rollback(req, j.id, out);
+        }
+      }
+      // 2. One topology domain, the fullest one that has room (best fit across domains).
+      if (cluster.domainNames.length < cluster.nodes.length) {
+        const need = req.gpus * w;
+        const domains: number[] = [];
+        for (let d = 0; d < cluster.domainNames.length; d++) {
+          if (cluster.domainNodes[d]!.length > 0 && cluster.domainFullFree[d]! >= need) domains.push(d);
+        }
+        domains.sort((a, b) => cluster.domainFullFree[a]! - cluster.domainFullFree[b]! || a - b);
+        for (const d of domains.slice(0, 16)) {
+          if (placeInDomain(d, j, req, excluded, out)) return out;
+          rollback(req, j.id, out);
+        }
+      }
+      if (gangTopology === 'require-domain' && cluster.domainNames.length < cluster.nodes.length) return null;
+    }
+    // 3. Anywhere, worker by worker.
+    for (let k = 0; k < w; k++) {
+      const node = pickNode(req, pol, excluded);
+      if (!node || !allocWorker(node, req, j.id, out)) {
+        rollback(req, j.id, out);
+        return null;
+      }
+    }
+    return out;
+  }
+
+  function placeInDomain(
+    d: number,
+    j: JobRecord,
+    req: WorkerRequest,
+    excluded: ReadonlySet<NodeRecord> | null,
+    out: Array<[NodeRecord, WorkerPlacement]>,
+  ): boolean {
+    // Fill the nodes with the most room first so the gang spans as few nodes as possible.
+    const nodes = cluster.domainNodes[d]!.filter((n) => !excluded?.has(n) && cluster.fits(n, req));
+    nodes.sort((a, b) => b.fullFree - a.fullFree || b.maxFree - a.maxFree || a.idx - b.idx);
+    let placed = 0;
+    for (const n of nodes) {
+      while (placed < j.workers && cluster.fits(n, req) && allocWorker(n, req, j.id, out)) placed++;
+      if (placed === j.workers) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Places a job respecting quotas (fit within nominal first, then borrowing). Allocates on
+   * success and returns the placements; changes nothing on failure.
+   */
+  function tryPlace(
+    j: JobRecord,
+    excluded: ReadonlySet<NodeRecord> | null,
+  ): { out: Array<[NodeRecord, WorkerPlacement]>; charges: Array<[string | null, number]>; borrowing: boolean } | null {
+    const q = j.queue;
+    if (q.nominal.size === 0) {
+      const out = placeGang(j, j.req, excluded);
+      return out ? { out, charges: [], borrowing: false } : null;
+    }
+    const candidates = j.req.models ?? Int32Array.from(cluster.modelNames.keys());
+    const nominal: number[] = [];
+    const borrow: number[] = [];
+    for (const m of candidates) {
+      const fit = quotas.check(q, quotas.keyFor(q, cluster.modelNames[m]!), j.totalGpus);
+      if (fit === 'nominal') nominal.push(m);
+      else if (fit === 'borrow') borrow.push(m);
+    }
+    const attempts: number[][] = [];
+    if (nominal.length > 0) attempts.push(nominal);
+    if (borrow.length > 0) attempts.push([...nominal, ...borrow]);
+    for (const models of attempts) {
+      const req = { ...j.req, models: Int32Array.from(models) };
+      const out = placeGang(j, req, excluded);
+      if (!out) continue;
+      // A gang may straddle quota keys: check the exact per-key demand.
+      const perKey = new Map<string | null, number>();
+      for (const [node, p] of out) {
+        const key = quotas.keyFor(q, cluster.modelNames[node.model]!);
+        perKey.set(key, (perKey.get(key) ?? 0) + (p.gpuMilli * p.gpuIndices.length) / FULL);
+      }
+      let borrowing = false;
+      let ok = true;
+      for (const [key, amount] of perKey) {
+        const fit = quotas.check(q, key, amount);
+        if (fit === 'no') ok = false;
+        if (fit === 'borrow') borrowing = true;
+      }
+      if (ok) return { out, charges: [...perKey], borrowing };
+      rollback(j.req, j.id, out);
+    }
+    return null;
+  }
+
+  function undoPlace(j: JobRecord, out: Array<[NodeRecord, WorkerPlacement]>): void {
+    rollback(j.req, j.id, out);
+  }
+
+  // ---- running jobs ----------------------------------------------------------------------
+  /** Takes a job's resources away from the books (for preemption what-ifs and for stops). */
+  function releaseResources(j: JobRecord): void {
+    for (let i = j.placements.length - 1; i >= 0; i--) cluster.release(j.nodes[i]!, j.req, j.placements[i]!, j.id);
+    for (const [key, amount] of j.quotaCharges) quotas.charge(j.queue, key, -amount);
+    j.queue.gpuUsedMilli -= j.totalGpus * FULL;
+    j.queue.cpuUsed -= j.req.cpuMilli * j.workers;
+    j.queue.memUsed -= j.req.memoryMiB * j.workers;
+  }
+
+  /** Puts back exactly what {@link releaseResources} took. */
+  function restoreResources(j: JobRecord): void {
+    for (let i = 0; i < j.placements.length; i++) {
+      const p = j.placements[i]!;
+      cluster.allocate(j.nodes[i]!, j.req, p.gpuIndices, j.id);
+    }
+    for (const [key, amount] of j.quotaCharges) quotas.charge(j.queue, key, amount);
+    j.queue.gpuUsedMilli += j.totalGpus * FULL;
+    j.queue.cpuUsed += j.req.cpuMilli * j.workers;
+    j.queue.memUsed += j.req.memoryMiB * j.workers;
+  }
+
+  function commitBind(
+    j: JobRecord,
+    placed: { out: Array<[NodeRecord, WorkerPlacement]>; charges: Array<[string | null, number]>; borrowing: boolean },
+    t: number,
+    backfilled: boolean,
+  ): Decision {
+    dequeue(j);
+    j.state = 'running';
+    j.nodes = placed.out.map((x) => x[0]);
+    j.placements = placed.out.map((x) => x[1]);
+    j.quotaCharges = placed.charges;
+    j.borrowing = placed.borrowing;
+    for (const [key, amount] of placed.charges) quotas.charge(j.queue, key, amount);
+    j.queue.gpuUsedMilli += j.totalGpus * FULL;
+    j.queue.cpuUsed += j.req.cpuMilli * j.workers;
+    j.queue.memUsed += j.req.memoryMiB * j.workers;
+    j.queue.running++;
+    j.startMs = t;
+    if (j.firstStartMs === undefined) j.firstStartMs = t;
+    running.set(j.id, j);
+    openUsage.set(
+      j.id,
+      j.placements.map((p, i) => {
+        const node = j.nodes[i]!;
+        return {
+          jobId: j.id,
+          queue: j.queue.id,
+          nodeId: node.id,
+          gpuModel: node.spec.gpuModel,
+          startMs: t,
+          endMs: t,
+          gpus: (p.gpuMilli * p.gpuIndices.length) / FULL,
+          cpuMilli: j.req.cpuMilli,
+          memoryMiB: j.req.memoryMiB,
+          pricing: node.pricing,
+          instanceType: node.spec.instanceType,
+          region: node.spec.region,
+          labels: j.spec.labels,
+        };
+      }),
+    );
+    return { type: 'bind', jobId: j.id, placements: j.placements.map((p) => ({ ...p, gpuIndices: [...p.gpuIndices] })), backfilled, borrowing: j.borrowing, atMs: t };
+  }
+
+  /** Stops a running job; `alreadyReleased` when a preemption what-if already took its resources. */
+  function stopRunning(j: JobRecord, t: number, outcome: 'completed' | 'cancelled' | 'requeue', alreadyReleased = false): void {
+    if (!alreadyReleased) releaseResources(j);
+    running.delete(j.id);
+    j.queue.running--;
+    const ran = Math.max(0, t - (j.startMs ?? t));
+    j.attainedGpuMs += ran * j.totalGpus;
+    const open = openUsage.get(j.id);
+    if (open) {
+      for (const u of open) {
+        u.endMs = t;
+        if (u.endMs > u.startMs) closedUsage.push(u);
+      }
+      openUsage.delete(j.id);
+    }
+    j.placements = [];
+    j.nodes = [];
+    j.quotaCharges = [];
+    j.borrowing = false;
+    j.startMs = undefined;
+    if (outcome === 'requeue') {
+      j.preemptions++;
+      preemptionCount++;
+      j.progressMs = j.checkpointable ? j.progressMs + ran : 0;
+      enqueue(j);
+    } else {
+      j.progressMs += ran;
+      j.state = outcome;
+    }
+  }
+
+  // ---- preemption ------------------------------------------------------------------------
+  function victimReason(j: JobRecord, v: JobRecord, t: number, jRank: number, jUnderNominal: boolean): string | null {
+    if (!v.preemptible || v === j) return null;
+    if (byPriority && (priorityScope === 'cluster' || v.queue === j.queue)) {
+      const vRank = preemptionRank(v, t);
+      if (vRank > jRank) return ordering.name === 'tiresias-las' ? 'attained-service' : 'priority';
+    }
+    if (reclaim && jUnderNominal && v.queue !== j.queue && v.borrowing && v.queue.cohort !== undefined && v.queue.cohort === j.queue.cohort) {
+      return 'reclaim';
+    }
+    return null;
+  }
+
+  function usableBy(j: JobRecord, v: JobRecord): boolean {
+    for (const n of v.nodes) {
+      if (!n.schedulable) continue;
+      if (!j.req.allowSpot && n.pricing === 'spot') continue;
+      if (j.req.models === null) return true;
+      for (const m of j.req.models) if (m === n.model) return true;
+    }
+    return false;
+  }
+
+  function tryPreempt(j: JobRecord, t: number, decisions: Decision[]): boolean {
+    const jRank = preemptionRank(j, t);
+    let underNominal = false;
+    if (reclaim && j.queue.nominal.size > 0 && j.queue.cohort !== undefined) {
+      for (const name of j.spec.gpuModels ?? cluster.modelNames) {
+        const key = quotas.keyFor(j.queue, name);
+        if (key !== null && (j.queue.used.get(key) ?? 0) + j.totalGpus <= (j.queue.nominal.get(key) ?? 0) + 1e-9) underNominal = true;
+      }
+    }
+    const cands: Array<{ v: JobRecord; reason: string; rank: number }> = [];
+    for (const v of running.values()) {
+      const reason = victimReason(j, v, t, jRank, underNominal);
+      if (reason === null) continue;
+      if (reason !== 'reclaim' && !usableBy(j, v)) continue;
+      cands.push({ v, reason, rank: preemptionRank(v, t) });
+    }
+    if (cands.length === 0) return false;
+    // Least important first; then checkpointable (loses nothing), then least progressed.
+    cands.sort(
+      (a, b) =>
+        b.rank - a.rank ||
+        Number(b.v.checkpointable) - Number(a.v.checkpointable) ||
+        runProgress(a.v, t) - runProgress(b.v, t) ||
+        b.v.seq - a.v.seq,
+    );
+    const fitsNow = (): boolean => {
+      const p = tryPlace(j, null);
+      if (!p) return false;
+      undoPlace(j, p.out);
+      return true;
+    };
+    // Never preempt for a job that would still not fit with every candidate gone.
+    for (const c of cands) releaseResources(c.v);
+    const possible = fitsNow();
+    if (!possible) {
+      for (let i = cands.length - 1; i >= 0; i--) restoreResources(cands[i]!.v);
+      return false;
+    }
+    for (let i = cands.length - 1; i >= 0; i--) restoreResources(cands[i]!.v);
+    const chosen: typeof cands = [];
+    for (const c of cands) {
+      releaseResources(c.v);
+      chosen.push(c);
+      if (fitsNow()) break;
+    }
+    // Minimal set: give back every victim the job does not need, most important first.
+    for (let i = chosen.length - 1; i >= 0; i--) {
+      const c = chosen[i]!;
+      restoreResources(c.v);
+      if (fitsNow()) chosen.splice(i, 1);
+      else releaseResources(c.v);
+    }
+    const placed = tryPlace(j, null);
+    if (!placed) {
+      for (const c of chosen) restoreResources(c.v);
+      return false;
+    }
+    for (const c of chosen) {
+      stopRunning(c.v, t, 'requeue', true);
+      decisions.push({ type: 'preempt', jobId: c.v.id, forJobId: j.id, reason: c.reason, atMs: t });
+    }
+    decisions.push(commitBind(j, placed, t, false));
+    return true;
+  }
+
+  function runProgress(j: JobRecord, t: number): number {
+    return j.progressMs + Math.max(0, t - (j.startMs ?? t));
+  }
+
+  // ---- backfill reservation -----------------------------------------------------------------
+  interface Reservation {
+    timeMs: number;
+    nodes: Set<NodeRecord>;
+  }
+
+  function workersFit(j: JobRecord, node: NodeRecord, gpuFree: Int32Array, cpu: number, mem: number): number {
+    const req = j.req;
+    if (!node.schedulable) return 0;
+    if (req.models !== null && !req.models.includes(node.model)) return 0;
+    if (!req.allowSpot && node.pricing === 'spot') return 0;
+    let n = Number.POSITIVE_INFINITY;
+    if (req.gpus > 0) {
+      let full = 0;
+      for (const f of gpuFree) if (f === FULL) full++;
+      n = Math.floor(full / req.gpus);
+    } else if (req.gpuMilli > 0) {
+      let k = 0;
+      for (const f of gpuFree) k += Math.floor(f / req.gpuMilli);
+      n = k;
+    }
+    if (req.cpuMilli > 0) n = Math.min(n, Math.floor(cpu / req.cpuMilli));
+    if (req.memoryMiB > 0) n = Math.min(n, Math.floor(mem / req.memoryMiB));
+    return Number.isFinite(n) ? n : j.workers;
+  }
+
+  /** Earliest time at which running jobs' estimated ends leave room for `j`, and where. */
+  function reserve(j: JobRecord, t: number): Reservation | null {
+    const ends: Array<[number, JobRecord]> = [];
+    for (const r of running.values()) {
+      if (r.estimate === undefined) continue;
+      ends.push([(r.startMs ?? t) + Math.max(0, r.estimate - r.progressMs), r]);
+    }
+    ends.sort((a, b) => a[0] - b[0] || a[1].seq - b[1].seq);
+    const shadow = new Map<NodeRecord, { g: Int32Array; cpu: number; mem: number; fit: number }>();
+    let total = 0;
+    for (const n of cluster.nodes) {
+      if (n.removed) continue;
+      const fit = workersFit(j, n, n.gpuFree, n.cpuFree, n.memFree);
+      total += fit;
+      shadow.set(n, { g: n.gpuFree.slice(), cpu: n.cpuFree, mem: n.memFree, fit });
+    }
+    let timeMs = t;
+    for (const [end, r] of ends) {
+      if (total >= j.workers) break;
+      timeMs = Math.max(t, end);
+      for (let i = 0; i < r.placements.length; i++) {
+        const node = r.nodes[i]!;
+        const s = shadow.get(node);
+        if (!s) continue;
+        const p = r.placements[i]!;
+        for (const gi of p.gpuIndices) s.g[gi]! += p.gpuMilli;
+        s.cpu += r.req.cpuMilli;
+        s.mem += r.req.memoryMiB;
+        const fit = workersFit(j, node, s.g, s.cpu, s.mem);
+        total += fit - s.fit;
+        s.fit = fit;
+      }
+    }
+    if (total < j.workers) return null;
+    const contributing = [...shadow.entries()].filter(([, s]) => s.fit > 0);
+    contributing.sort((a, b) => b[1].fit - a[1].fit || a[0].idx - b[0].idx);
+    const nodes = new Set<NodeRecord>();
+    let covered = 0;
+    for (const [n, s] of contributing) {
+      if (covered >= j.workers) break;
+      nodes.add(n);
+      covered += s.fit;
+    }
+    return { timeMs, nodes };
+  }
+
+  // ---- the scheduling pass ------------------------------------------------------------------
+  function nextBucket(currentPass: number): Bucket<JobRecord> | null {
+    let best: Bucket<JobRecord> | null = null;
+    let bestQ = 0;
+    let bestHead: JobRecord | undefined;
+    for (const b of activeBuckets) {
+      if (b.blockedPass === currentPass) continue;
+      const head = b.peek()!;
+      const qk = ordering.queueKey ? ordering.queueKey(queueView(head.queue)) : 0;
+      if (
+        best === null ||
+        qk < bestQ ||
+        (qk === bestQ &&
+          (head.rank < bestHead!.rank ||
+            (head.rank === bestHead!.rank && (head.submitMs < bestHead!.submitMs || (head.submitMs === bestHead!.submitMs && head.seq < bestHead!.seq)))))
+      ) {
+        best = b;
+        bestQ = qk;
+        bestHead = head;
+      }
+    }
+    return best;
+  }
+
+  function schedule(nowMs?: number): Decision[] {
+    const t = now(nowMs);
+    const decisions: Decision[] = pendingDecisions.splice(0);
+    const currentPass = ++pass;
+    let reservation: Reservation | null = null;
+    let reservedFor: JobRecord | null = null;
+    let attempts = 0;
+    while (true) {
+      const b = nextBucket(currentPass);
+      if (!b) break;
+      const j = b.peek()!;
+      let placed = null;
+      let backfilled = false;
+      if (reservation !== null) {
+        const remaining = j.estimate === undefined ? undefined : Math.max(0, j.estimate - j.progressMs);
+        const endsBefore = remaining !== undefined && t + remaining <= reservation.timeMs;
+        placed = tryPlace(j, endsBefore ? null : reservation.nodes);
+        backfilled = placed !== null;
+      } else {
+        placed = tryPlace(j, null);
+      }
+      if (placed) {
+        decisions.push(commitBind(j, placed, t, backfilled));
+        continue;
+      }
+      if (preemptionOn && reservation === null && attempts < maxPreemptAttempts) {
+        attempts++;
+        if (tryPreempt(j, t, decisions)) continue;
+      }
+      if (backfill === 'none') break;
+      if (backfill === 'easy' && reservedFor === null) {
+        reservedFor = j;
+        reservation = reserve(j, t);
+        // Without estimates nothing can be promised: hold everything back, as strict order would.
+        if (reservation === null) break;
+      }
+      b.blockedPass = currentPass;
+    }
+    return decisions;
+  }
+
+  // ---- public API ----------------------------------------------------------------------------
+  function getJob(jobId: string, op: string): JobRecord {
+    const j = jobs.get(jobId);
+    if (!j) throw new NotFoundError(`${op}: no job with id "${jobId}". Submit it first, or check the id.`);
+    return j;
+  }
+
+  function evictNode(node: NodeRecord, t: number): string[] {
+    const ids = [...node.jobs.keys()].sort();
+    for (const id of ids) {
+      const j = running.get(id);
+      if (j) stopRunning(j, t, 'requeue');
+    }
+    return ids;
+  }
+
+  function recheckPending(t: number): void {
+    for (const j of jobs.values()) {
+      if (j.state !== 'queued') continue;
+      const r = staticReject(j);
+      if (r) {
+        dequeue(j);
+        j.state = 'rejected';
+        pendingDecisions.push({ type: 'reject', jobId: j.id, code: r.code, reason: r.reason, atMs: t });
+      }
+    }
+  }
+
+  function statusOf(j: JobRecord): JobStatus {
+    return {
+      id: j.id,
+      queue: j.queue.id,
+      state: j.state,
+      priority: j.priority,
+      gpus: j.totalGpus,
+      placements: j.placements.map((p) => ({ ...p, gpuIndices: [...p.gpuIndices] })),
+      submitMs: j.submitMs,
+      firstStartMs: j.firstStartMs,
+      startMs: j.startMs,
+      attainedGpuMs: j.attainedGpuMs,
+      progressMs: j.progressMs,
+      preemptions: j.preemptions,
+    };
+  }
+
+  const scheduler: Scheduler = {
+    policyNames: { ordering: ordering.name, placement: basePlacement.name, backfill, preemption: preemptionOn },
+
+    submit(spec, nowMs) {
+      const t = now(nowMs);
+      if (jobs.has(spec?.id)) {
+        throw new InvalidArgumentError(`submit: job id "${spec.id}" was already submitted; job ids must be unique (append an attempt suffix to resubmit).`);
+      }
+      const j = buildRecord(spec, t);
+      jobs.set(j.id, j);
+      const r = staticReject(j);
+      if (r) {
+        j.state = 'rejected';
+        return { status: 'rejected', jobId: j.id, code: r.code, reason: r.reason };
+      }
+      observe(j);
+      enqueue(j);
+      return { status: 'queued', jobId: j.id };
+    },
+
+    cancel(jobId, nowMs) {
+      const j = getJob(jobId, 'cancel');
+      if (j.state === 'queued') {
+        dequeue(j);
+        j.state = 'cancelled';
+      } else if (j.state === 'running') {
+        stopRunning(j, now(nowMs), 'cancelled');
+      }
+    },
+
+    complete(jobId, nowMs) {
+      const j = getJob(jobId, 'complete');
+      if (j.state !== 'running') {
+        throw new MlopsError(
+          ErrorCode.InvalidArgument,
+          `complete: job "${jobId}" is ${j.state}, not running. Only a running job can complete; cancel a queued job instead.`,
+          { details: { jobId, state: j.state } },
+        );
+      }
+      stopRunning(j, now(nowMs), 'completed');
+    },
+
+    nodeEvent(event) {
+      const t = now(event.atMs);
+      if (event.type === 'add') {
+        addNode(event.node);
+        return { requeuedJobIds: [] };
+      }
+      const node = cluster.byId.get(event.nodeId);
+      if (!node) {
+        throw new NotFoundError(`nodeEvent(${event.type}): no node with id "${event.nodeId}". Known nodes: ${cluster.byId.size}.`);
+      }
+      switch (event.type) {
+        case 'cordon':
+          cluster.setSchedulable(node, false);
+          return { requeuedJobIds: [] };
+        case 'uncordon':
+          cluster.setSchedulable(node, true);
+          return { requeuedJobIds: [] };
+        case 'remove':
+        case 'spot-interruption': {
+          const requeued = evictNode(node, t);
+          cluster.removeNode(node);
+          if (node.spec.cpuMilli !== undefined) cpuTotal -= node.spec.cpuMilli;
+          if (node.spec.memoryMiB !== undefined) memTotal -= node.spec.memoryMiB;
+          recheckPending(t);
+          return { requeuedJobIds: requeued };
+        }
+        default: {
+          const unknown: { type?: unknown } = event;
+          throw new InvalidArgumentError(
+            `nodeEvent: unknown event type ${JSON.stringify(unknown.type)}; expected add, remove, cordon, uncordon or spot-interruption.`,
+          );
+        }
+      }
+    },
+
+    schedule,
+
+    snapshot(nowMs) {
+      const t = now(nowMs);
+      return {
+        atMs: t,
+        nodes: cluster.nodes
+          .filter((n) => !n.removed)
+          .map((n) => ({
+            id: n.id,
+            gpuModel: n.spec.gpuModel,
+            gpuCount: n.gpuCount,
+            gpuFreeMilli: Array.from(n.gpuFree),
+            cpuFreeMilli: n.cpuFree,
+            memoryFreeMiB: n.memFree,
+            schedulable: n.schedulable,
+            pricing: n.pricing,
+          })),
+        queues: [...quotas.queues.values()].map((q) => ({
+          id: q.id,
+          cohort: q.cohort,
+          usedGpus: Object.fromEntries(q.used),
+          borrowedGpus: Object.fromEntries([...q.nominal.keys()].map((k) => [k, quotas.borrowed(q, k)])),
+          pendingJobs: q.pending,
+          runningJobs: q.running,
+          weightedShare: weightedShare(q),
+        })),
+        jobs: [...jobs.values()].map(statusOf),
+        totals: {
+          gpus: cluster.totalGpus,
+          allocatedGpus: cluster.allocatedMilli / FULL,
+          pendingJobs: pendingCount,
+          runningJobs: running.size,
+        },
+      };
+    },
+
+    job(jobId) {
+      const j = jobs.get(jobId);
+      return j ? statusOf(j) : undefined;
+    },
+
+    stats() {
+      return {
+        totalGpus: cluster.totalGpus,
+        allocatedGpus: cluster.allocatedMilli / FULL,
+        pendingJobs: pendingCount,
+        runningJobs: running.size,
+        preemptions: preemptionCount,
+      };
+    },
+
+    usage(opts = {}) {
+      const out = [...closedUsage];
+      if (opts.clear) closedUsage = [];
+      if (opts.nowMs !== undefined) {
+        for (const list of openUsage.values()) {
+          for (const u of list) if (opts.nowMs > u.startMs) out.push({ ...u, endMs: opts.nowMs });
+        }
+      }
+      return out;
+    },
+
+    fragmentedGpus(workload) {
+      return clusterFragmentationGpus(
+        cluster.nodes.filter((n) => n.schedulable),
+        workload ?? ctx.workload,
+      );
+    },
+
+    fitsOnNode(spec, nodeId) {
+      const node = cluster.byId.get(nodeId);
+      if (!node) return { fits: false, reason: `node "${nodeId}" is not known to the GPU scheduler`, unresolvable: true };
+      const j = buildRecord({ ...spec, submitMs: 0 }, 0);
+      seq--;
+      const perNode = cluster.staticCapacity(node, j.req);
+      if (perNode <= 0) return { fits: false, reason: `node ${nodeId} (${node.spec.gpuModel} x${node.gpuCount}) can never hold ${describeShape(j)}`, unresolvable: true };
+      if (!node.schedulable) return { fits: false, reason: `node ${nodeId} is cordoned`, unresolvable: true };
+      if (!cluster.fits(node, j.req)) {
+        const free = j.req.gpuMilli > 0 ? `${node.maxFree}/1000 on its emptiest GPU` : `${node.fullFree} whole GPUs`;
+        return { fits: false, reason: `node ${nodeId} has ${free} free; needs ${describeShape(j)}`, unresolvable: false };
+      }
+      return { fits: true, reason: '', unresolvable: false };
+    },
+
+    scoreNodes(spec, nodeIds) {
+      const j = buildRecord({ ...spec, submitMs: 0 }, 0);
+      seq--;
+      const pol = placementFor(j);
+      const worker = { gpus: j.req.gpus, gpuMilli: j.req.gpuMilli, cpuMilli: j.req.cpuMilli, memoryMiB: j.req.memoryMiB };
+      const raw = new Map<string, number>();
+      for (const id of nodeIds) {
+        const node = cluster.byId.get(id);
+        if (!node || !cluster.fits(node, j.req)) continue;
+        let s: number;
+        if (pol.score) s = pol.score(node, worker, ctx);
+        else {
+          // Without a score, the walk order is the preference: fewer free GPUs first for packing.
+          const free = node.freeMilli / FULL;
+          s = pol.order === 'tightest' ? -free : free;
+        }
+        raw.set(id, s);
+      }
+      const vals = [...raw.values()];
+      const lo = Math.min(...vals);
+      const hi = Math.max(...vals);
+      const out = new Map<string, number>();
+      for (const id of nodeIds) {
+        const s = raw.get(id);
+        out.set(id, s === undefined ? 0 : hi > lo ? (s - lo) / (hi - lo) : 1);
+      }
+      return out;
+    },
+
+    bindExternal(spec, nodeId, nowMs) {
+      const t = now(nowMs);
+      const node = cluster.byId.get(nodeId);
+      if (!node) throw new NotFoundError(`bind: node "${nodeId}" is not known to the GPU scheduler; add it with nodeEvent({ type: 'add' }).`);
+      let j = jobs.get(spec.id);
+      if (!j) {
+        j = buildRecord({ ...spec, workers: 1 }, t);
+        jobs.set(j.id, j);
+        observe(j);
+        enqueue(j);
+      }
+      if (j.state !== 'queued') {
+        throw new InvalidArgumentError(`bind: job "${spec.id}" is ${j.state}; only a pending job can be bound.`);
+      }
+      const out: Array<[NodeRecord, WorkerPlacement]> = [];
+      if (!allocWorker(node, j.req, j.id, out)) {
+        throw new MlopsError('CAPACITY_EXHAUSTED', `bind: node "${nodeId}" no longer has room for job "${spec.id}" (${describeShape(j)}); let kube-scheduler retry.`, {
+          retryable: true,
+        });
+      }
+      const charges: Array<[string | null, number]> = [[quotas.keyFor(j.queue, node.spec.gpuModel), j.totalGpus]];
+      commitBind(j, { out, charges, borrowing: false }, t, false);
+    },
+  };
+  return scheduler;
+}

@@ -1,0 +1,363 @@
+import type { Table } from 'apache-arrow';
+import { InvalidArgumentError } from '@mlops/contracts';
+import { createScheduler, type SchedulerPolicy } from './scheduler.js';
+import type { WorkloadClass } from './policy-types.js';
+import type { TraceJob } from './trace-readers.js';
+import type { NodeEvent, NodeSpec, QueueSpec } from './types.js';
+import { toUsageRecordTable } from './usage-records.js';
+
+/** The cluster a trace is replayed on. */
+export interface SimulatedCluster {
+  nodes: readonly NodeSpec[];
+  /** Queues; any queue named by a job and missing here is created without quota. */
+  queues?: readonly QueueSpec[];
+}
+
+/** Progress of a long simulation. */
+export interface SimulationProgress {
+  /** Simulated time reached, ms. */
+  simulatedMs: number;
+  jobsDone: number;
+  jobsTotal: number;
+  /** Wall-clock ms since the start. */
+  wallMs: number;
+}
+
+/** Options of {@link simulate}. */
+export interface SimulateOptions {
+  /** Jobs with submit times and real durations. */
+  trace: readonly TraceJob[];
+  /** Nodes and queues. */
+  cluster: SimulatedCluster;
+  /** Scheduling policy. */
+  policy?: SchedulerPolicy;
+  /** Timed cluster events (spot interruptions, node adds/removes), `atMs` required. */
+  nodeEvents?: ReadonlyArray<NodeEvent & { atMs: number }>;
+  /** Stop at this simulated time, ms (running jobs are cut there). */
+  until?: number;
+  /** Expected workload mix for fragmentation measures and FGD. Default: learnt from jobs. */
+  workload?: readonly WorkloadClass[];
+  /** Time between samples of the allocation/fragmentation series, ms. Default: span / 200. */
+  sampleIntervalMs?: number;
+  /** Build the `UsageRecord` table. Default true. */
+  usage?: boolean;
+  /** Called about every `progressEvery` finished jobs and at the end. */
+  onProgress?: (p: SimulationProgress) => void;
+  /** Default 10,000. */
+  progressEvery?: number;
+}
+
+/** Summary of a distribution, ms. */
+export interface Distribution {
+  mean: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/** Per-queue results: finish-time fairness (Themis' rho = time in the shared cluster / run time alone). */
+export interface QueueResult {
+  queue: string;
+  jobs: number;
+  completed: number;
+  jctMs: Distribution;
+  queueingDelayMs: Distribution;
+  /** Mean and max of rho = JCT / real run time (1 = as if alone). */
+  finishTimeFairness: { mean: number; max: number };
+  gpuHours: number;
+}
+
+/** Results of {@link simulate}. */
+export interface SimulationResult {
+  policy: { ordering: string; placement: string; backfill: string; preemption: boolean };
+  jobs: number;
+  completed: number;
+  rejected: number;
+  /** Job completion time (finish - submit) of completed jobs. */
+  jctMs: Distribution;
+  /** First start - submit of started jobs. */
+  queueingDelayMs: Distribution;
+  /** Last finish - first submit, ms. */
+  makespanMs: number;
+  /** Time-weighted mean of allocated GPUs / total GPUs over the makespan. */
+  meanAllocationRate: number;
+  /** Time-weighted mean of fragmented GPUs (free but unusable by the workload mix), sampled. */
+  meanFragmentedGpus: number;
+  /** Samples over time. */
+  series: Array<{ timeMs: number; allocatedGpus: number; allocationRate: number; fragmentedGpus: number; pendingJobs: number }>;
+  preemptions: number;
+  perQueue: QueueResult[];
+  /** `UsageRecord` Arrow table of every run of every job (see toUsageRecordTable). */
+  usage: Table | undefined;
+  /** Scheduling decisions made. */
+  decisions: number;
+  /** Wall-clock time of the simulation, ms. */
+  wallMs: number;
+}
+
+/** Summarises values (sorts in place). */
+export function distribution(values: Float64Array): Distribution {
+  if (values.length === 0) return { mean: 0, p50: 0, p99: 0, max: 0 };
+  values.sort();
+  let s = 0;
+  for (const v of values) s += v;
+  const q = (p: number): number => values[Math.min(values.length - 1, Math.max(0, Math.ceil(p * values.length) - 1))]!;
+  return { mean: s / values.length, p50: q(0.5), p99: q(0.99), max: values[values.length - 1]! };
+}
+
+/** Min-heap of (time, seq) -> job index for completions. */
+class EventHeap {
+  private t: number[] = [];
+  private j: number[] = [];
+  private e: number[] = [];
+  get size(): number {
+    return this.t.length;
+  }
+  peekTime(): number {
+    return this.t[0] ?? Number.POSITIVE_INFINITY;
+  }
+  push(time: number, job: number, epoch: number): void {
+    const { t, j, e } = this;
+    let i = t.length;
+    t.push(time);
+    j.push(job);
+    e.push(epoch);
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (t[p]! < time || (t[p] === time && j[p]! <= job)) break;
+      t[i] = t[p]!;
+      j[i] = j[p]!;
+      e[i] = e[p]!;
+      i = p;
+    }
+    t[i] = time;
+    j[i] = job;
+    e[i] = epoch;
+  }
+  pop(): [number, number, number] {
+    const { t, j, e } = this;
+    const top: [number, number, number] = [t[0]!, j[0]!, e[0]!];
+    const lt = t.pop()!;
+    const lj = j.pop()!;
+    const le = e.pop()!;
+    const n = t.length;
+    if (n > 0) {
+      let i = 0;
+      while (true) {
+        const l = 2 * i + 1;
+        if (l >= n) break;
+        const r = l + 1;
+        const c = r < n && (t[r]! < t[l]! || (t[r] === t[l] && j[r]! < j[l]!)) ? r : l;
+        if (t[c]! > lt || (t[c] === lt && j[c]! >= lj)) break;
+        t[i] = t[c]!;
+        j[i] = j[c]!;
+        e[i] = e[c]!;
+        i = c;
+      }
+      t[i] = lt;
+      j[i] = lj;
+      e[i] = le;
+    }
+    return top;
+  }
+}
+
+/**
+ * Replays a trace through the scheduler in simulated time: jobs arrive at their submit
+ * times, run for their real duration once bound (minus checkpointed progress after a
+ * preemption), and free their GPUs when done. Event-driven: the scheduler runs once per
+ * distinct event time, so an 80,000-job trace takes seconds.
+ */
+export function simulate(options: SimulateOptions): SimulationResult {
+  const wallStart = performance.now();
+  const trace = options.trace;
+  if (!Array.isArray(trace)) throw new InvalidArgumentError('simulate: `trace` must be an array of TraceJob; read one with readPhillyTrace or readAlibabaPods.');
+  if (!options.cluster || !Array.isArray(options.cluster.nodes) || options.cluster.nodes.length === 0) {
+    throw new InvalidArgumentError('simulate: `cluster.nodes` must be a non-empty array of NodeSpec.');
+  }
+  const order = Array.from(trace.keys()).sort((a, b) => trace[a]!.submitMs - trace[b]!.submitMs || a - b);
+  const queueIds = new Set((options.cluster.queues ?? []).map((q) => q.id));
+  const queues: QueueSpec[] = [...(options.cluster.queues ?? [])];
+  for (const j of trace) {
+    const q = j.queue ?? 'default';
+    if (!queueIds.has(q)) {
+      queueIds.add(q);
+      queues.push({ id: q });
+    }
+  }
+  let t = trace.length > 0 ? trace[order[0]!]!.submitMs : 0;
+  const sched = createScheduler({
+    nodes: options.cluster.nodes,
+    queues,
+    ...(options.policy ? { policy: options.policy } : {}),
+    ...(options.workload ? { workload: options.workload } : {}),
+    clock: () => t,
+  });
+  const index = new Map<string, number>();
+  trace.forEach((j, i) => index.set(j.id, i));
+  const n = trace.length;
+  const firstStart = new Float64Array(n).fill(Number.NaN);
+  const finish = new Float64Array(n).fill(Number.NaN);
+  const progress = new Float64Array(n);
+  const runStart = new Float64Array(n);
+  const epoch = new Int32Array(n);
+  const rejected = new Uint8Array(n);
+  const heap = new EventHeap();
+  const events = [...(options.nodeEvents ?? [])].sort((a, b) => a.atMs - b.atMs);
+  const until = options.until ?? Number.POSITIVE_INFINITY;
+  const totalGpus = sched.stats().totalGpus;
+  const firstSubmit = t;
+  const lastSubmit = n > 0 ? trace[order[n - 1]!]!.submitMs : t;
+  const sampleEvery = options.sampleIntervalMs ?? Math.max(1, (lastSubmit - firstSubmit) / 200);
+  const series: SimulationResult['series'] = [];
+  let nextSample = firstSubmit;
+  let allocIntegral = 0;
+  let fragIntegral = 0;
+  let lastT = t;
+  let lastAlloc = 0;
+  let lastFrag = 0;
+  let decisions = 0;
+  let done = 0;
+  let si = 0;
+  let ei = 0;
+  const progressEvery = options.progressEvery ?? 10_000;
+  let nextProgress = progressEvery;
+
+  const report = (): void =>
+    options.onProgress?.({ simulatedMs: t, jobsDone: done, jobsTotal: n, wallMs: performance.now() - wallStart });
+
+  while (si < n || heap.size > 0 || ei < events.length) {
+    const nextSubmit = si < n ? trace[order[si]!]!.submitMs : Number.POSITIVE_INFINITY;
+    const nextEvent = ei < events.length ? events[ei]!.atMs : Number.POSITIVE_INFINITY;
+    const next = Math.min(nextSubmit, heap.peekTime(), nextEvent);
+    if (!Number.isFinite(next) || next > until) break;
+    // Time-weighted integrals use the state that held since the previous event.
+    allocIntegral += lastAlloc * (next - lastT);
+    fragIntegral += lastFrag * (next - lastT);
+    lastT = next;
+    t = next;
+    while (ei < events.length && events[ei]!.atMs === t) {
+      const ev = events[ei++]!;
+      const res = sched.nodeEvent(ev);
+      for (const id of res.requeuedJobIds) {
+        const i = index.get(id);
+        if (i === undefined) continue;
+        epoch[i]!++;
+        progress[i] = sched.job(id)?.progressMs ?? 0;
+      }
+    }
+    while (heap.size > 0 && heap.peekTime() === t) {
+      const [, i, e] = heap.pop();
+      if (e !== epoch[i]) continue;
+      sched.complete(trace[i]!.id, t);
+      finish[i] = t;
+      done++;
+    }
+    while (si < n && trace[order[si]!]!.submitMs === t) {
+      const i = order[si++]!;
+      const r = sched.submit(trace[i]!, t);
+      if (r.status === 'rejected') {
+        rejected[i] = 1;
+        done++;
+      }
+    }
+    const ds = sched.schedule(t);
+    decisions += ds.length;
+    for (const d of ds) {
+      const i = index.get(d.jobId);
+      if (i === undefined) continue;
+      if (d.type === 'bind') {
+        if (Number.isNaN(firstStart[i]!)) firstStart[i] = t;
+        runStart[i] = t;
+        const remaining = Math.max(0, trace[i]!.durationMs - progress[i]!);
+        heap.push(t + remaining, i, ++epoch[i]!);
+      } else if (d.type === 'preempt') {
+        epoch[i]!++;
+        const status = sched.job(d.jobId);
+        progress[i] = status ? status.progressMs : 0;
+      } else {
+        rejected[i] = 1;
+        done++;
+      }
+    }
+    const stats = sched.stats();
+    lastAlloc = stats.allocatedGpus;
+    if (t >= nextSample) {
+      lastFrag = sched.fragmentedGpus();
+      series.push({ timeMs: t, allocatedGpus: stats.allocatedGpus, allocationRate: totalGpus > 0 ? stats.allocatedGpus / totalGpus : 0, fragmentedGpus: lastFrag, pendingJobs: stats.pendingJobs });
+      nextSample = t + sampleEvery;
+    }
+    if (done >= nextProgress) {
+      report();
+      nextProgress = done + progressEvery;
+    }
+  }
+  const endT = Number.isFinite(until) && until > t ? until : t;
+  allocIntegral += lastAlloc * (endT - lastT);
+  fragIntegral += lastFrag * (endT - lastT);
+  report();
+
+  const jct: number[] = [];
+  const wait: number[] = [];
+  const perQueue = new Map<string, { jct: number[]; wait: number[]; rho: number[]; jobs: number; gpuMs: number }>();
+  let lastFinish = firstSubmit;
+  for (let i = 0; i < n; i++) {
+    const job = trace[i]!;
+    const qid = job.queue ?? 'default';
+    let pq = perQueue.get(qid);
+    if (!pq) {
+      pq = { jct: [], wait: [], rho: [], jobs: 0, gpuMs: 0 };
+      perQueue.set(qid, pq);
+    }
+    pq.jobs++;
+    if (!Number.isNaN(firstStart[i]!)) {
+      wait.push(firstStart[i]! - job.submitMs);
+      pq.wait.push(firstStart[i]! - job.submitMs);
+    }
+    if (!Number.isNaN(finish[i]!)) {
+      const c = finish[i]! - job.submitMs;
+      jct.push(c);
+      pq.jct.push(c);
+      pq.rho.push(job.durationMs > 0 ? c / job.durationMs : 1);
+      if (finish[i]! > lastFinish) lastFinish = finish[i]!;
+    }
+  }
+  const usageIntervals = sched.usage({ nowMs: endT });
+  for (const u of usageIntervals) {
+    const pq = perQueue.get(u.queue);
+    if (pq) pq.gpuMs += u.gpus * (u.endMs - u.startMs);
+  }
+  const span = endT - firstSubmit;
+  const result: SimulationResult = {
+    policy: sched.policyNames,
+    jobs: n,
+    completed: jct.length,
+    rejected: rejected.reduce((a, b) => a + b, 0),
+    jctMs: distribution(Float64Array.from(jct)),
+    queueingDelayMs: distribution(Float64Array.from(wait)),
+    makespanMs: lastFinish - firstSubmit,
+    meanAllocationRate: span > 0 && totalGpus > 0 ? allocIntegral / span / totalGpus : 0,
+    meanFragmentedGpus: span > 0 ? fragIntegral / span : 0,
+    series,
+    preemptions: sched.stats().preemptions,
+    perQueue: [...perQueue.entries()]
+      .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      .map(([queue, pq]) => {
+        const rho = distribution(Float64Array.from(pq.rho));
+        return {
+          queue,
+          jobs: pq.jobs,
+          completed: pq.jct.length,
+          jctMs: distribution(Float64Array.from(pq.jct)),
+          queueingDelayMs: distribution(Float64Array.from(pq.wait)),
+          finishTimeFairness: { mean: rho.mean, max: rho.max },
+          gpuHours: pq.gpuMs / 3_600_000,
+        };
+      }),
+    usage: options.usage === false ? undefined : toUsageRecordTable(usageIntervals),
+    decisions,
+    wallMs: 0,
+  };
+  result.wallMs = performance.now() - wallStart;
+  return result;
+}

@@ -1,0 +1,236 @@
+/** How a node is billed. Spot capacity is cheaper and can be interrupted at any time. */
+export type PricingModel = 'on-demand' | 'spot' | 'reserved' | 'committed';
+
+/** One machine with GPUs. */
+export interface NodeSpec {
+  /** Unique node id (the Kubernetes node name when used as an extender). */
+  id: string;
+  /** GPU model, e.g. `A100-80GB`, `V100M32`, `T4`. Jobs may restrict the models they accept. */
+  gpuModel: string;
+  /** Number of GPUs on the node (0..64). */
+  gpuCount: number;
+  /** Memory of one GPU, GiB. Informational; used as the SKU detail in usage. */
+  gpuMemoryGiB?: number;
+  /** Allocatable CPU, in millicores (64 cores = 64000). Default: unlimited. */
+  cpuMilli?: number;
+  /** Allocatable memory, MiB. Default: unlimited. */
+  memoryMiB?: number;
+  /**
+   * Topology domain (an NVLink island, a rack, a leaf switch). Gangs prefer one node, then one
+   * domain. Default: the node is its own domain.
+   */
+  topologyDomain?: string;
+  /** Billing model of the node. Default `on-demand`. */
+  pricing?: PricingModel;
+  /** Price of the whole node per hour, USD. Default 0 (unknown). Used by cost-aware placement. */
+  hourlyPriceUsd?: number;
+  /** Cloud instance type, copied into usage records. */
+  instanceType?: string;
+  /** Cloud region, copied into usage records. */
+  region?: string;
+  /** Free-form labels. */
+  labels?: Record<string, string>;
+  /** False for a cordoned node: running jobs stay, nothing new lands. Default true. */
+  schedulable?: boolean;
+}
+
+/** A queue with quotas, in the style of a Kueue ClusterQueue. */
+export interface QueueSpec {
+  /** Unique queue id. */
+  id: string;
+  /**
+   * Nominal GPU quota per GPU model (`{ A100: 16 }`), with `'*'` for a quota that covers any
+   * model. A model with no entry (and no `'*'`) has no quota limit in this queue. Omit for an
+   * unlimited queue.
+   */
+  nominalGpus?: Record<string, number>;
+  /**
+   * How many GPUs above nominal (per model key, same keys as `nominalGpus`) the queue may borrow
+   * from unused quota of its cohort. Missing key = unlimited borrowing (within the cohort's
+   * unused quota). Borrowing is only possible inside a cohort.
+   */
+  borrowingLimitGpus?: Record<string, number>;
+  /** Cohort name: queues of one cohort lend each other unused nominal quota. */
+  cohort?: string;
+  /** Fair-share weight (default 1): a queue of weight 2 deserves twice the share of weight 1. */
+  weight?: number;
+  /**
+   * Capacity preference: `cheapest` places on the lowest price per GPU first (spot before
+   * on-demand for preemptible jobs), `none` leaves it to the placement policy. Default `none`.
+   */
+  flavorPreference?: 'cheapest' | 'none';
+  /** Allow preemptible jobs of this queue on spot nodes. Default true. */
+  allowSpot?: boolean;
+}
+
+/** A job: a gang of identical workers, all placed at once or not at all. */
+export interface JobSpec {
+  /** Unique job id. */
+  id: string;
+  /** Queue id. Default `default` (created automatically without quota). */
+  queue?: string;
+  /** Larger runs first and may preempt smaller. Default 0. */
+  priority?: number;
+  /** Gang size. Default 1. */
+  workers?: number;
+  /** Whole GPUs per worker. Default 1 unless `gpuMilli` is set. 0 for a CPU-only worker. */
+  gpusPerWorker?: number;
+  /** A fraction of one GPU per worker, in thousandths (250 = a quarter GPU). Excludes `gpusPerWorker` > 0. */
+  gpuMilli?: number;
+  /** GPU models the job accepts. Default: any. */
+  gpuModels?: readonly string[];
+  /** CPU per worker, millicores. Default 0. */
+  cpuMilliPerWorker?: number;
+  /** Memory per worker, MiB. Default 0. */
+  memoryMiBPerWorker?: number;
+  /** May be stopped to make room for more important work, and may run on spot. Default true. */
+  preemptible?: boolean;
+  /** Resumes from its progress after a preemption or interruption. Default false. */
+  checkpointable?: boolean;
+  /** Estimated run time, ms. Enables shortest-job-first ordering and backfill reservations. */
+  estimatedDurationMs?: number;
+  /** Submit time, ms since epoch. Default: the time `submit` is called. */
+  submitMs?: number;
+  /** Labels copied into usage records as `label_<key>` columns (e.g. `team`, `project`). */
+  labels?: Record<string, string>;
+}
+
+/** Where one worker of a job runs. */
+export interface WorkerPlacement {
+  /** Node id. */
+  nodeId: string;
+  /** Indices of the GPUs on that node given to the worker. */
+  gpuIndices: number[];
+  /** Thousandths of each listed GPU held (1000 for whole GPUs). */
+  gpuMilli: number;
+}
+
+/** A job was placed: bind each worker to its node. */
+export interface BindDecision {
+  type: 'bind';
+  /** Job id. */
+  jobId: string;
+  /** One entry per worker. */
+  placements: WorkerPlacement[];
+  /** True when the job runs ahead of a blocked job's reservation (backfill). */
+  backfilled: boolean;
+  /** True when the job's queue is over its nominal quota with this job (borrowing). */
+  borrowing: boolean;
+  /** Time of the decision, ms. */
+  atMs: number;
+}
+
+/** A running job is stopped to make room; it goes back to its queue. */
+export interface PreemptDecision {
+  type: 'preempt';
+  /** The victim. */
+  jobId: string;
+  /** The job the room was made for. */
+  forJobId: string;
+  /** Why this victim was chosen (`priority`, `reclaim`, `attained-service`). */
+  reason: string;
+  /** Time of the decision, ms. */
+  atMs: number;
+}
+
+/** A job will never be placed (it cannot fit in this cluster, or the cluster shrank under it). */
+export interface RejectDecision {
+  type: 'reject';
+  /** Job id. */
+  jobId: string;
+  /** Stable reason code: `NO_ELIGIBLE_NODE`, `GANG_LARGER_THAN_CLUSTER`, `EXCEEDS_QUOTA_LIMIT`. */
+  code: RejectCode;
+  /** What is wrong and what to do about it. */
+  reason: string;
+  /** Time of the decision, ms. */
+  atMs: number;
+}
+
+/** Reasons for which a job can never be placed. */
+export type RejectCode = 'NO_ELIGIBLE_NODE' | 'GANG_LARGER_THAN_CLUSTER' | 'EXCEEDS_QUOTA_LIMIT';
+
+/** A decision returned by `schedule`. */
+export type Decision = BindDecision | PreemptDecision | RejectDecision;
+
+/** Result of `submit`. */
+export type SubmitResult = { status: 'queued'; jobId: string } | { status: 'rejected'; jobId: string; code: RejectCode; reason: string };
+
+/** A change to the cluster. */
+export type NodeEvent =
+  | { type: 'add'; node: NodeSpec; atMs?: number }
+  | { type: 'remove'; nodeId: string; atMs?: number }
+  | { type: 'cordon'; nodeId: string; atMs?: number }
+  | { type: 'uncordon'; nodeId: string; atMs?: number }
+  /** A spot node is reclaimed by the provider: its jobs are requeued and the node removed. */
+  | { type: 'spot-interruption'; nodeId: string; atMs?: number };
+
+/** What a node event did to running jobs. */
+export interface NodeEventResult {
+  /** Jobs stopped and put back in their queue (from checkpoint when checkpointable). */
+  requeuedJobIds: string[];
+}
+
+/** State of one job as seen by `snapshot` / `job`. */
+export interface JobStatus {
+  id: string;
+  queue: string;
+  state: 'queued' | 'running' | 'completed' | 'cancelled' | 'rejected';
+  priority: number;
+  /** Total GPUs the job holds when running (fractions for shared GPUs). */
+  gpus: number;
+  /** Where it runs, when running. */
+  placements: WorkerPlacement[];
+  submitMs: number;
+  /** First start time, when it has started. */
+  firstStartMs: number | undefined;
+  /** Current run start time, when running. */
+  startMs: number | undefined;
+  /** GPU-milliseconds of service received so far (Tiresias' attained service), progress kept across preemptions. */
+  attainedGpuMs: number;
+  /** Run time credited towards completion (kept on preemption only if checkpointable), ms. */
+  progressMs: number;
+  /** Times the job was preempted or interrupted. */
+  preemptions: number;
+}
+
+/** Queue usage in `snapshot`. */
+export interface QueueStatus {
+  id: string;
+  cohort: string | undefined;
+  /** GPUs in use per quota key (`'*'` or model). */
+  usedGpus: Record<string, number>;
+  /** GPUs above nominal quota, per key. */
+  borrowedGpus: Record<string, number>;
+  pendingJobs: number;
+  runningJobs: number;
+  /** Weighted dominant resource share (for fair share). */
+  weightedShare: number;
+}
+
+/** Node usage in `snapshot`. */
+export interface NodeStatus {
+  id: string;
+  gpuModel: string;
+  gpuCount: number;
+  /** Free thousandths per GPU. */
+  gpuFreeMilli: number[];
+  cpuFreeMilli: number;
+  memoryFreeMiB: number;
+  schedulable: boolean;
+  pricing: PricingModel;
+}
+
+/** A consistent, plain-data view of the scheduler. */
+export interface SchedulerSnapshot {
+  atMs: number;
+  nodes: NodeStatus[];
+  queues: QueueStatus[];
+  jobs: JobStatus[];
+  totals: {
+    gpus: number;
+    /** GPUs allocated (fractions count). */
+    allocatedGpus: number;
+    pendingJobs: number;
+    runningJobs: number;
+  };
+}
