@@ -3,7 +3,8 @@ import { createReadStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { Float64, Int32, RecordBatch, Table, tableFromArrays, vectorFromArray } from 'apache-arrow';
+import { Float64, Int32, Table, makeVector, tableFromArrays } from 'apache-arrow';
+import type { RecordBatch } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectSameTable, mixedTable } from '../test/fixtures.js';
 import { MlopsError } from './errors.js';
@@ -24,7 +25,7 @@ function numberedBatch(start: number, rows: number): RecordBatch {
     ids[i] = start + i;
     xs[i] = Math.sin(start + i);
   }
-  return new Table({ id: vectorFromArray(ids, new Int32()), x: vectorFromArray(xs, new Float64()) }).batches[0]!;
+  return new Table({ id: makeVector({ type: new Int32(), data: ids }), x: makeVector({ type: new Float64(), data: xs }) }).batches[0]!;
 }
 
 describe('Arrow IPC bytes', () => {

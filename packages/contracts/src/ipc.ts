@@ -4,7 +4,8 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { RecordBatchFileWriter, RecordBatchReader, RecordBatchStreamWriter, Table, tableFromIPC, tableToIPC } from 'apache-arrow';
 import type { RecordBatch, Schema } from 'apache-arrow';
-import { DataCorruptedError, InvalidArgumentError, MlopsError, NotFoundError } from './errors.js';
+import type { MlopsError} from './errors.js';
+import { DataCorruptedError, InvalidArgumentError, NotFoundError } from './errors.js';
 
 /**
  * Arrow IPC flavour: `file` (random access, `.arrow` / Feather v2, with a footer) or `stream`
