@@ -48,3 +48,16 @@ export { simulateFill, workloadFromJobs } from './fill-experiment.js';
 export type { FillOptions, FillPoint, FillResult } from './fill-experiment.js';
 export { readPhillyTrace, readAlibabaNodes, readAlibabaPods, parseCsv } from './trace-readers.js';
 export type { TraceJob, PhillyTraceOptions, AlibabaNodesOptions, AlibabaPodsOptions } from './trace-readers.js';
+export { createExtenderServer, createExtenderHandlers, parseCpuMilli, parseMemoryMiB } from './extender-server.js';
+export type { ExtenderServer, ExtenderServerOptions, ExtenderHandlers, ExtenderHandlerOptions } from './extender-server.js';
+export { MAX_EXTENDER_PRIORITY } from './extender-types.js';
+export type {
+  ExtenderArgs,
+  ExtenderFilterResult,
+  HostPriority,
+  ExtenderBindingArgs,
+  ExtenderBindingResult,
+  K8sPod,
+  K8sNode,
+  K8sNodeList,
+} from './extender-types.js';

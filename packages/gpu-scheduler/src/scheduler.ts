@@ -118,6 +118,8 @@ export interface Scheduler {
   fitsOnNode(job: JobSpec, nodeId: string): { fits: boolean; reason: string; unresolvable: boolean };
   /** Placement score of one worker of `job` on each listed node, 0..1 (1 = best). */
   scoreNodes(job: JobSpec, nodeIds: readonly string[]): Map<string, number>;
+  /** True when a node with this id is part of the cluster. */
+  hasNode(nodeId: string): boolean;
   /** Records that a worker of `jobId` was bound to `nodeId` by an outside scheduler (Kubernetes). */
   bindExternal(job: JobSpec, nodeId: string, nowMs?: number): void;
 }
@@ -476,7 +478,7 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
         }
       }
       // 2. One topology domain, the fullest one that has room (best fit across domains).
-      if (cluster.domainNames.length < cluster.nodes.length) {
+      if (gangTopology === 'require-domain' || cluster.domainNames.length < cluster.nodes.length) {
         const need = req.gpus * w;
         const domains: number[] = [];
         for (let d = 0; d < cluster.domainNames.length; d++) {
@@ -488,7 +490,7 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
           rollback(req, j.id, out);
         }
       }
-      if (gangTopology === 'require-domain' && cluster.domainNames.length < cluster.nodes.length) return null;
+      if (gangTopology === 'require-domain') return null;
     }
     // 3. Anywhere, worker by worker.
     for (let k = 0; k < w; k++) {
@@ -1130,6 +1132,10 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
         out.set(id, s === undefined ? 0 : hi > lo ? (s - lo) / (hi - lo) : 1);
       }
       return out;
+    },
+
+    hasNode(nodeId) {
+      return cluster.byId.has(nodeId);
     },
 
     bindExternal(spec, nodeId, nowMs) {
