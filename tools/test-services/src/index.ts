@@ -1,0 +1,8 @@
+/**
+ * Real local servers for integration tests, started on free ports of 127.0.0.1:
+ * {@link startS3Server} (s3rver with S3's conditional writes) and `startGcsEmulator`
+ * (the Cloud Storage JSON API that `@google-cloud/storage` speaks).
+ *
+ * @packageDocumentation
+ */
+export { startS3Server, type S3TestServer, type S3TestServerOptions } from './s3-server.js';

@@ -1,0 +1,36 @@
+// Minimal typings for the parts of s3rver 3.7.1 that s3rver-child.cjs uses or patches
+// (s3rver ships no types).
+declare module 's3rver' {
+  interface S3rverOptions {
+    address?: string;
+    port?: number;
+    silent?: boolean;
+    directory?: string;
+    vhostBuckets?: boolean;
+    configureBuckets?: { name: string }[];
+  }
+  class S3rver {
+    constructor(options: S3rverOptions);
+    run(): Promise<{ port: number; address: string }>;
+    close(): Promise<void>;
+  }
+  export = S3rver;
+}
+declare module 's3rver/lib/utils' {
+  export let walk: (dir: string, recurseFilter?: (dirPath: string) => boolean) => Generator<string>;
+}
+declare module 's3rver/lib/stores/filesystem' {
+  class FilesystemStore {
+    getResourcePath(bucket: string, key: string | undefined, resource: string): string;
+    getBucketPath(bucket: string): string;
+    putObject(object: unknown): Promise<{ size: number; md5: string }>;
+    deleteObject(bucket: string, key: string): Promise<void>;
+  }
+  export = FilesystemStore;
+}
+declare module 's3rver/lib/models/object' {
+  class S3Object {
+    static ALLOWED_METADATA: string[];
+  }
+  export = S3Object;
+}
