@@ -1,0 +1,645 @@
+import { Table } from 'apache-arrow';
+import type { Vector } from 'apache-arrow';
+import { InvalidArgumentError, MlopsError } from '@mlops/contracts';
+import { dictionaryVector, float64Vector, int64Vector, timestampVector } from './arrow-columns.js';
+import type { ArrowTableLike } from './arrow-columns.js';
+import { resolveAssets, toEpochMs, unitRatesFor } from './assets.js';
+import type { AssetSpec, TimeInput, UnitRates } from './assets.js';
+import { COST_METADATA_KEY } from './cost-table.js';
+import type { CostTableMetadata } from './cost-table.js';
+import { findDuplicateRows } from './duplicates.js';
+import { CostErrorCode } from './error-codes.js';
+import { KeyIndex } from './key-index.js';
+import { distributeInteger } from './money.js';
+import type { PriceCatalog } from './price-catalog.js';
+import { splitMethodId } from './split-methods.js';
+import type { SplitMethod } from './split-methods.js';
+import { KIND_NETWORK, KIND_STORAGE, KIND_UNITS, PRICING_MODELS, ProblemList, RESOURCE_KINDS, readUsage } from './usage-input.js';
+import type { UsageColumns } from './usage-input.js';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+/** What to do with idle cost (asset cost not charged to any workload). */
+export interface IdleOptions {
+  /** `separate` (default): report idle as `__idle__` rows. `share`: charge it back to workloads. */
+  mode?: 'separate' | 'share';
+  /** Share in proportion to each workload's allocated cost (default) or evenly per workload row. */
+  by?: 'proportional' | 'even';
+  /** Share each node's idle among that node's workloads (default), or pool it per resource across the cluster. */
+  scope?: 'node' | 'cluster';
+}
+
+/** Workloads whose cost is overhead to spread over everyone else (e.g. `kube-system`, monitoring). */
+export interface SharedOptions {
+  /** Label key -> values that mark a row as shared, e.g. `{ namespace: ['kube-system'] }`. */
+  labels: Record<string, readonly string[]>;
+  /** Spread in proportion to each receiver's cost so far (default) or evenly per receiving row. */
+  by?: 'proportional' | 'even';
+  /** Spread within each node (default) or across the cluster, per resource and window. */
+  scope?: 'node' | 'cluster';
+}
+
+/** Attribution windows: fixed steps on the UTC epoch grid, optionally bounded. */
+export interface WindowOptions {
+  /** `hour` (default), `day`, or a step in milliseconds. */
+  step?: 'hour' | 'day' | number;
+  /** Start of the attributed range; default the earliest asset start or usage start. */
+  start?: TimeInput;
+  /** End of the attributed range; default the latest asset end or usage end. */
+  end?: TimeInput;
+}
+
+/** Prices of usage-billed resources (no node, no idle). */
+export interface UnitPrices {
+  /** Price per GiB-hour of `storage` usage. Default OpenCost's $0.00005479452 (= $0.04 per GiB-month). */
+  storageGiBHour?: number;
+  /** Price per GiB of `network` usage. Default $0.01 (OpenCost's cross-zone egress). */
+  networkGiB?: number;
+}
+
+/** Options for {@link attributeCosts}. */
+export interface AttributeCostsOptions {
+  /** UsageRecord Arrow table (docs/decisions/001-data-contracts.md). */
+  usage: ArrowTableLike;
+  /** Nodes; omit to derive them from usage (each node lives from its first usage to its last). */
+  assets?: readonly AssetSpec[];
+  /** Price catalog (see `loadPriceCatalog`, `samplePriceCatalog`). */
+  prices: PriceCatalog;
+  /** How node prices split across GPU, CPU and memory. Default `aws-split`. */
+  method?: SplitMethod;
+  /** Charge `max(request, usage)` (default), the request only, or the usage only. Rows without a request charge `quantity`. */
+  basis?: 'max' | 'request' | 'usage';
+  /** Idle cost handling. */
+  idle?: IdleOptions;
+  /** Shared-overhead workloads. */
+  shared?: SharedOptions;
+  /** Attribution windows; a step alone may be given (`'hour'`, `'day'`, ms). */
+  window?: WindowOptions | 'hour' | 'day' | number;
+  /** Prices for storage and network usage. */
+  unitPrices?: UnitPrices;
+  /** Exact duplicate rows: `error` (default) or `allow` (charge each). */
+  duplicates?: 'error' | 'allow';
+  /** More charged than a node has in a window: `error` (default) or `scale` (charges shrink pro rata to the asset cost, idle 0). */
+  overcommit?: 'error' | 'scale';
+}
+
+function growF64(a: Float64Array<ArrayBuffer>, need: number): Float64Array<ArrayBuffer> {
+  if (need <= a.length) return a;
+  const b = new Float64Array(Math.max(need, a.length * 2));
+  b.set(a);
+  return b;
+}
+
+function stepOf(w: AttributeCostsOptions['window']): { stepMs: number; start?: TimeInput; end?: TimeInput } {
+  const o: WindowOptions = typeof w === 'object' ? w : { step: w ?? 'hour' };
+  const s = o.step ?? 'hour';
+  const stepMs = s === 'hour' ? HOUR_MS : s === 'day' ? DAY_MS : s;
+  if (!(typeof stepMs === 'number' && Number.isInteger(stepMs) && stepMs > 0)) {
+    throw new InvalidArgumentError(`window.step should be 'hour', 'day' or a whole number of milliseconds > 0; found ${String(s)}.`);
+  }
+  return { stepMs, ...(o.start !== undefined ? { start: o.start } : {}), ...(o.end !== undefined ? { end: o.end } : {}) };
+}
+
+/** Dense group ids over (node, kind, pricing, sku, instance type, region, labels). */
+function groupIds(u: UsageColumns): { gid: Int32Array; count: number; rep: Int32Array } {
+  const n = u.n;
+  const parts: { codes: ArrayLike<number>; card: number; offset: number }[] = [
+    { codes: u.node, card: u.nodes.values.length, offset: 1 },
+    { codes: u.kind, card: RESOURCE_KINDS.length, offset: 0 },
+    { codes: u.pricing, card: PRICING_MODELS.length, offset: 0 },
+    { codes: u.sku.codes, card: u.sku.values.length, offset: 1 },
+    { codes: u.instanceType.codes, card: u.instanceType.values.length, offset: 1 },
+    { codes: u.region.codes, card: u.region.values.length, offset: 1 },
+    ...u.labels.map((l) => ({ codes: l.cats.codes, card: l.cats.values.length, offset: 1 })),
+  ].filter((p) => p.card > 0);
+  const gid = new Int32Array(n);
+  const index = new KeyIndex(1 << 12);
+  // Fold columns into one number while it stays exact; past 2^53, rank the partial key and go on.
+  let key = new Float64Array(n);
+  let radix = 1;
+  for (const p of parts) {
+    const width = p.card + p.offset;
+    if (radix * width > 2 ** 52) {
+      const ranked = new KeyIndex(1 << 12);
+      for (let i = 0; i < n; i++) key[i] = ranked.slot(key[i]!);
+      radix = ranked.size;
+    }
+    const codes = p.codes;
+    const off = p.offset;
+    for (let i = 0; i < n; i++) key[i] = key[i]! * width + (codes[i]! + off);
+    radix *= width;
+  }
+  let last = NaN;
+  let lastSlot = -1;
+  const repList: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const k = key[i]!;
+    if (k !== last) {
+      last = k;
+      lastSlot = index.slot(k);
+      if (lastSlot === repList.length) repList.push(i);
+    }
+    gid[i] = lastSlot;
+  }
+  key = new Float64Array(0);
+  return { gid, count: index.size, rep: Int32Array.from(repList) };
+}
+
+/** Offsets/members lists of slots per group (CSR layout). */
+function groupMembers(groupOf: Int32Array, count: number, groups: number): { offsets: Int32Array; members: Int32Array } {
+  const offsets = new Int32Array(groups + 1);
+  for (let s = 0; s < count; s++) if (groupOf[s]! >= 0) offsets[groupOf[s]! + 1]!++;
+  for (let g = 0; g < groups; g++) offsets[g + 1]! += offsets[g]!;
+  const fill = offsets.slice(0, groups);
+  const members = new Int32Array(offsets[groups]!);
+  for (let s = 0; s < count; s++) {
+    const g = groupOf[s]!;
+    if (g >= 0) members[fill[g]!++] = s;
+  }
+  return { offsets, members };
+}
+
+/**
+ * Turns usage into cost, exactly: every usage interval is intersected with each window (hourly by
+ * default), each node's price per window is split across GPU, CPU and memory by `method`, and each
+ * workload is charged its share of what it held (`max(request, usage)` by default; fractional GPUs
+ * charge their fraction). What no workload held is idle, reported as `__idle__` rows or shared
+ * back. Money is integer micro-units, so for every window, node and resource the rows' `total_micros`
+ * add up to the asset cost exactly (with cluster-scoped sharing: per window and resource).
+ *
+ * Returns a cost table (Arrow): one row per window x workload group (node, resource, sku, labels)
+ * plus idle rows; columns are listed in the README. Feed it to `aggregateCosts`, `spotSavings`,
+ * `toFocus`, `evaluateBudgets` and `renderCostReport`.
+ *
+ * @throws MlopsError `INVALID_USAGE`, `UNKNOWN_NODE`, `UNKNOWN_INSTANCE_TYPE`, `AMBIGUOUS_PRICE`,
+ *   `USAGE_OUTSIDE_ASSET`, `DUPLICATE_USAGE`, `OVERCOMMITTED`, `INVALID_ARGUMENT`, each listing every
+ *   offending row kind or name; nothing is charged when any is thrown.
+ */
+export function attributeCosts(options: AttributeCostsOptions): Table {
+  const method = options.method ?? 'aws-split';
+  const basis = options.basis ?? 'max';
+  const idleMode = options.idle?.mode ?? 'separate';
+  const u = readUsage(options.usage);
+  const n = u.n;
+  const { stepMs, start: wStart, end: wEnd } = stepOf(options.window);
+
+  let minStart = Infinity;
+  let maxEnd = -Infinity;
+  for (let i = 0; i < n; i++) {
+    if (u.start[i]! < minStart) minStart = u.start[i]!;
+    if (u.end[i]! > maxEnd) maxEnd = u.end[i]!;
+  }
+  for (const a of options.assets ?? []) {
+    if (a.start !== undefined) minStart = Math.min(minStart, toEpochMs(a.start, 'asset start'));
+    if (a.end !== undefined) maxEnd = Math.max(maxEnd, toEpochMs(a.end, 'asset end'));
+  }
+  const rangeStart = wStart !== undefined ? toEpochMs(wStart, 'window.start') : minStart;
+  const rangeEnd = wEnd !== undefined ? toEpochMs(wEnd, 'window.end') : maxEnd;
+  if (!Number.isFinite(rangeStart) || !Number.isFinite(rangeEnd)) {
+    throw new InvalidArgumentError('Nothing to attribute: the usage table is empty and no window.start/window.end or asset lifetimes were given.');
+  }
+  if (!(rangeEnd > rangeStart)) throw new InvalidArgumentError(`window.end (${new Date(rangeEnd).toISOString()}) must be after window.start (${new Date(rangeStart).toISOString()}).`);
+
+  const assets = resolveAssets(u, options.assets, options.prices, method, { start: rangeStart, end: rangeEnd });
+  const { gid, count: G, rep } = groupIds(u);
+
+  if ((options.duplicates ?? 'error') === 'error') {
+    const dup = new ProblemList();
+    findDuplicateRows(n, gid, u.start, u.end, u.quantity, u.request, (row, first) => dup.add(`repeats row ${first} exactly`, row));
+    dup.throwIfAny(
+      CostErrorCode.DuplicateUsage,
+      'The usage has rows that repeat earlier rows exactly (same workload, node, interval and quantity), which would be charged twice:',
+      "Drop the repeated rows (the export was probably read twice), or pass duplicates: 'allow' if they are distinct workloads.",
+    );
+  }
+
+  // Consistency of node rows with their asset, and pricing of rows without a node.
+  const problems = new ProblemList();
+  const rates = new Map<number, UnitRates>();
+  const unknownTypes = new Set<string>();
+  const nodeAsset = new Int32Array(G).fill(-1);
+  const groupRates: (UnitRates | null)[] = new Array<UnitRates | null>(G).fill(null);
+  for (let g = 0; g < G; g++) {
+    const i = rep[g]!;
+    const node = u.node[i]!;
+    const kind = u.kind[i]!;
+    if (node >= 0) {
+      const a = assets.byNodeCode[node]!;
+      nodeAsset[g] = a;
+      if (u.pricing[i] !== assets.pricing[a]) problems.add(`pricing_model differs from node ${assets.nodeName[a]}'s (${PRICING_MODELS[assets.pricing[a]!]})`, i);
+      const it = u.instanceType.codes[i]!;
+      if (it >= 0 && assets.instanceType[a] !== null && u.instanceType.values[it] !== assets.instanceType[a]) {
+        problems.add(`instance_type differs from node ${assets.nodeName[a]}'s (${assets.instanceType[a]})`, i);
+      }
+      if (kind < KIND_STORAGE && !(assets.capacity[a * 3 + kind]! > 0)) problems.add(`${RESOURCE_KINDS[kind]} used on node ${assets.nodeName[a]}, which has none`, i);
+    } else if (kind < KIND_STORAGE) {
+      const it = u.instanceType.codes[i]!;
+      if (it < 0) {
+        problems.add('gpu/cpu/memory row has neither node nor instance_type, so it cannot be priced', i);
+        continue;
+      }
+      const rg = u.region.codes[i]!;
+      const rateKey = (it * (u.region.values.length + 1) + rg + 1) * 4 + u.pricing[i]!;
+      let r = rates.get(rateKey);
+      if (!r) {
+        const got = unitRatesFor(options.prices, method, u.instanceType.values[it]!, rg < 0 ? null : u.region.values[rg]!, PRICING_MODELS[u.pricing[i]!]!);
+        if (typeof got === 'string') {
+          unknownTypes.add(got);
+          continue;
+        }
+        rates.set(rateKey, (r = got));
+      }
+      groupRates[g] = r;
+    }
+  }
+  if (unknownTypes.size) {
+    const list = [...unknownTypes];
+    throw new MlopsError(CostErrorCode.UnknownInstanceType, `The price catalog has no usable price for ${list.length} instance type(s) used without a node: ${list.join(', ')}. Add them to the catalog.`, {
+      details: { unknown: list },
+    });
+  }
+  problems.throwIfAny(CostErrorCode.InvalidUsage, 'Usage rows do not match their nodes:', 'Fix the usage or the assets; nothing was charged.');
+
+  // Slice every record by window and accumulate resource-unit-milliseconds per (window, group).
+  const w0 = Math.floor(rangeStart / stepMs);
+  const cells = new KeyIndex(Math.max(1024, n));
+  let charge = new Float64Array(Math.max(1024, n));
+  let used = new Float64Array(Math.max(1024, n));
+  const outside = new ProblemList();
+  const useMax = basis === 'max';
+  const useReq = basis === 'request';
+  let lastKey = -1;
+  let lastSlot = -1;
+  for (let i = 0; i < n; i++) {
+    const s0 = u.start[i]!;
+    const e0 = u.end[i]!;
+    const s = s0 > rangeStart ? s0 : rangeStart;
+    const e = e0 < rangeEnd ? e0 : rangeEnd;
+    if (!(e > s)) continue;
+    const g = gid[i]!;
+    const a = nodeAsset[g]!;
+    if (a >= 0 && (s < assets.start[a]! || e > assets.end[a]!)) {
+      outside.add(`outside the lifetime of node ${assets.nodeName[a]}`, i);
+      continue;
+    }
+    const q = u.quantity[i]!;
+    const r = u.request[i]!;
+    const c = r !== r ? q : useMax ? (r > q ? r : q) : useReq ? r : q;
+    // Network quantity is GiB moved in the whole interval: spread it over the interval's windows.
+    const per = u.kind[i] === KIND_NETWORK ? 1 / (e0 - s0) : 1;
+    const wa = Math.floor(s / stepMs);
+    const wb = Math.ceil(e / stepMs) - 1;
+    for (let w = wa; w <= wb; w++) {
+      const lo = w * stepMs > s ? w * stepMs : s;
+      const hi = (w + 1) * stepMs < e ? (w + 1) * stepMs : e;
+      const ms = (hi - lo) * per;
+      const key = (w - w0) * G + g;
+      let slot: number;
+      if (key === lastKey) slot = lastSlot;
+      else {
+        slot = cells.slot(key);
+        lastKey = key;
+        lastSlot = slot;
+        if (slot >= charge.length) {
+          charge = growF64(charge, slot + 1);
+          used = growF64(used, slot + 1);
+        }
+      }
+      charge[slot]! += c * ms;
+      used[slot]! += q * ms;
+    }
+  }
+  outside.throwIfAny(
+    CostErrorCode.UsageOutsideAsset,
+    'Usage falls outside the lifetime of the node it names:',
+    "Fix the asset's start/end (or the usage intervals); usage outside a node's life cannot be priced against it.",
+  );
+  const S = cells.size;
+  const slotW = new Int32Array(S);
+  const slotG = new Int32Array(S);
+  for (let s = 0; s < S; s++) {
+    const k = cells.slotKeys[s]!;
+    const w = Math.floor(k / G);
+    slotW[s] = w;
+    slotG[s] = k - w * G;
+  }
+
+  // Asset cells: (window, asset, resource) -> integer asset cost and capacity-milliseconds.
+  const A = assets.count;
+  const rc = new KeyIndex(1 << 14);
+  let assetMicros = new Float64Array(1 << 14);
+  let capMs = new Float64Array(1 << 14);
+  for (let a = 0; a < A; a++) {
+    const s = Math.max(assets.start[a]!, rangeStart);
+    const e = Math.min(assets.end[a]!, rangeEnd);
+    if (!(e > s)) continue;
+    const wa = Math.floor(s / stepMs);
+    const wb = Math.ceil(e / stepMs) - 1;
+    for (let w = wa; w <= wb; w++) {
+      const lo = Math.max(w * stepMs, s);
+      const hi = Math.min((w + 1) * stepMs, e);
+      for (let r = 0; r < 3; r++) {
+        const share = assets.share[a * 3 + r]!;
+        const cap = assets.capacity[a * 3 + r]!;
+        if (!(share > 0) && !(cap > 0)) continue;
+        const cell = rc.slot(((w - w0) * A + a) * 3 + r);
+        if (cell >= assetMicros.length) {
+          assetMicros = growF64(assetMicros, cell + 1);
+          capMs = growF64(capMs, cell + 1);
+        }
+        assetMicros[cell] = Math.round((assets.hourlyMicros[a]! * share * (hi - lo)) / HOUR_MS);
+        capMs[cell] = cap * (hi - lo);
+      }
+    }
+  }
+  const R = rc.size;
+
+  // Map node slots to their asset cell; price direct (node-less / usage-billed) slots.
+  const allocated = new Float64Array(S);
+  const listMicros = new Float64Array(S);
+  const slotCell = new Int32Array(S).fill(-1);
+  const storageRate = (options.unitPrices?.storageGiBHour ?? 0.00005479452) * 1e6;
+  const networkRate = (options.unitPrices?.networkGiB ?? 0.01) * 1e6;
+  for (let s = 0; s < S; s++) {
+    const g = slotG[s]!;
+    const i = rep[g]!;
+    const kind = u.kind[i]!;
+    const a = nodeAsset[g]!;
+    if (kind === KIND_STORAGE) {
+      allocated[s] = Math.round((storageRate * charge[s]!) / HOUR_MS);
+      listMicros[s] = allocated[s]!;
+    } else if (kind === KIND_NETWORK) {
+      allocated[s] = Math.round(networkRate * charge[s]!);
+      listMicros[s] = allocated[s]!;
+    } else if (a < 0) {
+      const r = groupRates[g]!;
+      allocated[s] = Math.round((r.rate[kind]! * charge[s]!) / HOUR_MS);
+      listMicros[s] = Math.round((r.listRate[kind]! * charge[s]!) / HOUR_MS);
+    } else {
+      slotCell[s] = rc.find((slotW[s]! * A + a) * 3 + kind);
+    }
+  }
+  const byCell = groupMembers(slotCell, S, R);
+
+  // Allocation: each cell's held fraction of its asset cost, split by largest remainder.
+  const idle = assetMicros.slice(0, R);
+  const over = new ProblemList();
+  const scale = options.overcommit === 'scale';
+  for (let c = 0; c < R; c++) {
+    const from = byCell.offsets[c]!;
+    const to = byCell.offsets[c + 1]!;
+    if (from === to) continue;
+    let sum = 0;
+    for (let k = from; k < to; k++) sum += charge[byCell.members[k]!]!;
+    const cap = capMs[c]!;
+    let ratio = sum / cap;
+    if (ratio > 1 + 1e-9) {
+      if (!scale) {
+        const s = byCell.members[from]!;
+        const a = nodeAsset[slotG[s]!]!;
+        over.add(`${RESOURCE_KINDS[u.kind[rep[slotG[s]!]!]!]} on node ${assets.nodeName[a]} (${(ratio * 100).toFixed(1)}% of capacity) in window starting ${new Date((slotW[s]! + w0) * stepMs).toISOString()}`, rep[slotG[s]!]!);
+        continue;
+      }
+      ratio = 1;
+    }
+    const target = Math.min(assetMicros[c]!, Math.round(assetMicros[c]! * Math.min(1, ratio)));
+    distributeInteger(target, charge, byCell.members, from, to, allocated);
+    idle[c] = assetMicros[c]! - target;
+  }
+  over.throwIfAny(
+    CostErrorCode.Overcommitted,
+    'More of a resource was charged on a node than it has (overlapping duplicate records, or requests above capacity):',
+    "Remove overlapping duplicates, fix node capacities (assets[].capacity), or pass overcommit: 'scale' to split the node's cost pro rata.",
+  );
+
+  // List (on-demand) cost of node slots is their allocation at the node's list/actual ratio.
+  const listRatio = new Float64Array(A);
+  for (let a = 0; a < A; a++) listRatio[a] = assets.hourlyMicros[a]! > 0 ? assets.listHourlyMicros[a]! / assets.hourlyMicros[a]! : 1;
+
+  const idleShare = new Float64Array(S);
+  const sharedMicros = new Float64Array(S);
+  const idleRowMicros = idle;
+  // Scope groups: per node cell, or per (window, resource) across the cluster. `cellGroup` maps
+  // asset cells to the same groups so a node with no workloads still pools its idle cluster-wide.
+  const scopeOf = (scope: 'node' | 'cluster' | undefined): { groupOf: Int32Array; cellGroup: Int32Array; groups: number } => {
+    const groupOf = new Int32Array(S).fill(-1);
+    const cellGroup = new Int32Array(R).fill(-1);
+    if ((scope ?? 'node') === 'node') {
+      for (let s = 0; s < S; s++) groupOf[s] = slotCell[s]!;
+      for (let c = 0; c < R; c++) cellGroup[c] = c;
+      return { groupOf, cellGroup, groups: R };
+    }
+    const idx = new KeyIndex(1024);
+    for (let c = 0; c < R; c++) {
+      const key = rc.slotKeys[c]!;
+      const r = key % 3;
+      const w = Math.floor((key - r) / 3 / A);
+      cellGroup[c] = idx.slot(w * 3 + r);
+    }
+    for (let s = 0; s < S; s++) if (slotCell[s]! >= 0) groupOf[s] = cellGroup[slotCell[s]!]!;
+    return { groupOf, cellGroup, groups: idx.size };
+  };
+
+  if (idleMode === 'share') {
+    const { groupOf, cellGroup, groups } = scopeOf(options.idle?.scope);
+    const pool = new Float64Array(groups);
+    const members = groupMembers(groupOf, S, groups);
+    for (let c = 0; c < R; c++) {
+      const g = cellGroup[c]!;
+      // A group with no workload keeps its idle as idle rows: there is no one to charge it to.
+      if (g >= 0 && members.offsets[g + 1]! > members.offsets[g]!) {
+        pool[g]! += idleRowMicros[c]!;
+        idleRowMicros[c] = 0;
+      }
+    }
+    const even = options.idle?.by === 'even';
+    for (let g = 0; g < groups; g++) distributeInteger(pool[g]!, allocated, members.members, members.offsets[g]!, members.offsets[g + 1]!, idleShare, even);
+  }
+
+  if (options.shared) {
+    const marks = Object.entries(options.shared.labels);
+    const isShared = new Uint8Array(G);
+    for (const [key, values] of marks) {
+      const l = u.labels.find((x) => x.key === key);
+      if (!l) continue;
+      const hit = new Set(values);
+      for (let g = 0; g < G; g++) {
+        const c = l.cats.codes[rep[g]!]!;
+        if (c >= 0 && hit.has(l.cats.values[c]!)) isShared[g] = 1;
+      }
+    }
+    const { groupOf, groups } = scopeOf(options.shared.scope);
+    const pool = new Float64Array(groups);
+    const receivers = new Int32Array(S).fill(-1);
+    for (let s = 0; s < S; s++) {
+      const g = groupOf[s]!;
+      if (g < 0) continue;
+      if (isShared[slotG[s]!]) pool[g]! += allocated[s]! + idleShare[s]!;
+      else receivers[s] = g;
+    }
+    const members = groupMembers(receivers, S, groups);
+    const weight = new Float64Array(S);
+    for (let s = 0; s < S; s++) weight[s] = allocated[s]! + idleShare[s]!;
+    const even = options.shared.by === 'even';
+    for (let g = 0; g < groups; g++) {
+      if (members.offsets[g + 1]! === members.offsets[g]!) pool[g] = 0;
+    }
+    for (let s = 0; s < S; s++) {
+      const g = groupOf[s]!;
+      if (g >= 0 && isShared[slotG[s]!] && pool[g]! !== 0) sharedMicros[s] = -(allocated[s]! + idleShare[s]!);
+    }
+    for (let g = 0; g < groups; g++) distributeInteger(pool[g]!, weight, members.members, members.offsets[g]!, members.offsets[g + 1]!, sharedMicros, even);
+  }
+
+  // Output: workload rows, then one idle row per asset cell whose idle was not shared away.
+  let idleRows = 0;
+  for (let c = 0; c < R; c++) if (idleRowMicros[c]! !== 0) idleRows++;
+  const rows = S + idleRows;
+  const cellKeys = rc.slotKeys;
+  const winStart = new Float64Array(rows);
+  const winEnd = new Float64Array(rows);
+  const nodeCodes = new Int32Array(rows);
+  const itCodes = new Int32Array(rows);
+  const rgCodes = new Int32Array(rows);
+  const pmCodes = new Int32Array(rows);
+  const skuCodes = new Int32Array(rows);
+  const kindCodes = new Int32Array(rows);
+  const allocCodes = new Int32Array(rows);
+  const labelCodes = u.labels.map(() => new Int32Array(rows));
+  const qtyH = new Float64Array(rows);
+  const useH = new Float64Array(rows);
+  const allocOut = new Float64Array(rows);
+  const idleOut = new Float64Array(rows);
+  const sharedOut = new Float64Array(rows);
+  const totalOut = new Float64Array(rows);
+  const listOut = new Float64Array(rows);
+  const usd = new Float64Array(rows);
+  // Output string dictionaries: asset values first, then usage values (offset).
+  const nodeDict = [...u.nodes.values];
+  const nodeCodeOfAsset = assets.nodeName.map((name) => {
+    const c = u.nodes.lookup(name);
+    if (c !== undefined) return c;
+    nodeDict.push(name);
+    return nodeDict.length - 1;
+  });
+  const dict = (values: readonly string[]) => {
+    const list = [...values];
+    const map = new Map(list.map((v, k) => [v, k]));
+    return {
+      list,
+      code(v: string | null): number {
+        if (v === null) return -1;
+        let c = map.get(v);
+        if (c === undefined) {
+          c = list.length;
+          list.push(v);
+          map.set(v, c);
+        }
+        return c;
+      },
+    };
+  };
+  const itDict = dict(u.instanceType.values);
+  const rgDict = dict(u.region.values);
+  const skuDict = dict(u.sku.values);
+  const assetIt = assets.instanceType.map((v) => itDict.code(v));
+  const assetRg = assets.region.map((v) => rgDict.code(v));
+  const assetAcc = assets.accelerator.map((v) => skuDict.code(v));
+  for (let s = 0; s < S; s++) {
+    const g = slotG[s]!;
+    const i = rep[g]!;
+    const a = nodeAsset[g]!;
+    const w = slotW[s]! + w0;
+    winStart[s] = Math.max(w * stepMs, rangeStart);
+    winEnd[s] = Math.min((w + 1) * stepMs, rangeEnd);
+    nodeCodes[s] = u.node[i]!;
+    itCodes[s] = a >= 0 ? assetIt[a]! : u.instanceType.codes[i]!;
+    rgCodes[s] = a >= 0 ? assetRg[a]! : u.region.codes[i]!;
+    pmCodes[s] = u.pricing[i]!;
+    const kind = u.kind[i]!;
+    skuCodes[s] = u.sku.codes[i]! >= 0 ? u.sku.codes[i]! : a >= 0 && kind === 0 ? assetAcc[a]! : -1;
+    kindCodes[s] = kind;
+    allocCodes[s] = 0;
+    for (let l = 0; l < labelCodes.length; l++) labelCodes[l]![s] = u.labels[l]!.cats.codes[i]!;
+    const div = kind === KIND_NETWORK ? 1 : HOUR_MS;
+    qtyH[s] = charge[s]! / div;
+    useH[s] = used[s]! / div;
+    allocOut[s] = allocated[s]!;
+    idleOut[s] = idleShare[s]!;
+    sharedOut[s] = sharedMicros[s]!;
+    const total = allocated[s]! + idleShare[s]! + sharedMicros[s]!;
+    totalOut[s] = total;
+    listOut[s] = a >= 0 ? Math.round(total * listRatio[a]!) : total === allocated[s]! ? listMicros[s]! : Math.round(total * (allocated[s]! ? listMicros[s]! / allocated[s]! : 1));
+    usd[s] = total / 1e6;
+  }
+  let row = S;
+  for (let c = 0; c < R; c++) {
+    const v = idleRowMicros[c]!;
+    if (v === 0) continue;
+    const key = cellKeys[c]!;
+    const r = key % 3;
+    const wa = (key - r) / 3;
+    const a = wa % A;
+    const w = (wa - a) / A + w0;
+    winStart[row] = Math.max(w * stepMs, rangeStart);
+    winEnd[row] = Math.min((w + 1) * stepMs, rangeEnd);
+    nodeCodes[row] = nodeCodeOfAsset[a]!;
+    itCodes[row] = assetIt[a]!;
+    rgCodes[row] = assetRg[a]!;
+    pmCodes[row] = assets.pricing[a]!;
+    skuCodes[row] = r === 0 ? assetAcc[a]! : -1;
+    kindCodes[row] = r;
+    allocCodes[row] = 1;
+    for (let l = 0; l < labelCodes.length; l++) labelCodes[l]![row] = -1;
+    idleOut[row] = v;
+    totalOut[row] = v;
+    listOut[row] = Math.round(v * listRatio[a]!);
+    usd[row] = v / 1e6;
+    row++;
+  }
+
+  const unitCodes = kindCodes;
+  const columns: Record<string, Vector> = {
+    window_start: timestampVector(winStart),
+    window_end: timestampVector(winEnd),
+    node: dictionaryVector(nodeCodes, nodeDict),
+    instance_type: dictionaryVector(itCodes, itDict.list),
+    region: dictionaryVector(rgCodes, rgDict.list),
+    pricing_model: dictionaryVector(pmCodes, PRICING_MODELS),
+    resource_kind: dictionaryVector(kindCodes, RESOURCE_KINDS),
+    unit: dictionaryVector(unitCodes, KIND_UNITS),
+    sku: dictionaryVector(skuCodes, skuDict.list),
+    allocation: dictionaryVector(allocCodes, ['workload', 'idle']),
+  };
+  u.labels.forEach((l, k) => {
+    columns[l.column] = dictionaryVector(labelCodes[k]!, l.cats.values);
+  });
+  Object.assign(columns, {
+    quantity_hours: float64Vector(qtyH),
+    usage_hours: float64Vector(useH),
+    allocated_micros: int64Vector(allocOut),
+    idle_micros: int64Vector(idleOut),
+    shared_micros: int64Vector(sharedOut),
+    total_micros: int64Vector(totalOut),
+    list_micros: int64Vector(listOut),
+    cost: float64Vector(usd),
+  });
+  const meta: CostTableMetadata = {
+    version: 1,
+    currency: options.prices.currency,
+    method: splitMethodId(method),
+    weights: typeof method === 'object' ? method.weights : null,
+    basis,
+    idle: { mode: idleMode, by: options.idle?.by ?? 'proportional', scope: options.idle?.scope ?? 'node' },
+    shared: options.shared ? { labels: options.shared.labels, by: options.shared.by ?? 'proportional', scope: options.shared.scope ?? 'node' } : null,
+    stepMs,
+    start: rangeStart,
+    end: rangeEnd,
+    priceSource: options.prices.source ?? null,
+    pricesAsOf: options.prices.asOf ?? null,
+  };
+  const table = new Table(columns);
+  table.schema.metadata.set(COST_METADATA_KEY, JSON.stringify(meta));
+  return table;
+}

@@ -1,0 +1,16 @@
+export { attributeCosts } from './attribute-costs.js';
+export type { AttributeCostsOptions, IdleOptions, SharedOptions, WindowOptions, UnitPrices } from './attribute-costs.js';
+export type { AssetSpec, TimeInput } from './assets.js';
+export { loadPriceCatalog, samplePriceCatalog, findPrice } from './price-catalog.js';
+export type { PriceCatalog, PriceCatalogEntry, LoadPriceCatalogOptions, PriceLookup } from './price-catalog.js';
+export { OPENCOST_DEFAULT_PRICES, resourceShares, splitMethodId } from './split-methods.js';
+export type { SplitMethod, ResourceWeights, NodeCapacity } from './split-methods.js';
+export { migProfileFraction, timeSliceFraction, gpuMilliFraction } from './fractional-gpu.js';
+export type { MigFractionOptions } from './fractional-gpu.js';
+export { CostErrorCode } from './error-codes.js';
+export type { CostErrorCodeValue } from './error-codes.js';
+export { COST_METADATA_KEY } from './cost-table.js';
+export type { CostTableMetadata } from './cost-table.js';
+export { RESOURCE_KINDS, PRICING_MODELS } from './usage-input.js';
+export type { ResourceKind, PricingModel } from './usage-input.js';
+export { toMicros, fromMicros, formatMicros, MICROS_PER_UNIT } from './money.js';

@@ -1,0 +1,144 @@
+import { MlopsError } from '@mlops/contracts';
+import { StringInterner, columnNames, readCategories, readNumbers, requireColumn } from './arrow-columns.js';
+import type { ArrowTableLike, Categories } from './arrow-columns.js';
+import { CostErrorCode } from './error-codes.js';
+
+/** Resource kinds of the UsageRecord contract, in code order. */
+export const RESOURCE_KINDS = ['gpu', 'cpu', 'memory', 'storage', 'network'] as const;
+/** A UsageRecord `resource_kind`. */
+export type ResourceKind = (typeof RESOURCE_KINDS)[number];
+/** The `unit` each resource kind must use. */
+export const KIND_UNITS = ['gpu', 'vcpu', 'GiB', 'GiB', 'GiB'] as const;
+/** Pricing models of the UsageRecord contract, in code order. */
+export const PRICING_MODELS = ['on-demand', 'spot', 'reserved', 'committed'] as const;
+/** A UsageRecord `pricing_model`. */
+export type PricingModel = (typeof PRICING_MODELS)[number];
+
+export const KIND_GPU = 0;
+export const KIND_CPU = 1;
+export const KIND_MEMORY = 2;
+export const KIND_STORAGE = 3;
+export const KIND_NETWORK = 4;
+
+/** A UsageRecord table read into typed arrays. */
+export interface UsageColumns {
+  n: number;
+  start: Float64Array;
+  end: Float64Array;
+  kind: Uint8Array;
+  quantity: Float64Array;
+  /** NaN where null. */
+  request: Float64Array;
+  /** Node codes into `nodes.values`; the interner also receives asset node names later. */
+  node: Int32Array;
+  nodes: StringInterner;
+  pricing: Uint8Array;
+  sku: Categories;
+  instanceType: Categories;
+  region: Categories;
+  labels: { key: string; column: string; cats: Categories }[];
+}
+
+/** Collects rule violations by kind: a count and the first few row numbers. */
+export class ProblemList {
+  private readonly byKind = new Map<string, { count: number; rows: number[] }>();
+  add(kind: string, row: number): void {
+    let p = this.byKind.get(kind);
+    if (!p) this.byKind.set(kind, (p = { count: 0, rows: [] }));
+    p.count++;
+    if (p.rows.length < 5) p.rows.push(row);
+  }
+  get size(): number {
+    return this.byKind.size;
+  }
+  lines(): string[] {
+    return [...this.byKind].map(([kind, p]) => `${kind}: ${p.count} row(s), e.g. row ${p.rows.join(', ')}`);
+  }
+  throwIfAny(code: string, intro: string, fix: string): void {
+    if (!this.size) return;
+    const lines = this.lines();
+    throw new MlopsError(code, `${intro}\n  ${lines.join('\n  ')}\n${fix}`, { details: { problems: lines } });
+  }
+}
+
+function optionalCategories(table: ArrowTableLike, name: string, n: number): Categories {
+  const v = table.getChild(name);
+  return v ? readCategories(v, name) : { codes: new Int32Array(n).fill(-1), values: [] };
+}
+
+function codesOf(cats: Categories, allowed: readonly string[], name: string, problems: ProblemList): Uint8Array {
+  const map = cats.values.map((v) => allowed.indexOf(v));
+  const out = new Uint8Array(cats.codes.length);
+  for (let i = 0; i < cats.codes.length; i++) {
+    const c = cats.codes[i]!;
+    const k = c < 0 ? -1 : map[c]!;
+    if (k < 0) problems.add(`${name} is ${c < 0 ? 'null' : `"${cats.values[c]}"`}, expected one of ${allowed.join(', ')}`, i);
+    else out[i] = k;
+  }
+  return out;
+}
+
+/**
+ * Reads and checks a UsageRecord table (docs/decisions/001-data-contracts.md). Every rule
+ * violation in the table is reported in one `INVALID_USAGE` error, by kind with a count and
+ * example rows, so nothing is dropped silently.
+ */
+export function readUsage(table: ArrowTableLike): UsageColumns {
+  const what = 'A UsageRecord table';
+  const n = table.numRows;
+  const start = readNumbers(requireColumn(table, 'interval_start', what), 'interval_start', 'time');
+  const end = readNumbers(requireColumn(table, 'interval_end', what), 'interval_end', 'time');
+  const quantity = readNumbers(requireColumn(table, 'quantity', what), 'quantity', 'number');
+  const reqCol = table.getChild('request_quantity');
+  const request = reqCol ? readNumbers(reqCol, 'request_quantity', 'number') : new Float64Array(n).fill(NaN);
+  const problems = new ProblemList();
+  const kind = codesOf(readCategories(requireColumn(table, 'resource_kind', what), 'resource_kind'), RESOURCE_KINDS, 'resource_kind', problems);
+  const pricing = codesOf(readCategories(requireColumn(table, 'pricing_model', what), 'pricing_model'), PRICING_MODELS, 'pricing_model', problems);
+  const unitCol = table.getChild('unit');
+  if (unitCol) {
+    const units = readCategories(unitCol, 'unit');
+    for (let i = 0; i < n; i++) {
+      const u = units.codes[i]!;
+      const expected = KIND_UNITS[kind[i]!]!;
+      if (u < 0 || units.values[u] !== expected) problems.add(`unit for ${RESOURCE_KINDS[kind[i]!]} should be "${expected}"`, i);
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    const s = start[i]!;
+    const e = end[i]!;
+    if (Number.isNaN(s) || Number.isNaN(e)) problems.add('interval_start or interval_end is null', i);
+    else if (!(e > s)) problems.add('interval_end is not after interval_start', i);
+    const q = quantity[i]!;
+    if (!(q >= 0) || q === Infinity) problems.add('quantity is negative, null or not finite', i);
+    const r = request[i]!;
+    if (r < 0 || r === Infinity) problems.add('request_quantity is negative or not finite', i);
+  }
+  const nodes = new StringInterner();
+  const nodeCats = optionalCategories(table, 'node', n);
+  const node = new Int32Array(n);
+  const remap = nodeCats.values.map((v) => nodes.code(v));
+  for (let i = 0; i < n; i++) node[i] = nodeCats.codes[i]! < 0 ? -1 : remap[nodeCats.codes[i]!]!;
+  const labels = columnNames(table)
+    .filter((c) => c.startsWith('label_'))
+    .map((column) => ({ key: column.slice(6), column, cats: readCategories(table.getChild(column)!, column) }));
+  problems.throwIfAny(
+    CostErrorCode.InvalidUsage,
+    `The usage table breaks the UsageRecord rules in ${problems.size} way(s):`,
+    'Fix the producer (or filter these rows out yourself) and attribute again; no row was charged.',
+  );
+  return {
+    n,
+    start,
+    end,
+    kind,
+    quantity,
+    request,
+    node,
+    nodes,
+    pricing,
+    sku: optionalCategories(table, 'sku', n),
+    instanceType: optionalCategories(table, 'instance_type', n),
+    region: optionalCategories(table, 'region', n),
+    labels,
+  };
+}
