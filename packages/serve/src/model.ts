@@ -1,6 +1,8 @@
 import { availableParallelism } from 'node:os';
+import type { Table } from 'apache-arrow';
 import { readFile } from 'node:fs/promises';
 import { ErrorCode, InvalidArgumentError, MlopsError, NotFoundError } from '@mlops/contracts';
+import { outputsToTable, tableToInputs } from './arrow-tensors.js';
 import { Batcher, type BatcherEvents, type BatchingOptions } from './batcher.js';
 import { type Datatype, allocate, datatypeFromOrt } from './datatypes.js';
 import type { ModelRegistrySource } from './registry-source.js';
@@ -94,6 +96,12 @@ export interface Model {
   readonly batchable: boolean;
   /** Run inference; inputs keyed by name. Rejects with `INVALID_ARGUMENT`, `QUEUE_FULL`, `TIMEOUT`, ... */
   infer(inputs: Record<string, TensorInput>, options?: InferOptions): Promise<InferResult>;
+  /**
+   * Run inference on an Arrow table whose columns map to inputs in the PredictionLog layout
+   * (`x`, `input_x`, `x_0..x_{k-1}` or a FixedSizeList column) and get an Arrow table of
+   * `output_<name>[_<i>]` columns back, one row per input row.
+   */
+  inferTable(table: Table, options?: InferOptions): Promise<Table>;
   /** Queue depth, requests pending, worker utilisation. */
   stats(): ModelStats;
   /** Subscribe to batching events (for metrics). Returns an unsubscribe function. */
@@ -271,6 +279,14 @@ class OnnxModel implements Model {
       timing: { queueMs: r.queueMs, inferMs: r.inferMs, totalMs: performance.now() - started },
       batchRows: r.batchRows,
     };
+  }
+
+  async inferTable(table: Table, options: InferOptions = {}): Promise<Table> {
+    if (typeof table !== 'object' || table === null || typeof (table as Table).getChild !== 'function') {
+      throw new InvalidArgumentError('inferTable expects an apache-arrow Table.');
+    }
+    const r = await this.infer(tableToInputs(table, this.metadata.inputs, this.name), options);
+    return outputsToTable(r.outputs);
   }
 
   stats(): ModelStats {

@@ -1,4 +1,4 @@
-import type { Table } from 'apache-arrow';
+import type { Table, Vector } from 'apache-arrow';
 import { InvalidArgumentError } from '@mlops/contracts';
 import type { TensorData } from './datatypes.js';
 import type { Tensor } from './tensor.js';
@@ -208,7 +208,7 @@ export class PredictionLogger {
     let bytes: Uint8Array;
     try {
       const arrow = await import('apache-arrow');
-      const cols: Record<string, import('apache-arrow').Vector> = {
+      const cols: Record<string, Vector> = {
         request_id: arrow.vectorFromArray(b.requestId, new arrow.Utf8()),
         timestamp: arrow.vectorFromArray(b.timestamp, new arrow.TimestampMillisecond('UTC')),
         model_name: arrow.vectorFromArray(new Array<string>(b.rows).fill(b.modelName), new arrow.Utf8()),

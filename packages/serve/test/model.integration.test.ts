@@ -137,3 +137,32 @@ describe('loadModel', () => {
     }
   });
 });
+
+describe('Model.inferTable (Arrow in, Arrow out)', () => {
+  it('maps PredictionLog-style columns to inputs and returns output_ columns', async () => {
+    const { tableFromArrays, FixedSizeList, Field, Float32, Table, vectorFromArray } = await import('apache-arrow');
+    const linear = await loadModel({ source: linearModel(), name: 'linear', workers: 1 });
+    const mixed = await loadModel({ source: mixedTypesModel(), name: 'mixed', workers: 1 });
+    try {
+      const x = new Float32Array([1, 2, 3, 4, 5, 6, 7, 8]);
+      const ref = linearReference(x);
+      // Columns x_0..x_3 as Float64 (converted to the model's FP32).
+      const t1 = tableFromArrays({ x_0: new Float64Array([1, 5]), x_1: new Float64Array([2, 6]), x_2: new Float64Array([3, 7]), input_x_3: new Float64Array([4, 8]) });
+      const out1 = await linear.inferTable(t1);
+      expect(out1.schema.fields.map((f) => f.name)).toEqual(['output_y_0', 'output_y_1']);
+      expect(Array.from(out1.getChild('output_y_0')!.toArray() as Float32Array)).toEqual([ref[0], ref[2]]);
+      // One FixedSizeList<4> column "x".
+      const list = vectorFromArray([[1, 2, 3, 4], [5, 6, 7, 8]], new FixedSizeList(4, new Field('item', new Float32())));
+      const out2 = await linear.inferTable(new Table({ x: list }));
+      expect(Array.from(out2.getChild('output_y_1')!.toArray() as Float32Array)).toEqual([ref[1], ref[3]]);
+      // Int64 and Bool columns.
+      const t3 = tableFromArrays({ a_0: new BigInt64Array([1n]), a_1: new BigInt64Array([2n]), a_2: new BigInt64Array([3n]), flag: [true] });
+      const out3 = await mixed.inferTable(t3);
+      expect(out3.getChild('output_doubled_2')!.get(0)).toBe(6n);
+      expect(out3.getChild('output_negated')!.get(0)).toBe(false);
+      await expect(linear.inferTable(tableFromArrays({ x_0: new Float64Array([1]) }))).rejects.toThrow(/column "x_1" is missing/);
+    } finally {
+      await Promise.all([linear.close(), mixed.close()]);
+    }
+  });
+});
