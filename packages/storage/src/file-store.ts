@@ -132,6 +132,15 @@ export function createFileStore(options: FileStoreOptions): ObjectStoreV1 {
     }
   };
 
+  const checkPutPrecondition = (key: string, options: PutOptions | undefined, current: BigIntStats | undefined) => {
+    if (options?.ifNoneMatch === '*' && current) {
+      throw preconditionFailed(url, key, { ifNoneMatch: '*' }, `an object with etag ${JSON.stringify(etagOf(current))}`);
+    }
+    if (options?.ifMatch !== undefined && (!current || etagOf(current) !== options.ifMatch)) {
+      throw preconditionFailed(url, key, { ifMatch: options.ifMatch }, current ? `etag ${JSON.stringify(etagOf(current))}` : 'no object');
+    }
+  };
+
   const openForRead = async (key: string, options: GetOptions | undefined): Promise<{ handle: FileHandle; info: BigIntStats }> => {
     ensureOpen();
     validateKey(key);
@@ -319,6 +328,12 @@ export function createFileStore(options: FileStoreOptions): ObjectStoreV1 {
       const dir = path.dirname(target);
       let tempPath: string | undefined;
       try {
+        if (options?.ifNoneMatch !== undefined || options?.ifMatch !== undefined) {
+          // Fail a doomed conditional write before paying for its bytes; the decisive check is
+          // repeated under the lock below.
+          const current = await statFile(target);
+          checkPutPrecondition(key, options, current);
+        }
         const temp = await openTemp(dir);
         tempPath = temp.tempPath;
         let size: number;
@@ -336,12 +351,7 @@ export function createFileStore(options: FileStoreOptions): ObjectStoreV1 {
             const existing = await lstat(target).catch(() => undefined);
             if (existing?.isDirectory()) throw Object.assign(new Error('target is a directory'), { code: 'EISDIR' });
           }
-          if (options?.ifNoneMatch === '*' && current) {
-            throw preconditionFailed(url, key, { ifNoneMatch: '*' }, `an object with etag ${JSON.stringify(etagOf(current))}`);
-          }
-          if (options?.ifMatch !== undefined && (!current || etagOf(current) !== options.ifMatch)) {
-            throw preconditionFailed(url, key, { ifMatch: options.ifMatch }, current ? `etag ${JSON.stringify(etagOf(current))}` : 'no object');
-          }
+          checkPutPrecondition(key, options, current);
           // Make mtime strictly increase per key so an etag never repeats, even when the
           // file system reuses the inode of an earlier version within one clock tick.
           let mtime = nowNs();

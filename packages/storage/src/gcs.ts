@@ -1,0 +1,1 @@
+export { createGcsStore, type GcsStoreOptions } from './gcs-store.js';
