@@ -1,0 +1,123 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { DataCorruptedError } from '@mlops/contracts';
+import type { ObjectStore } from '@mlops/storage';
+import type { PendingArtifact } from './artifact-sources.js';
+import { decodeBlobPointer, encodeJson, type BlobPointer } from './codec.js';
+import type { RegistryLayout } from './layout.js';
+import { getOrUndefined, isPreconditionFailed } from './store-ops.js';
+import type { ArtifactEntry } from './types.js';
+
+/** Hashes (and counts) bytes as they pass through. */
+class HashingPassThrough extends Transform {
+  readonly hash = createHash('sha256');
+  size = 0;
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.hash.update(chunk);
+    this.size += chunk.byteLength;
+    callback(null, chunk);
+  }
+}
+
+/**
+ * Records a blob under its content address. The pointer is created if absent: when the same bytes
+ * are already stored, the existing blob wins and ours (if any) is deleted, so every sha256 has one blob.
+ */
+async function claimPointer(store: ObjectStore, layout: RegistryLayout, pointer: BlobPointer): Promise<BlobPointer> {
+  const key = layout.blobPointerKey(pointer.sha256);
+  try {
+    await store.put(key, encodeJson(pointer), { ifNoneMatch: '*', contentType: 'application/json' });
+    return pointer;
+  } catch (error) {
+    if (!isPreconditionFailed(error)) throw error;
+    const existing = decodeBlobPointer(key, (await store.get(key)).body);
+    if (existing.blob !== pointer.blob) await store.delete(pointer.blob);
+    return existing;
+  }
+}
+
+/** An existing pointer for these bytes whose blob is still present, if any. */
+async function findExisting(store: ObjectStore, layout: RegistryLayout, sha256: string): Promise<BlobPointer | undefined> {
+  const key = layout.blobPointerKey(sha256);
+  const found = await getOrUndefined(store, key);
+  if (!found) return undefined;
+  const pointer = decodeBlobPointer(key, found.body);
+  return (await store.head(pointer.blob)) ? pointer : undefined;
+}
+
+/**
+ * Uploads one artifact and returns its manifest entry. Streams go up in a single pass, hashed on the
+ * way, to a fresh unique key (never overwritten, as Delta Lake requires of data files); the content
+ * address is claimed afterwards. In-memory bytes are hashed first so known content is not re-sent.
+ */
+export async function uploadArtifact(
+  store: ObjectStore,
+  layout: RegistryLayout,
+  artifact: PendingArtifact,
+  now: number,
+  signal: AbortSignal,
+): Promise<ArtifactEntry> {
+  const blob = layout.blobDataKey(randomUUID().replaceAll('-', ''));
+  if (artifact.bytes) {
+    const sha256 = createHash('sha256').update(artifact.bytes).digest('hex');
+    const existing = await findExisting(store, layout, sha256);
+    if (existing) return { path: artifact.path, sha256, size: existing.size, blob: existing.blob };
+    await store.put(blob, artifact.bytes, { signal, contentType: 'application/octet-stream' });
+    const pointer = await claimPointer(store, layout, { formatVersion: 1, sha256, size: artifact.bytes.byteLength, blob, createdAt: now });
+    return { path: artifact.path, sha256, size: pointer.size, blob: pointer.blob };
+  }
+  const source = artifact.open!();
+  const hashing = new HashingPassThrough({ highWaterMark: 1024 * 1024 });
+  source.on('error', (error) => hashing.destroy(error));
+  source.pipe(hashing);
+  try {
+    await store.put(blob, hashing, { signal, contentType: 'application/octet-stream' });
+  } catch (error) {
+    source.destroy();
+    // The store's put is atomic, but a backend may still hold a finished object if the failure
+    // came after it; make sure nothing unreferenced is left behind.
+    await store.delete(blob).catch(() => undefined);
+    throw error;
+  }
+  const sha256 = hashing.hash.digest('hex');
+  const pointer = await claimPointer(store, layout, { formatVersion: 1, sha256, size: hashing.size, blob, createdAt: now });
+  if (pointer.blob !== blob && !(await store.head(pointer.blob))) {
+    // The claimed pointer names a blob that gc removed: nothing references it, so re-point it at ours.
+    await store.put(layout.blobPointerKey(sha256), encodeJson({ ...pointer, blob, createdAt: now }));
+    return { path: artifact.path, sha256, size: hashing.size, blob };
+  }
+  return { path: artifact.path, sha256, size: pointer.size, blob: pointer.blob };
+}
+
+/** A stream that passes bytes through and fails with `DATA_CORRUPTED` at the end unless they hash to `entry.sha256`. */
+export function verifying(entry: ArtifactEntry, context: string): Transform {
+  const hash = createHash('sha256');
+  let size = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      hash.update(chunk);
+      size += chunk.byteLength;
+      callback(null, chunk);
+    },
+    flush(callback) {
+      const actual = hash.digest('hex');
+      if (actual !== entry.sha256 || size !== entry.size) {
+        callback(
+          new DataCorruptedError(
+            `Artifact "${entry.path}" of ${context} failed its integrity check: expected sha256 ${entry.sha256} (${entry.size} bytes), ` +
+              `found sha256 ${actual} (${size} bytes) in "${entry.blob}". The stored blob is damaged; restore it from a backup or register the model again.`,
+            { details: { path: entry.path, blob: entry.blob, expectedSha256: entry.sha256, actualSha256: actual, expectedSize: entry.size, actualSize: size } },
+          ),
+        );
+      } else callback();
+    },
+  });
+}
+
+/** Opens an artifact as a verified stream. */
+export async function openVerified(store: ObjectStore, entry: ArtifactEntry, context: string): Promise<Readable> {
+  const { body } = await store.getStream(entry.blob);
+  const check = verifying(entry, context);
+  body.on('error', (error) => check.destroy(error));
+  return body.pipe(check);
+}

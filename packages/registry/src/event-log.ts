@@ -1,0 +1,58 @@
+import { PreconditionFailedError } from '@mlops/contracts';
+import type { ObjectStore } from '@mlops/storage';
+import { decodeEvent, encodeEvent } from './codec.js';
+import type { RegistryLayout } from './layout.js';
+import { isPreconditionFailed, listKeys, mapLimit } from './store-ops.js';
+import type { RegistryEvent } from './types.js';
+
+/** Enough attempts for hundreds of simultaneous writers; each failed attempt means another writer progressed. */
+const MAX_APPEND_ATTEMPTS = 10_000;
+
+/** The highest numbered key under `prefix` after `afterKey`, or `fallback` when there is none. */
+export async function highestAfter(
+  store: ObjectStore,
+  prefix: string,
+  afterKey: string | undefined,
+  parse: (key: string) => number | undefined,
+  fallback: number,
+): Promise<number> {
+  let highest = fallback;
+  for (const key of await listKeys(store, prefix, afterKey)) {
+    const n = parse(key);
+    if (n !== undefined && n > highest) highest = n;
+  }
+  return highest;
+}
+
+/**
+ * Appends an event at the next free sequence number with create-if-absent writes: a lost race
+ * means another writer took that number, so list past it and try the next. Never overwrites.
+ */
+export async function appendEvent(
+  store: ObjectStore,
+  layout: RegistryLayout,
+  draft: Omit<RegistryEvent, 'seq'>,
+  knownLastSeq: number,
+): Promise<RegistryEvent> {
+  const name = draft.name;
+  let seq = knownLastSeq + 1;
+  for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
+    const event = { ...draft, seq } as RegistryEvent;
+    try {
+      await store.put(layout.eventKey(name, seq), encodeEvent(event), { ifNoneMatch: '*', contentType: 'application/json' });
+      return event;
+    } catch (error) {
+      if (!isPreconditionFailed(error)) throw error;
+      seq = (await highestAfter(store, layout.eventsPrefix(name), layout.eventKey(name, seq), (k) => layout.seqFromKey(name, k), seq)) + 1;
+    }
+  }
+  throw new PreconditionFailedError(`Could not append to the event log of model "${name}" after ${MAX_APPEND_ATTEMPTS} attempts: other writers kept winning. Retry later.`, { retryable: true });
+}
+
+/** Reads every event after `afterSeq`, in order. */
+export async function readEventsAfter(store: ObjectStore, layout: RegistryLayout, name: string, afterSeq: number): Promise<RegistryEvent[]> {
+  const keys = await listKeys(store, layout.eventsPrefix(name), afterSeq > 0 ? layout.eventKey(name, afterSeq) : undefined);
+  const eventKeys = keys.filter((k) => layout.seqFromKey(name, k) !== undefined);
+  const events = await mapLimit(eventKeys, 16, async (key) => decodeEvent(key, (await store.get(key)).body));
+  return events.sort((a, b) => a.seq - b.seq);
+}

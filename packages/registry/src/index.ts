@@ -1,0 +1,38 @@
+export { createRegistry } from './registry.js';
+export type {
+  Registry,
+  RegistryOptions,
+  RegisterModelVersionInput,
+  ModelVersionInfo,
+  SearchOptions,
+  SearchResult,
+  AliasChangeOptions,
+  PromoteOptions,
+  PromotionResult,
+  GcOptions,
+  GcResult,
+  AliasWatchEvent,
+  WatchAliasOptions,
+} from './registry.js';
+export { metricGate } from './gates.js';
+export type { GateDecision, PromotionGate, MetricGateOptions } from './gates.js';
+export { parseModelRef, validateModelName, validateAlias } from './names.js';
+export type { ModelRef } from './names.js';
+export { parseFilter } from './filter.js';
+export type { FilterClause, FilterField, FilterOperator } from './filter.js';
+export type {
+  AliasChange,
+  ArtifactEntry,
+  ArtifactSource,
+  DatasetRef,
+  Lineage,
+  ModelSignature,
+  ModelVersion,
+  ParamValue,
+  RegisteredModel,
+  RegistryEvent,
+  RegistryEventType,
+  SignatureField,
+  VersionStatus,
+  VersionSummary,
+} from './types.js';

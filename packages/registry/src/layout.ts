@@ -1,0 +1,56 @@
+// Where everything lives in the bucket. Numbers are zero-padded so that lexicographic listing
+// order is numeric order (Delta Lake pads its log to 20 digits for the same reason), which lets
+// `list({ startAfter })` find "everything after what I already know" in one request.
+
+const VERSION_DIGITS = 10;
+const SEQ_DIGITS = 20;
+
+/** Keys of the registry layout under a root prefix (`''` or ending in `/`). */
+export interface RegistryLayout {
+  modelsPrefix: string;
+  modelPrefix(name: string): string;
+  versionsPrefix(name: string): string;
+  versionKey(name: string, version: number): string;
+  versionFromKey(name: string, key: string): number | undefined;
+  aliasesPrefix(name: string): string;
+  aliasKey(name: string, alias: string): string;
+  eventsPrefix(name: string): string;
+  eventKey(name: string, seq: number): string;
+  seqFromKey(name: string, key: string): number | undefined;
+  indexKey(name: string): string;
+  blobPointersPrefix: string;
+  blobPointerKey(sha256: string): string;
+  blobDataPrefix: string;
+  blobDataKey(id: string): string;
+}
+
+/** Builds the key layout under `root` (empty, or a prefix ending in `/`). */
+export function createLayout(root: string): RegistryLayout {
+  const models = `${root}models/`;
+  const blobs = `${root}blobs/`;
+  const pad = (n: number, digits: number) => String(n).padStart(digits, '0');
+  const parseTail = (key: string, prefix: string, digits: number): number | undefined => {
+    if (!key.startsWith(prefix) || !key.endsWith('.json')) return undefined;
+    const digitsText = key.slice(prefix.length, -'.json'.length);
+    if (digitsText.length !== digits || !/^\d+$/.test(digitsText)) return undefined;
+    return Number(digitsText);
+  };
+  const layout: RegistryLayout = {
+    modelsPrefix: models,
+    modelPrefix: (name) => `${models}${name}/`,
+    versionsPrefix: (name) => `${models}${name}/versions/`,
+    versionKey: (name, version) => `${models}${name}/versions/${pad(version, VERSION_DIGITS)}.json`,
+    versionFromKey: (name, key) => parseTail(key, layout.versionsPrefix(name), VERSION_DIGITS),
+    aliasesPrefix: (name) => `${models}${name}/aliases/`,
+    aliasKey: (name, alias) => `${models}${name}/aliases/${alias}.json`,
+    eventsPrefix: (name) => `${models}${name}/events/`,
+    eventKey: (name, seq) => `${models}${name}/events/${pad(seq, SEQ_DIGITS)}.json`,
+    seqFromKey: (name, key) => parseTail(key, layout.eventsPrefix(name), SEQ_DIGITS),
+    indexKey: (name) => `${models}${name}/index.json`,
+    blobPointersPrefix: `${blobs}sha256/`,
+    blobPointerKey: (sha256) => `${blobs}sha256/${sha256.slice(0, 2)}/${sha256}.json`,
+    blobDataPrefix: `${blobs}data/`,
+    blobDataKey: (id) => `${blobs}data/${id.slice(0, 2)}/${id}`,
+  };
+  return layout;
+}

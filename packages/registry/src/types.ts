@@ -1,0 +1,191 @@
+import type { Readable } from 'node:stream';
+
+/** A scalar stored in params and compared by the search filter. */
+export type ParamValue = string | number | boolean;
+
+/** One input or output of a model signature: a named column or tensor. */
+export interface SignatureField {
+  /** Column or tensor name. */
+  name: string;
+  /** Element type, e.g. `float32`, `int64`, `string`, `bool`. */
+  dtype: string;
+  /** Tensor shape; `-1` marks a variable dimension (MLflow tensor-spec convention). Omit for scalar columns. */
+  shape?: number[];
+  /** Whether the value may be missing. */
+  optional?: boolean;
+}
+
+/** What a model takes and returns (like the MLflow MLmodel `signature`). */
+export interface ModelSignature {
+  inputs: SignatureField[];
+  outputs: SignatureField[];
+  /** Inference-time parameters and their defaults. */
+  params?: Record<string, ParamValue>;
+}
+
+/** A training dataset the version was built from. */
+export interface DatasetRef {
+  /** Where the data lives, e.g. `s3://lake/fraud/2026-11.parquet`. */
+  uri: string;
+  /** Hex sha256 of the data (of the file, or of a manifest describing it). */
+  sha256?: string;
+  /** Free-form role, e.g. `train`, `validation`. */
+  role?: string;
+}
+
+/** Where a model version came from. */
+export interface Lineage {
+  /** Training (and evaluation) datasets with their content hashes. */
+  datasets?: DatasetRef[];
+  /** Source code that produced the model. */
+  code?: { repo: string; commit: string; path?: string };
+  /** Id of the training run (an experiment tracker run id, a CI job URL...). */
+  parentRun?: string;
+  /** Who trained the model. */
+  author?: string;
+}
+
+/** One file of a version, as recorded in its manifest. */
+export interface ArtifactEntry {
+  /** Relative `/`-separated path inside the version, e.g. `model.onnx` or `tokenizer/vocab.txt`. */
+  path: string;
+  /** Hex sha256 of the bytes; checked on every download. */
+  sha256: string;
+  /** Size in bytes. */
+  size: number;
+  /** Store key of the bytes (content-addressed, shared by every version holding the same bytes). */
+  blob: string;
+}
+
+/** Lifecycle state of a version. Archived versions stay readable but are skipped by `@latest`. */
+export type VersionStatus = 'READY' | 'ARCHIVED';
+
+/** A registered model version (its manifest, plus the current tags and status). */
+export interface ModelVersion {
+  /** Model name. */
+  name: string;
+  /** Version number, from 1, contiguous per model. */
+  version: number;
+  /** Milliseconds since the epoch when the version was committed. */
+  createdAt: number;
+  /** Milliseconds since the epoch of the last change (tags, status). */
+  updatedAt: number;
+  /** Who registered it (the registry's `actor`). */
+  createdBy: string;
+  description: string;
+  status: VersionStatus;
+  artifacts: ArtifactEntry[];
+  signature?: ModelSignature;
+  metrics: Record<string, number>;
+  params: Record<string, ParamValue>;
+  tags: Record<string, string>;
+  lineage: Lineage;
+  /** Incremented by every change to tags or status; the manifest is replaced by compare-and-swap. */
+  revision: number;
+}
+
+/**
+ * One artifact to register: bytes, a stream (Node, web, or async iterable of bytes), or a local file or
+ * directory path, given as a string or as `{ file }`. Directories are walked.
+ */
+export type ArtifactSource =
+  | Uint8Array
+  | string
+  | Readable
+  | ReadableStream<Uint8Array>
+  | AsyncIterable<Uint8Array>
+  | { file: string };
+
+/** What the event log records. */
+export type RegistryEventType =
+  | 'version_registered'
+  | 'alias_set'
+  | 'alias_deleted'
+  | 'tags_set'
+  | 'tag_deleted'
+  | 'version_archived'
+  | 'promotion_rejected';
+
+/** One entry of a model's append-only event log: who, when, what, from -> to, why. */
+export interface RegistryEvent {
+  /** Position in the model's log, from 1, contiguous; never rewritten. */
+  seq: number;
+  type: RegistryEventType;
+  /** Model name. */
+  name: string;
+  /** Milliseconds since the epoch. */
+  at: number;
+  /** Who made the change. */
+  actor: string;
+  /** Why (free text given by the caller). */
+  reason?: string;
+  /** The version concerned (the one registered, tagged, archived; the new alias target). */
+  version?: number;
+  /** For alias events: the alias name. */
+  alias?: string;
+  /** For alias events: the previous target (`null` if the alias did not exist). */
+  from?: number | null;
+  /** For alias events: the new target (`null` when deleted or when a promotion was rejected). */
+  to?: number | null;
+  /** For alias events: the alias pointer's revision after the change; orders the alias history. */
+  aliasRevision?: number;
+  /** For tag events: tags written, or the key deleted. */
+  tags?: Record<string, string>;
+  tagKey?: string;
+  /** For version events: the version's summary after the change, so the index can be rebuilt from the log. */
+  summary?: VersionSummary;
+  /** For promotions: the gate's decision and reasons. */
+  gate?: { passed: boolean; reasons: string[] };
+  /** For alias events: true when the change was a rollback. */
+  rollback?: boolean;
+  /** For promotions: the alias the candidate came from. */
+  promotedFrom?: string;
+}
+
+/** What the per-model index keeps of every version: enough to list, search and sort without reading manifests. */
+export interface VersionSummary {
+  version: number;
+  createdAt: number;
+  updatedAt: number;
+  createdBy: string;
+  description: string;
+  status: VersionStatus;
+  metrics: Record<string, number>;
+  params: Record<string, ParamValue>;
+  tags: Record<string, string>;
+  /** Training run id from the lineage, searchable as `run_id`. */
+  runId?: string;
+  /** Manifest revision this summary reflects. */
+  revision: number;
+}
+
+/** One registered model, as listed by `listModels`. */
+export interface RegisteredModel {
+  name: string;
+  /** Number of versions (including archived ones). */
+  versionCount: number;
+  /** Highest version number. */
+  latestVersion: number;
+  /** Alias -> version. */
+  aliases: Record<string, number>;
+  /** When version 1 was registered (ms since epoch). */
+  createdAt: number;
+  /** When anything last changed (ms since epoch). */
+  updatedAt: number;
+}
+
+/** One entry of an alias's history, oldest first. */
+export interface AliasChange {
+  alias: string;
+  from: number | null;
+  to: number | null;
+  at: number;
+  actor: string;
+  reason?: string;
+  /** Alias pointer revision after this change (1 for the first set). */
+  revision: number;
+  /** The event-log sequence number of this change. */
+  seq: number;
+  /** True when the change was a rollback. */
+  rollback?: boolean;
+}
