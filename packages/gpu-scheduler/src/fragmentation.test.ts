@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { nodeFragmentationMilli, taskFragmentationMilli } from './fragmentation.js';
+import { createScheduler } from './scheduler.js';
+import { bestFitPlacement, fragmentationAwarePlacement } from './placement-policies.js';
+import type { WorkloadClass } from './policy-types.js';
+
+const cls = (c: Partial<WorkloadClass>): WorkloadClass => ({ gpus: 0, gpuMilli: 0, cpuMilli: 0, memoryMiB: 0, weight: 1, ...c });
+
+describe('FGD fragmentation measure (Weng et al., ATC 2023, section 4.1)', () => {
+  const free = Int32Array.from([1000, 1000, 300, 0]);
+  it('whole-GPU task: partly used GPUs are fragments', () => {
+    expect(taskFragmentationMilli(free, 1e9, 1e9, cls({ gpus: 1 }))).toBe(300);
+  });
+  it('fractional task: GPUs with less free than the demand are fragments', () => {
+    expect(taskFragmentationMilli(free, 1e9, 1e9, cls({ gpuMilli: 250 }))).toBe(0);
+    expect(taskFragmentationMilli(free, 1e9, 1e9, cls({ gpuMilli: 500 }))).toBe(300);
+  });
+  it('a task that cannot run on the node (GPU count, CPU, or no GPU at all) sees every free GPU as fragment', () => {
+    expect(taskFragmentationMilli(free, 1e9, 1e9, cls({ gpus: 4 }))).toBe(2300);
+    expect(taskFragmentationMilli(free, 1000, 1e9, cls({ gpus: 1, cpuMilli: 2000 }))).toBe(2300);
+    expect(taskFragmentationMilli(free, 1e9, 1e9, cls({}))).toBe(2300);
+  });
+  it('the expectation over the workload mix weights by popularity', () => {
+    // (300 * 3 + 2300 * 1) / 4
+    expect(nodeFragmentationMilli(free, 1e9, 1e9, [cls({ gpus: 1, weight: 3 }), cls({ gpus: 4, weight: 1 })])).toBe(800);
+    expect(nodeFragmentationMilli(Int32Array.from([0, 0]), 0, 0, [cls({ gpus: 1 })])).toBe(0);
+  });
+});
+
+describe('fragmentation-aware placement', () => {
+  it('keeps capacity usable for the expected workload where best-fit strands a GPU', () => {
+    const nodes = [
+      { id: 'p', gpuModel: 'T4', gpuCount: 3 },
+      { id: 'q', gpuModel: 'T4', gpuCount: 2 },
+    ];
+    const workload = [cls({ gpus: 2 })];
+    const run = (placement = bestFitPlacement()) => {
+      const s = createScheduler({ nodes, workload, policy: { placement }, clock: () => 0 });
+      s.submit({ id: 'one', gpusPerWorker: 1 });
+      const d = s.schedule(0)[0];
+      return { node: d?.type === 'bind' ? d.placements[0]!.nodeId : undefined, frag: s.fragmentedGpus() };
+    };
+    expect(run(bestFitPlacement())).toEqual({ node: 'q', frag: 1 });
+    expect(run(fragmentationAwarePlacement())).toEqual({ node: 'p', frag: 0 });
+  });
+
+  it('learns the workload mix from submitted jobs when none is given', () => {
+    const s = createScheduler({ nodes: [{ id: 'p', gpuModel: 'T4', gpuCount: 3 }, { id: 'q', gpuModel: 'T4', gpuCount: 2 }], policy: { placement: fragmentationAwarePlacement() }, clock: () => 0 });
+    for (let i = 0; i < 5; i++) s.submit({ id: `big${i}`, gpusPerWorker: 2, submitMs: 100 + i });
+    s.cancel('big0');
+    for (let i = 1; i < 5; i++) s.cancel(`big${i}`);
+    s.submit({ id: 'one', gpusPerWorker: 1 });
+    const d = s.schedule(0)[0];
+    expect(d?.type === 'bind' && d.placements[0]!.nodeId).toBe('p');
+  });
+});
