@@ -339,6 +339,27 @@ export function attributeCosts(options: AttributeCostsOptions): Table {
     for (let w = wa; w <= wb; w++) {
       const lo = Math.max(w * stepMs, s);
       const hi = Math.min((w + 1) * stepMs, e);
+      // Round the node's cost for the window once, then split it across resources by largest
+      // remainder, so a node-window adds up to its price exactly.
+      const nodeMicros = Math.round((assets.hourlyMicros[a]! * (hi - lo)) / HOUR_MS);
+      const parts = [0, 0, 0];
+      let given = 0;
+      for (let r = 0; r < 3; r++) {
+        parts[r] = Math.floor(nodeMicros * assets.share[a * 3 + r]!);
+        given += parts[r]!;
+      }
+      for (let left = nodeMicros - given; left > 0; left--) {
+        let best = 0;
+        let bestRem = -1;
+        for (let r = 0; r < 3; r++) {
+          const rem = nodeMicros * assets.share[a * 3 + r]! - parts[r]!;
+          if (rem > bestRem) {
+            bestRem = rem;
+            best = r;
+          }
+        }
+        parts[best]!++;
+      }
       for (let r = 0; r < 3; r++) {
         const share = assets.share[a * 3 + r]!;
         const cap = assets.capacity[a * 3 + r]!;
@@ -348,7 +369,7 @@ export function attributeCosts(options: AttributeCostsOptions): Table {
           assetMicros = growF64(assetMicros, cell + 1);
           capMs = growF64(capMs, cell + 1);
         }
-        assetMicros[cell] = Math.round((assets.hourlyMicros[a]! * share * (hi - lo)) / HOUR_MS);
+        assetMicros[cell] = parts[r]!;
         capMs[cell] = cap * (hi - lo);
       }
     }

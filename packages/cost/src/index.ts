@@ -14,3 +14,7 @@ export type { CostTableMetadata } from './cost-table.js';
 export { RESOURCE_KINDS, PRICING_MODELS } from './usage-input.js';
 export type { ResourceKind, PricingModel } from './usage-input.js';
 export { toMicros, fromMicros, formatMicros, MICROS_PER_UNIT } from './money.js';
+export { aggregateCosts, IDLE_GROUP, UNLABELED_GROUP, OTHER_GROUP, NONE_GROUP, COST_DIMENSIONS } from './aggregate-costs.js';
+export type { AggregateCostsOptions, AggregationWindow } from './aggregate-costs.js';
+export { spotSavings } from './spot-savings.js';
+export type { SpotSavingsOptions, SpotSavingsRow } from './spot-savings.js';
