@@ -71,3 +71,5 @@ export type { UsageRecordSchemaOptions } from './usage-record.js';
 export { driftResultContract, driftResultSchema } from './drift-result.js';
 export { tableToIpc, tableFromIpc, readIpcBatches, readIpcFile, writeIpcFile, createIpcWriter } from './ipc.js';
 export type { IpcFormat, ByteSource, IpcWriter, IpcWriterOptions } from './ipc.js';
+export { readParquet, readParquetBatches, tableToParquet, writeParquetFile, createParquetWriter } from './parquet.js';
+export type { ParquetReadOptions, ParquetWriteOptions, ParquetWriteCodec, ParquetWriter, ParquetWriterOptions } from './parquet.js';

@@ -1,0 +1,88 @@
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Float64, Int32, Table, makeVector, tableFromArrays, vectorFromArray } from 'apache-arrow';
+import type { RecordBatch } from 'apache-arrow';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectSameTable, mixedTable } from '../test/fixtures.js';
+import { MlopsError } from './errors.js';
+import { createParquetWriter, readParquet, readParquetBatches, tableToParquet, writeParquetFile } from './parquet.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'mlops-parquet-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function numberedBatch(start: number, rows: number): RecordBatch {
+  const ids = new Int32Array(rows);
+  const xs = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) {
+    ids[i] = start + i;
+    xs[i] = (start + i) / 7;
+  }
+  return new Table({ id: makeVector({ type: new Int32(), data: ids }), x: makeVector({ type: new Float64(), data: xs }) }).batches[0]!;
+}
+
+describe('Parquet', () => {
+  it('round-trips every type through bytes (timestamps, dictionary strings, nulls, int64, bool, floats)', async () => {
+    const t = mixedTable(50);
+    const bytes = await tableToParquet(t);
+    expect(new TextDecoder().decode(bytes.subarray(0, 4))).toBe('PAR1');
+    expectSameTable(await readParquet(bytes), t);
+  });
+
+  it('writes row groups and reads them back batch by batch, selecting columns', async () => {
+    const file = path.join(dir, 'groups.parquet');
+    await writeParquetFile(file, mixedTable(1000), { rowGroupRows: 256 });
+    const batches: RecordBatch[] = [];
+    for await (const b of readParquetBatches(file, { columns: ['count', 'model'] })) batches.push(b);
+    expect(batches.map((b) => b.numRows)).toEqual([256, 256, 256, 232]);
+    expect(batches[0]!.schema.fields.map((f) => `${f.name}: ${String(f.type)}`)).toEqual(['count: Int64', 'model: Dictionary<Int32, Utf8>']);
+    const whole = new Table(batches);
+    expect(whole.getChild('count')!.get(999)).toBe(mixedTable(1000).getChild('count')!.get(999));
+  });
+
+  it('incremental writer streams batches into row groups; file appears only on close', async () => {
+    const file = path.join(dir, 'incremental.parquet');
+    const first = numberedBatch(0, 5000);
+    const writer = await createParquetWriter({ path: file, schema: first.schema, rowGroupRows: 5000 });
+    await writer.write(first);
+    for (let b = 1; b < 4; b++) await writer.write(numberedBatch(b * 5000, 5000));
+    expect((await readdir(dir)).includes('incremental.parquet')).toBe(false);
+    await writer.close();
+    expect(writer.rowsWritten).toBe(20_000);
+    let rows = 0;
+    let groups = 0;
+    for await (const b of readParquetBatches(file)) {
+      expect((b.getChild('id')!.get(0) as number) % 5000).toBe(0);
+      rows += b.numRows;
+      groups++;
+    }
+    expect([rows, groups]).toEqual([20_000, 4]);
+    expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('failed writes leave nothing behind', async () => {
+    const file = path.join(dir, 'failed.parquet');
+    async function* bad() {
+      yield numberedBatch(0, 10);
+      yield tableFromArrays({ other: new Float64Array([1]) }).batches[0]!;
+    }
+    await expect(writeParquetFile(file, bad())).rejects.toThrowError(/differs from the file's/);
+    expect((await readdir(dir)).filter((f) => f.includes('failed'))).toEqual([]);
+  });
+
+  it('bad input: missing file, corrupt bytes, unknown column, unsupported type', async () => {
+    await expect(readParquet(path.join(dir, 'nope.parquet'))).rejects.toSatisfy((e) => MlopsError.isInstance(e, 'NOT_FOUND'));
+    const junk = path.join(dir, 'junk.parquet');
+    await writeFile(junk, 'not parquet at all');
+    await expect(readParquet(junk)).rejects.toSatisfy((e) => MlopsError.isInstance(e, 'DATA_CORRUPTED'));
+    const bytes = await tableToParquet(mixedTable(3));
+    await expect(readParquet(bytes, { columns: ['nope'] })).rejects.toThrowError(/"nope" not found.*it has \[ts, ts_us/);
+    const withList = new Table({ l: vectorFromArray([[1, 2], [3]]) });
+    await expect(tableToParquet(withList)).rejects.toSatisfy((e) => MlopsError.isInstance(e, 'UNSUPPORTED') && /Column "l" has type List/.test((e as Error).message));
+  });
+});

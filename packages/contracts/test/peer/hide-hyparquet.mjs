@@ -1,0 +1,2 @@
+import { register } from 'node:module';
+register('./hide-hyparquet-hooks.mjs', import.meta.url);
