@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
 import { DataCorruptedError } from '@mlops/contracts';
 import type { ObjectStore } from '@mlops/storage';
 import type { PendingArtifact } from './artifact-sources.js';
@@ -68,8 +68,9 @@ export async function uploadArtifact(
   }
   const source = artifact.open!();
   const hashing = new HashingPassThrough({ highWaterMark: 1024 * 1024 });
-  source.on('error', (error) => hashing.destroy(error));
-  source.pipe(hashing);
+  // pipeline() keeps error listeners on both ends for their whole life, so a failing source
+  // reaches the store's put as a rejected read and never as an unhandled 'error' event.
+  pipeline(source, hashing, () => undefined);
   try {
     await store.put(blob, hashing, { signal, contentType: 'application/octet-stream' });
   } catch (error) {
@@ -118,6 +119,6 @@ export function verifying(entry: ArtifactEntry, context: string): Transform {
 export async function openVerified(store: ObjectStore, entry: ArtifactEntry, context: string): Promise<Readable> {
   const { body } = await store.getStream(entry.blob);
   const check = verifying(entry, context);
-  body.on('error', (error) => check.destroy(error));
-  return body.pipe(check);
+  pipeline(body, check, () => undefined);
+  return check;
 }
