@@ -1,5 +1,6 @@
 import { PassThrough, Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type * as GcsModule from '@google-cloud/storage';
 import type { File, Storage, StorageOptions } from '@google-cloud/storage';
 import { InvalidArgumentError } from '@mlops/contracts';
 import { normalizeBody } from './body.js';
@@ -39,7 +40,7 @@ export interface GcsStoreOptions {
   resumableThresholdBytes?: number;
 }
 
-type GcsSdk = typeof import('@google-cloud/storage');
+type GcsSdk = typeof GcsModule;
 
 interface GcsObjectMetadata {
   name?: string;

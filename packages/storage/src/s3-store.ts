@@ -42,9 +42,6 @@ export interface S3StoreOptions {
   queueSize?: number;
 }
 
-type S3Sdk = typeof import('@aws-sdk/client-s3');
-type LibStorage = typeof import('@aws-sdk/lib-storage');
-
 const MiB = 1 << 20;
 
 const loadS3Sdk = () => importPeer('@aws-sdk/client-s3', '@mlops/storage S3 store', () => import('@aws-sdk/client-s3'));

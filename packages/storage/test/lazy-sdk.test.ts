@@ -1,0 +1,36 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { MlopsError } from '@mlops/contracts';
+import { importPeer } from '../src/peer.js';
+
+const run = promisify(execFile);
+const probe = fileURLToPath(new URL('./fixtures/lazy-sdk-probe.ts', import.meta.url));
+
+describe('optional SDKs', () => {
+  it('are not loaded by importing @mlops/storage, /s3 or /gcs, only by first use of a driver', async () => {
+    const { stdout } = await run(process.execPath, ['--conditions=@mlops/source', '--import', 'tsx', probe], {
+      cwd: path.dirname(probe),
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      timeout: 60_000,
+    });
+    const result = JSON.parse(stdout.trim()) as { afterImport: { aws: number; gcs: number }; afterUse: { aws: number; gcs: number } };
+    expect(result.afterImport).toEqual({ aws: 0, gcs: 0 });
+    expect(result.afterUse.aws).toBeGreaterThan(0);
+    expect(result.afterUse.gcs).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('turn a missing package into MISSING_PEER_DEPENDENCY with the install command', async () => {
+    const name = '@mlops/sdk-that-is-not-installed';
+    const error = await importPeer(name, 'the probe driver', () => import(/* @vite-ignore */ name)).catch((e: unknown) => e);
+    expect(MlopsError.isInstance(error, 'MISSING_PEER_DEPENDENCY')).toBe(true);
+    expect((error as Error).message).toContain(`npm install ${name}`);
+  });
+
+  it('rethrow other load failures unchanged', async () => {
+    const boom = new Error('broken install');
+    await expect(importPeer('x', 'y', () => Promise.reject(boom))).rejects.toBe(boom);
+  });
+});
