@@ -1,0 +1,184 @@
+// npm run bench -w @mlops/serve
+// Two regimes, each side by side in one run, servers in child processes, load from this
+// process over loopback (see BENCHMARKS.md):
+//   1. compute-bound: heavy MLP; naive node:http + session.run on the main thread vs
+//      @mlops/serve (JSON and binary), plus raw onnxruntime-node tight-loop rows/s;
+//   2. overhead-bound: small MLP, one-row requests; HTTP ceiling (parse JSON, return a
+//      constant) vs @mlops/serve.
+import { fork, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as ort from 'onnxruntime-node';
+import { encodeBinaryInferRequest } from '../src/index.js';
+import { mlpModel, seededRandom } from '../test/onnx-models.js';
+import { closedLoop, openLoop, percentile, type LoadTarget } from './http-load.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const quick = process.env.BENCH_QUICK === '1';
+const SAT_SECONDS = quick ? 2 : 4;
+const LAT_SECONDS = quick ? 2 : 3;
+const HEAVY = [512, 2048, 2048, 16];
+const SMALL = [32, 256, 256, 2];
+
+interface Eld {
+  maxMs: number;
+  p99Ms: number;
+  meanMs: number;
+}
+
+async function tightLoop(sizes: number[], batch: number, seconds: number): Promise<number> {
+  const session = await ort.InferenceSession.create(mlpModel(sizes), { intraOpNumThreads: 1, interOpNumThreads: 1 });
+  const rand = seededRandom(batch);
+  const x = new ort.Tensor('float32', Float32Array.from({ length: batch * sizes[0]! }, () => rand()), [batch, sizes[0]!]);
+  for (let i = 0; i < 5; i++) await session.run({ x });
+  let rows = 0;
+  const start = performance.now();
+  while (performance.now() - start < seconds * 1000) {
+    await session.run({ x });
+    rows += batch;
+  }
+  const rps = rows / ((performance.now() - start) / 1000);
+  await session.release();
+  return rps;
+}
+
+class ServerChild {
+  private constructor(
+    readonly child: ChildProcess,
+    readonly port: number,
+  ) {}
+  static async start(kind: string, sizes: number[], workers?: number): Promise<ServerChild> {
+    const child = fork(path.join(here, 'server-process.ts'), [kind, sizes.join(','), ...(workers ? [String(workers)] : [])], {
+      execArgv: ['--import', 'tsx', '--conditions=@mlops/source'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const port = await new Promise<number>((resolve, reject) => {
+      child.once('message', (m: { type: string; port: number }) => (m.type === 'ready' ? resolve(m.port) : reject(new Error('bad start'))));
+      child.once('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)));
+    });
+    return new ServerChild(child, port);
+  }
+  private ask<T>(type: string, reply: string): Promise<T> {
+    return new Promise((resolve) => {
+      const on = (m: { type: string }): void => {
+        if (m.type === reply) {
+          this.child.off('message', on);
+          resolve(m as T);
+        }
+      };
+      this.child.on('message', on);
+      this.child.send({ type });
+    });
+  }
+  resetEld(): Promise<void> {
+    return this.ask('eld-reset', 'eld-reset-done');
+  }
+  readEld(): Promise<Eld> {
+    return this.ask('eld-read', 'eld');
+  }
+  async stop(): Promise<void> {
+    const exited = new Promise((r) => this.child.once('exit', r));
+    this.child.send({ type: 'exit' });
+    await exited;
+  }
+}
+
+interface Row {
+  name: string;
+  rps: number;
+  satP50: number;
+  satP99: number;
+  latRate: number;
+  p50: number;
+  p99: number;
+  eldSatMax: number;
+  eldLatMax: number;
+  errors: number;
+}
+
+function jsonBody(sizes: number[], seed: number): Uint8Array {
+  const rand = seededRandom(seed);
+  const data = Array.from({ length: sizes[0]! }, () => Math.round((rand() * 2 - 1) * 1000) / 1000);
+  return new TextEncoder().encode(JSON.stringify({ inputs: [{ name: 'x', shape: [1, sizes[0]], datatype: 'FP32', data }] }));
+}
+
+async function measure(name: string, server: ServerChild, target: Omit<LoadTarget, 'port' | 'host'>, connections: number): Promise<Row> {
+  const t: LoadTarget = { ...target, host: '127.0.0.1', port: server.port };
+  await closedLoop(t, connections, 1); // warm-up: JIT, ORT arenas, batch shapes
+  await server.resetEld();
+  const sat = await closedLoop(t, connections, SAT_SECONDS);
+  const eldSat = await server.readEld();
+  const rate = Math.max(1, Math.floor(sat.rps * 0.5));
+  await server.resetEld();
+  const lat = await openLoop(t, rate, LAT_SECONDS);
+  const eldLat = await server.readEld();
+  const satSorted = sat.latenciesMs.slice().sort();
+  const latSorted = lat.latenciesMs.slice().sort();
+  const row: Row = {
+    name,
+    rps: sat.rps,
+    satP50: percentile(satSorted, 50),
+    satP99: percentile(satSorted, 99),
+    latRate: rate,
+    p50: percentile(latSorted, 50),
+    p99: percentile(latSorted, 99),
+    eldSatMax: eldSat.maxMs,
+    eldLatMax: eldLat.maxMs,
+    errors: sat.errors + sat.non200 + lat.non200,
+  };
+  console.log(
+    `  ${name.padEnd(34)} ${row.rps.toFixed(0).padStart(7)} req/s  (sat p50 ${row.satP50.toFixed(2)} ms, p99 ${row.satP99.toFixed(2)} ms)` +
+      `  @${rate}/s: p50 ${row.p50.toFixed(2)} ms, p99 ${row.p99.toFixed(2)} ms  event-loop max ${row.eldSatMax.toFixed(1)} / ${row.eldLatMax.toFixed(1)} ms  errors ${row.errors}`,
+  );
+  return row;
+}
+
+async function main(): Promise<void> {
+  console.log(`@mlops/serve benchmark — node ${process.version}, onnxruntime-node ${ort.env.versions?.common ?? ''}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${new Date().toISOString()}`);
+  console.log(`load: this process, raw-socket HTTP/1.1 keep-alive; servers: separate processes on 127.0.0.1; ${SAT_SECONDS}s saturation + ${LAT_SECONDS}s at 50% of it\n`);
+
+  console.log(`Tight session.run loop (raw onnxruntime-node, intraOpNumThreads 1), rows/s:`);
+  const tight: Record<string, Record<number, number>> = { heavy: {}, small: {} };
+  for (const [label, sizes] of [['heavy', HEAVY], ['small', SMALL]] as const) {
+    const parts: string[] = [];
+    for (const b of [1, 8, 32, 128]) {
+      tight[label]![b] = await tightLoop(sizes, b, quick ? 0.5 : 1);
+      parts.push(`b${b}: ${tight[label]![b]!.toFixed(0)}`);
+    }
+    console.log(`  ${label} MLP ${sizes.join('->')}: ${parts.join(', ')}`);
+  }
+
+  console.log(`\n1. Compute-bound: MLP ${HEAVY.join('->')}, one-row requests, 32 connections`);
+  const heavyJson = { path: '/v2/models/mlp/infer', body: jsonBody(HEAVY, 1) };
+  const x = new Float32Array(HEAVY[0]!).map((_, i) => Math.sin(i));
+  const bin = encodeBinaryInferRequest([{ name: 'x', tensor: { datatype: 'FP32', shape: [1, HEAVY[0]!], data: x } }], { binaryOutput: true });
+  const heavyBin = { path: '/v2/models/mlp/infer', body: bin.body, headers: { 'Content-Type': 'application/octet-stream', 'Inference-Header-Content-Length': String(bin.headerLength) } };
+  let s = await ServerChild.start('naive', HEAVY);
+  const naive = await measure('naive (session.run on main thread)', s, heavyJson, 32);
+  await s.stop();
+  s = await ServerChild.start('serve', HEAVY);
+  const serveJson = await measure('@mlops/serve JSON', s, heavyJson, 32);
+  const serveBin = await measure('@mlops/serve binary', s, heavyBin, 32);
+  await s.stop();
+  const bestTight = Math.max(...Object.values(tight.heavy!));
+  const best = Math.max(serveJson.rps, serveBin.rps);
+  console.log(`  => throughput vs naive: JSON ${(serveJson.rps / naive.rps).toFixed(2)}x, binary ${(serveBin.rps / naive.rps).toFixed(2)}x (target >= 3.7x)`);
+  console.log(`  => rows/s vs best tight loop (${bestTight.toFixed(0)}): ${((best / bestTight) * 100).toFixed(0)}% (target >= 60%)`);
+
+  console.log(`\n2. Overhead-bound: MLP ${SMALL.join('->')}, one-row JSON requests, 64 connections`);
+  const smallJson = { path: '/v2/models/mlp/infer', body: jsonBody(SMALL, 2) };
+  s = await ServerChild.start('ceiling', SMALL);
+  const ceiling = await measure('HTTP ceiling (parse JSON, constant)', s, smallJson, 64);
+  await s.stop();
+  s = await ServerChild.start('naive', SMALL);
+  const naiveSmall = await measure('naive (session.run on main thread)', s, smallJson, 64);
+  await s.stop();
+  s = await ServerChild.start('serve', SMALL);
+  const serveSmall = await measure('@mlops/serve JSON', s, smallJson, 64);
+  await s.stop();
+  console.log(`  => @mlops/serve / ceiling: ${((serveSmall.rps / ceiling.rps) * 100).toFixed(0)}% (target >= 85%); vs naive ${(serveSmall.rps / naiveSmall.rps).toFixed(2)}x`);
+  console.log(`  => p99 at 50% load: ${serveSmall.p99.toFixed(2)} ms (target <= 5 ms); event-loop max under load ${serveSmall.eldSatMax.toFixed(1)} ms (target < 20 ms)`);
+}
+
+await main();
