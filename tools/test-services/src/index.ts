@@ -6,3 +6,4 @@
  * @packageDocumentation
  */
 export { startS3Server, type S3TestServer, type S3TestServerOptions } from './s3-server.js';
+export { startGcsEmulator, type GcsEmulatorOptions, type GcsTestServer } from './gcs-emulator.js';
