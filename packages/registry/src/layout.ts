@@ -8,6 +8,10 @@ const SEQ_DIGITS = 20;
 /** Keys of the registry layout under a root prefix (`''` or ending in `/`). */
 export interface RegistryLayout {
   modelsPrefix: string;
+  /** One small marker per model, listed by `listModels` (no delimiter listing needed: some S3 servers get it wrong). */
+  catalogPrefix: string;
+  catalogKey(name: string): string;
+  nameFromCatalogKey(key: string): string | undefined;
   modelPrefix(name: string): string;
   versionsPrefix(name: string): string;
   versionKey(name: string, version: number): string;
@@ -37,6 +41,14 @@ export function createLayout(root: string): RegistryLayout {
   };
   const layout: RegistryLayout = {
     modelsPrefix: models,
+    catalogPrefix: `${root}catalog/`,
+    catalogKey: (name) => `${root}catalog/${name}.json`,
+    nameFromCatalogKey: (key) => {
+      const prefix = `${root}catalog/`;
+      if (!key.startsWith(prefix) || !key.endsWith('.json')) return undefined;
+      const name = key.slice(prefix.length, -'.json'.length);
+      return /^[A-Za-z0-9_-]+$/.test(name) ? name : undefined;
+    },
     modelPrefix: (name) => `${models}${name}/`,
     versionsPrefix: (name) => `${models}${name}/versions/`,
     versionKey: (name, version) => `${models}${name}/versions/${pad(version, VERSION_DIGITS)}.json`,

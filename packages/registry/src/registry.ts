@@ -2,7 +2,7 @@ import { userInfo } from 'node:os';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, InvalidArgumentError, MlopsError, NotFoundError, PreconditionFailedError } from '@mlops/contracts';
-import type { ObjectStore } from '@mlops/storage';
+import type { ObjectStore, OpenStoreOptions } from '@mlops/storage';
 import { collectArtifacts } from './artifact-sources.js';
 import { openVerified, uploadArtifact } from './blobs.js';
 import {
@@ -44,6 +44,8 @@ export interface RegistryOptions {
    * `memory://`, `s3://bucket/prefix`, `gs://bucket/prefix`). Default `./.mlops`.
    */
   store?: ObjectStore | string;
+  /** Driver settings used when `store` is a URL: `{ s3: { clientConfig } }`, `{ gcs: { options } }`, `{ file: {...} }`. */
+  storeOptions?: OpenStoreOptions;
   /** Key prefix inside the store, e.g. `registry/` (default: the store's root). */
   prefix?: string;
   /** Who is making changes, recorded in manifests and the event log (default: the OS user name). */
@@ -273,7 +275,7 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
     throw new InvalidArgumentError('Expected the store option to be an ObjectStore or a URL/path string such as "./.mlops" or "s3://bucket/prefix".');
   }
   const ownsStore = typeof target === 'string';
-  const storePromise: Promise<ObjectStore> = isObjectStore(target) ? Promise.resolve(target) : openRegistryStore(target);
+  const storePromise: Promise<ObjectStore> = isObjectStore(target) ? Promise.resolve(target) : openRegistryStore(target, options.storeOptions);
   // Surfaced on first use instead; avoid an unhandled rejection before that.
   storePromise.catch(() => undefined);
   const prefix = options.prefix ?? '';
@@ -480,8 +482,9 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
   async function modelNames(): Promise<string[]> {
     const store = await storePromise;
     const names: string[] = [];
-    for await (const page of store.list({ prefix: layout.modelsPrefix, delimiter: '/' })) {
-      for (const p of page.prefixes) names.push(p.slice(layout.modelsPrefix.length, -1));
+    for (const key of await listKeys(store, layout.catalogPrefix)) {
+      const name = layout.nameFromCatalogKey(key);
+      if (name !== undefined) names.push(name);
     }
     return names;
   }
@@ -574,6 +577,18 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
       }
       entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
       const state = await loadIndex(name);
+      if (state.lastVersion === 0) {
+        // First version (as far as we know): make sure the model is in the catalog before it has a
+        // version, so a listed model may have no version yet but a version never lacks its listing.
+        try {
+          await store.put(layout.catalogKey(name), encodeJson({ formatVersion: 1, name, createdAt: now(), createdBy: actor }), {
+            ifNoneMatch: '*',
+            contentType: 'application/json',
+          });
+        } catch (error) {
+          if (!isPreconditionFailed(error)) throw error;
+        }
+      }
       let version = state.lastVersion + 1;
       let manifest: ModelVersion;
       for (;;) {
