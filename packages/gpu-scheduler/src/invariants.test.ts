@@ -42,17 +42,18 @@ const opArb = fc.oneof(
 );
 
 const policyArb = fc.record({
-  ordering: fc.constantFrom('fifo', 'priority', 'las', 'fair'),
-  placement: fc.constantFrom('best-fit', 'spread', 'fgd', 'cost'),
+  ordering: fc.constantFrom('fifo' as const, 'priority' as const, 'las' as const, 'fair' as const),
+  placement: fc.constantFrom('best-fit' as const, 'spread' as const, 'fgd' as const, 'cost' as const),
   preemption: fc.boolean(),
   backfill: fc.constantFrom('none', 'best-effort', 'easy') as fc.Arbitrary<'none' | 'best-effort' | 'easy'>,
   topology: fc.constantFrom('prefer', 'require-domain', 'ignore') as fc.Arbitrary<'prefer' | 'require-domain' | 'ignore'>,
 });
 
-type Op = fc.Infer<typeof opArb>;
-type Pol = fc.Infer<typeof policyArb>;
+type ArbValue<A> = A extends fc.Arbitrary<infer T> ? T : never;
+type Op = ArbValue<typeof opArb>;
+type Pol = ArbValue<typeof policyArb>;
 
-function run(nodesIn: Array<fc.Infer<typeof nodeArb>>, ops: Op[], pol: Pol, check: boolean): Decision[] {
+function run(nodesIn: Array<ArbValue<typeof nodeArb>>, ops: Op[], pol: Pol, check: boolean): Decision[] {
   const nodes: NodeSpec[] = nodesIn.map((n, i) => ({
     id: `n${i}`,
     gpuModel: n.gpuModel,

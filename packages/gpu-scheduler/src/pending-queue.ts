@@ -99,3 +99,68 @@ export class Bucket<T extends PendingItem> {
 export function headBefore(a: PendingItem, b: PendingItem): boolean {
   return before(a, b);
 }
+
+/**
+ * Buckets ordered by their head job, for one scheduling pass (orderings without a dynamic
+ * queue key). Each bucket is in the heap at most once; a head that changed since the bucket
+ * was pushed is detected on pop and the bucket re-queued with its new head.
+ */
+export class BucketHeap<T extends PendingItem> {
+  private readonly items: Array<{ b: Bucket<T>; head: T }> = [];
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  push(b: Bucket<T>): void {
+    const head = b.peek();
+    if (head === undefined) return;
+    const h = this.items;
+    const entry = { b, head };
+    let i = h.length;
+    h.push(entry);
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!before(head, h[p]!.head)) break;
+      h[i] = h[p]!;
+      i = p;
+    }
+    h[i] = entry;
+  }
+
+  /** The bucket with the best head, or undefined; skips buckets emptied or blocked in `pass`. */
+  pop(pass: number): Bucket<T> | undefined {
+    while (this.items.length > 0) {
+      const { b, head } = this.popEntry();
+      const now = b.peek();
+      if (now === undefined || b.blockedPass === pass) continue;
+      if (now !== head) {
+        this.push(b);
+        continue;
+      }
+      return b;
+    }
+    return undefined;
+  }
+
+  private popEntry(): { b: Bucket<T>; head: T } {
+    const h = this.items;
+    const top = h[0]!;
+    const last = h.pop()!;
+    const n = h.length;
+    if (n > 0) {
+      let i = 0;
+      while (true) {
+        const l = 2 * i + 1;
+        if (l >= n) break;
+        const r = l + 1;
+        const c = r < n && before(h[r]!.head, h[l]!.head) ? r : l;
+        if (!before(h[c]!.head, last.head)) break;
+        h[i] = h[c]!;
+        i = c;
+      }
+      h[i] = last;
+    }
+    return top;
+  }
+}

@@ -2,7 +2,7 @@ import { InvalidArgumentError, MlopsError, ErrorCode, NotFoundError } from '@mlo
 import { ClusterState, GPU_MILLI_FULL, type NodeRecord, type WorkerRequest } from './cluster-state.js';
 import { clusterFragmentationGpus } from './fragmentation.js';
 import { priorityOrdering } from './ordering-policies.js';
-import { Bucket } from './pending-queue.js';
+import { Bucket, BucketHeap } from './pending-queue.js';
 import { bestFitPlacement, costAwarePlacement } from './placement-policies.js';
 import type { JobView, OrderingPolicy, PlacementContext, PlacementPolicy, QueueView, WorkloadClass } from './policy-types.js';
 import { QuotaBook, type QueueRecord } from './quota-book.js';
@@ -864,8 +864,12 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
     let reservation: Reservation | null = null;
     let reservedFor: JobRecord | null = null;
     let attempts = 0;
+    // Static orderings walk a heap of buckets (O(log buckets) per decision); a dynamic queue
+    // key (fair share) changes with every bind, so those rescan the active buckets.
+    const heap = ordering.queueKey ? null : new BucketHeap<JobRecord>();
+    if (heap) for (const b of activeBuckets) heap.push(b);
     while (true) {
-      const b = nextBucket(currentPass);
+      const b = heap ? heap.pop(currentPass) : nextBucket(currentPass);
       if (!b) break;
       const j = b.peek()!;
       let placed = null;
@@ -880,11 +884,15 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
       }
       if (placed) {
         decisions.push(commitBind(j, placed, t, backfilled));
+        heap?.push(b);
         continue;
       }
       if (preemptionOn && reservation === null && attempts < maxPreemptAttempts) {
         attempts++;
-        if (tryPreempt(j, t, decisions)) continue;
+        if (tryPreempt(j, t, decisions)) {
+          heap?.push(b);
+          continue;
+        }
       }
       if (backfill === 'none') break;
       if (backfill === 'easy' && reservedFor === null) {

@@ -1,0 +1,280 @@
+/**
+ * Benchmarks of @mlops/gpu-scheduler, each beside a peer in the same run:
+ *   throughput  100,000 queued jobs onto 1,000 heterogeneous nodes: ours vs a naive full-rescan
+ *               scheduler (TypeScript) vs numpy vectorised best-fit (/usr/bin/python3)
+ *   philly      the whole Philly trace (82,247 jobs): FIFO vs SJF vs Tiresias-LAS vs fair share
+ *   alibaba     Alibaba GPU v2023 fill: unallocated GPUs, best-fit vs spread vs FGD
+ * Usage: npm run bench -w @mlops/gpu-scheduler [-- --only=throughput,philly,alibaba]
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import {
+  bestFitPlacement,
+  createScheduler,
+  fairShareOrdering,
+  fifoOrdering,
+  fragmentationAwarePlacement,
+  priorityOrdering,
+  readAlibabaNodes,
+  readAlibabaPods,
+  readPhillyTrace,
+  shortestJobFirstOrdering,
+  simulate,
+  simulateFill,
+  spreadPlacement,
+  tiresiasOrdering,
+  type JobSpec,
+  type NodeSpec,
+  type SchedulerPolicy,
+  type SimulationResult,
+} from '@mlops/gpu-scheduler';
+import { NaiveScheduler, type NaiveJob } from './naive-scheduler.js';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const dataDir = fileURLToPath(new URL('../../../../shared/data/traces/', import.meta.url));
+const only = (process.argv.find((a) => a.startsWith('--only='))?.slice(7) ?? 'throughput,philly,alibaba').split(',');
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let r = Math.imul(a ^ (a >>> 15), 1 | a);
+    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
+    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const fmt = (n: number, d = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+
+// ---------------------------------------------------------------------------------------------
+function throughput(): void {
+  const rand = mulberry32(42);
+  const types = [
+    { model: 'A100', gpus: 8, share: 0.3 },
+    { model: 'H100', gpus: 8, share: 0.2 },
+    { model: 'L4', gpus: 4, share: 0.3 },
+    { model: 'T4', gpus: 2, share: 0.2 },
+  ];
+  const nodes: NodeSpec[] = [];
+  const nodeModels: number[] = [];
+  for (let i = 0; i < 1000; i++) {
+    let x = rand();
+    let k = 0;
+    while (k < types.length - 1 && x >= types[k]!.share) x -= types[k++]!.share;
+    const t = types[k]!;
+    nodes.push({ id: `node-${i}`, gpuModel: t.model, gpuCount: t.gpus, cpuMilli: 96_000, memoryMiB: 1_000_000, topologyDomain: `rack-${Math.floor(i / 16)}` });
+    nodeModels.push(k);
+  }
+  const shapes = [
+    { w: 1, g: 1, p: 0.6 },
+    { w: 1, g: 2, p: 0.12 },
+    { w: 1, g: 4, p: 0.12 },
+    { w: 1, g: 8, p: 0.1 },
+    { w: 2, g: 8, p: 0.04 },
+    { w: 4, g: 8, p: 0.02 },
+  ];
+  const N = 100_000;
+  const jobs: JobSpec[] = [];
+  const naiveJobs: NaiveJob[] = [];
+  for (let i = 0; i < N; i++) {
+    let x = rand();
+    let k = 0;
+    while (k < shapes.length - 1 && x >= shapes[k]!.p) x -= shapes[k++]!.p;
+    const s = shapes[k]!;
+    // Half the jobs pin a model that has nodes big enough.
+    let model = -1;
+    if (rand() < 0.5) {
+      const ok = types.map((t, idx) => (t.gpus >= s.g ? idx : -1)).filter((v) => v >= 0);
+      model = ok[Math.floor(rand() * ok.length)]!;
+    }
+    const priority = Math.floor(rand() * 4);
+    jobs.push({
+      id: `j${i}`,
+      queue: `team-${i % 8}`,
+      priority,
+      workers: s.w,
+      gpusPerWorker: s.g,
+      submitMs: i,
+      ...(model >= 0 ? { gpuModels: [types[model]!.model] } : {}),
+    });
+    naiveJobs.push({ id: i, priority, submit: i, workers: s.w, gpus: s.g, model });
+  }
+  const totalGpus = nodes.reduce((a, n) => a + n.gpuCount, 0);
+
+  const runOurs = (count: number) => {
+    const s = createScheduler({ nodes, queues: Array.from({ length: 8 }, (_, i) => ({ id: `team-${i}` })), policy: { ordering: priorityOrdering(), placement: bestFitPlacement() }, clock: () => 0 });
+    const t0 = performance.now();
+    for (let i = 0; i < count; i++) s.submit(jobs[i]!, 0);
+    const submitMs = performance.now() - t0;
+    let schedMs = 0;
+    let completeMs = 0;
+    let placements = 0;
+    let passes = 0;
+    while (s.stats().pendingJobs > 0) {
+      const a = performance.now();
+      const ds = s.schedule(passes);
+      schedMs += performance.now() - a;
+      passes++;
+      const bound = ds.filter((d) => d.type === 'bind');
+      if (bound.length === 0) break;
+      placements += bound.length;
+      const b = performance.now();
+      for (const d of bound) s.complete(d.jobId, passes);
+      completeMs += performance.now() - b;
+    }
+    return { placements, passes, submitMs, schedMs, completeMs };
+  };
+  const runNaive = (count: number) => {
+    const sched = new NaiveScheduler(nodes.map((n, i) => ({ model: nodeModels[i]!, free: n.gpuCount })));
+    for (let i = 0; i < count; i++) sched.submit({ ...naiveJobs[i]! });
+    let placements = 0;
+    let ms = 0;
+    while (sched.queue.length > 0) {
+      const a = performance.now();
+      const placed = sched.schedule();
+      ms += performance.now() - a;
+      if (placed.length === 0) break;
+      placements += placed.length;
+      for (const [j, ns] of placed) sched.release(j, ns);
+    }
+    return { placements, ms };
+  };
+  const runNumpy = (count: number): { placements: number; seconds: number } | undefined => {
+    if (!existsSync('/usr/bin/python3')) return undefined;
+    const input = JSON.stringify({
+      nodeModels,
+      nodeGpus: nodes.map((n) => n.gpuCount),
+      jobs: naiveJobs.slice(0, count).map((j) => [j.id, j.priority, j.submit, j.workers, j.gpus, j.model]),
+    });
+    const r = spawnSync('/usr/bin/python3', [`${here}numpy_bestfit.py`], { input, encoding: 'utf8', maxBuffer: 1 << 26 });
+    if (r.status !== 0) {
+      console.log(`numpy peer failed: ${r.stderr}`);
+      return undefined;
+    }
+    return JSON.parse(r.stdout) as { placements: number; seconds: number };
+  };
+
+  console.log(`\n## Placement throughput: ${fmt(N)} queued jobs onto ${nodes.length} heterogeneous nodes (${fmt(totalGpus)} GPUs)`);
+  console.log('Each pass places what fits (priority order, best-fit, gangs all-or-nothing); then every placed job completes; repeat until the queue is empty.\n');
+  runOurs(5000); // warm-up (JIT)
+  // The machine is shared with other work: every contender keeps its best of three runs,
+  // except the 100k naive run (about 30 s), which runs once.
+  const bestOf = <T>(n: number, f: () => T, ms: (r: T) => number): T => {
+    let b = f();
+    for (let i = 1; i < n; i++) {
+      const r = f();
+      if (ms(r) < ms(b)) b = r;
+    }
+    return b;
+  };
+  const ours = bestOf(3, () => runOurs(N), (r) => r.schedMs);
+  const oursSmall = bestOf(3, () => runOurs(20_000), (r) => r.schedMs);
+  const naive = bestOf(3, () => runNaive(20_000), (r) => r.ms);
+  const naiveFull = runNaive(N);
+  const numpy = bestOf(3, () => runNumpy(20_000), (r) => r?.seconds ?? Infinity);
+  const rate = (p: number, ms: number): number => (p / ms) * 1000;
+  console.log('| scheduler | jobs | placements | passes | schedule time | placements/s | vs naive |');
+  console.log('|---|---|---|---|---|---|---|');
+  const naiveRate = rate(naive.placements, naive.ms);
+  console.log(`| @mlops/gpu-scheduler | ${fmt(N)} | ${fmt(ours.placements)} | ${ours.passes} | ${fmt(ours.schedMs)} ms | **${fmt(rate(ours.placements, ours.schedMs))}** | ${fmt(rate(ours.placements, ours.schedMs) / rate(naiveFull.placements, naiveFull.ms), 1)}x |`);
+  console.log(`| @mlops/gpu-scheduler | ${fmt(20_000)} | ${fmt(oursSmall.placements)} | ${oursSmall.passes} | ${fmt(oursSmall.schedMs)} ms | ${fmt(rate(oursSmall.placements, oursSmall.schedMs))} | ${fmt(rate(oursSmall.placements, oursSmall.schedMs) / naiveRate, 1)}x |`);
+  console.log(`| naive full rescan (TS) | ${fmt(N)} | ${fmt(naiveFull.placements)} | - | ${fmt(naiveFull.ms)} ms | ${fmt(rate(naiveFull.placements, naiveFull.ms))} | - |`);
+  console.log(`| naive full rescan (TS) | ${fmt(20_000)} | ${fmt(naive.placements)} | - | ${fmt(naive.ms)} ms | ${fmt(naiveRate)} | 1.0x |`);
+  if (numpy) console.log(`| numpy vectorised best-fit (Python) | ${fmt(20_000)} | ${fmt(numpy.placements)} | - | ${fmt(numpy.seconds * 1000)} ms | ${fmt(rate(numpy.placements, numpy.seconds * 1000))} | ${fmt(rate(numpy.placements, numpy.seconds * 1000) / naiveRate, 1)}x |`);
+  console.log(`\nOurs, 100k jobs: submit ${fmt(ours.submitMs)} ms (${fmt(rate(N, ours.submitMs))} jobs/s incl. validation and static-fit check), complete ${fmt(ours.completeMs)} ms; end-to-end ${fmt(rate(ours.placements, ours.submitMs + ours.schedMs + ours.completeMs))} placements/s.`);
+  console.log('Context (published, not measured here): kube-scheduler ~180 pods/s with extended resources (scheduler_perf SchedulingWithExtendedResource); YuniKorn 833 pods/s; Kueue ~43 workloads/s.');
+}
+
+// ---------------------------------------------------------------------------------------------
+function philly(): void {
+  const path = `${dataDir}philly-jobs.csv`;
+  if (!existsSync(path)) {
+    console.log(`\n(philly skipped: ${path} not found)`);
+    return;
+  }
+  const t0 = performance.now();
+  const trace = readPhillyTrace({ path });
+  const readMs = performance.now() - t0;
+  const nodeCount = Number(process.env.PHILLY_NODES ?? 60);
+  const nodes: NodeSpec[] = Array.from({ length: nodeCount }, (_, i) => ({ id: `n${i}`, gpuModel: 'P100', gpuCount: 8, topologyDomain: `rack-${Math.floor(i / 4)}` }));
+  const queues = [...new Set(trace.map((j) => j.queue!))].map((id) => ({ id }));
+  console.log(`\n## Philly trace: ${fmt(trace.length)} jobs on ${nodeCount} nodes x 8 GPUs (${nodeCount * 8} GPUs), ${queues.length} virtual-cluster queues (read in ${fmt(readMs)} ms)`);
+  const policies: Array<[string, SchedulerPolicy]> = [
+    ['FIFO', { ordering: fifoOrdering() }],
+    ['SJF (exact estimates)', { ordering: shortestJobFirstOrdering() }],
+    ['Tiresias 2D-LAS + preemption', { ordering: tiresiasOrdering(), preemption: true }],
+    ['fair share (DRF across VCs)', { ordering: fairShareOrdering() }],
+  ];
+  const results: Array<[string, SimulationResult]> = [];
+  for (const [name, policy] of policies) {
+    const r = simulate({ trace, cluster: { nodes, queues }, policy, usage: false, progressEvery: 1e9 });
+    results.push([name, r]);
+    process.stderr.write(`  ${name}: ${fmt(r.wallMs / 1000, 1)} s\n`);
+  }
+  const fifo = results[0]![1];
+  const h = (ms: number): string => fmt(ms / 3_600_000, 2);
+  console.log('\n| policy | avg JCT (h) | vs FIFO | p50 JCT (h) | p99 JCT (h) | avg queueing (h) | makespan (days) | worst-VC mean FTF rho | preemptions | mean GPU alloc | wall time |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const [name, r] of results) {
+    const worst = Math.max(...r.perQueue.map((q) => q.finishTimeFairness.mean));
+    console.log(
+      `| ${name} | ${h(r.jctMs.mean)} | **${fmt(r.jctMs.mean / fifo.jctMs.mean, 3)}** | ${h(r.jctMs.p50)} | ${h(r.jctMs.p99)} | ${h(r.queueingDelayMs.mean)} | ${fmt(r.makespanMs / 86_400_000, 1)} | ${fmt(worst, 1)} | ${fmt(r.preemptions)} | ${fmt(r.meanAllocationRate * 100, 1)}% | ${fmt(r.wallMs / 1000, 1)} s |`,
+    );
+  }
+  console.log('\nContext (published, different trace): the Alibaba v2020 simulator demo reports average JCT SJF/FIFO = 5,988.6 / 7,918.5 = 0.756; Tiresias reports up to 5.5x lower average JCT than YARN-CS.');
+}
+
+// ---------------------------------------------------------------------------------------------
+function alibaba(): void {
+  const nodesPath = `${dataDir}alibaba-gpu-v2023/openb_node_list_gpu_node.csv`;
+  const podsPath = `${dataDir}alibaba-gpu-v2023/openb_pod_list_default.csv`;
+  if (!existsSync(nodesPath) || !existsSync(podsPath)) {
+    console.log('\n(alibaba skipped: trace not found)');
+    return;
+  }
+  const nodes = readAlibabaNodes({ path: nodesPath });
+  const pods = readAlibabaPods({ path: podsPath });
+  const total = nodes.reduce((a, n) => a + n.gpuCount, 0);
+  console.log(`\n## Alibaba GPU v2023: ${fmt(nodes.length)} nodes, ${fmt(total)} GPUs; pods sampled from ${fmt(pods.length)} (no departures), as in the FGD paper`);
+  const seeds = [1, 2, 3];
+  const policies = [bestFitPlacement(), spreadPlacement(), fragmentationAwarePlacement()];
+  const curves = new Map<string, Map<number, { unalloc: number; frag: number }>>();
+  const walls = new Map<string, number>();
+  for (const p of policies) {
+    const acc = new Map<number, { unalloc: number; frag: number }>();
+    let wall = 0;
+    for (const seed of seeds) {
+      const r = simulateFill({ nodes, pods, placement: p, seed, maxArrivedRatio: 1.3, step: 0.05 });
+      wall += r.wallMs;
+      for (const pt of r.points) {
+        const key = Math.round(pt.arrivedRatio * 100);
+        const a = acc.get(key) ?? { unalloc: 0, frag: 0 };
+        a.unalloc += pt.unallocatedGpus / seeds.length;
+        a.frag += pt.fragmentedGpus / seeds.length;
+        acc.set(key, a);
+      }
+    }
+    curves.set(p.name, acc);
+    walls.set(p.name, wall / seeds.length);
+    process.stderr.write(`  ${p.name}: ${fmt(wall / seeds.length / 1000, 1)} s per run\n`);
+  }
+  const points = [70, 80, 90, 100, 110, 120, 130];
+  console.log('\nUnallocated GPUs (mean of 3 seeds) as arrived GPU demand grows (% of cluster GPUs); lower is better:\n');
+  console.log(`| arrived demand | ${policies.map((p) => p.name).join(' | ')} | FGD vs best-fit |`);
+  console.log(`|---|${policies.map(() => '---|').join('')}---|`);
+  for (const x of points) {
+    const row = policies.map((p) => curves.get(p.name)!.get(x));
+    if (row.some((v) => v === undefined)) continue;
+    const bf = row[0]!.unalloc;
+    const fgd = row[2]!.unalloc;
+    console.log(`| ${x}% | ${row.map((v) => `${fmt(v!.unalloc, 1)} (frag ${fmt(v!.frag, 1)})`).join(' | ')} | ${fmt(((fgd - bf) / bf) * 100, 1)}% |`);
+  }
+  console.log(`\nWall time per fill run: ${policies.map((p) => `${p.name} ${fmt(walls.get(p.name)! / 1000, 2)} s`).join(', ')}.`);
+  console.log('Context (published): FGD reports up to 49% fewer unallocated GPUs than the best baseline on this trace (ATC 2023).');
+}
+
+console.log(`# @mlops/gpu-scheduler benchmark — ${new Date().toISOString()} — node ${process.version}`);
+if (only.includes('throughput')) throughput();
+if (only.includes('philly')) philly();
+if (only.includes('alibaba')) alibaba();
