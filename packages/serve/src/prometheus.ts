@@ -22,11 +22,30 @@ interface Metric {
   render(out: string[]): void;
 }
 
+/** Serialised label sets, cached: hot paths pass the same few label sets again and again. */
+export class LabelCache {
+  private readonly cache = new Map<string, string>();
+  key(...parts: string[]): string {
+    const id = parts.join('\u0000');
+    let k = this.cache.get(id);
+    if (k === undefined) {
+      const labels: Labels = {};
+      for (let i = 0; i + 1 < parts.length; i += 2) labels[parts[i]!] = parts[i + 1]!;
+      k = labelKey(labels);
+      if (this.cache.size < 10_000) this.cache.set(id, k);
+    }
+    return k;
+  }
+}
+
 export class Counter implements Metric {
   private readonly values = new Map<string, number>();
   constructor(readonly name: string, readonly help: string) {}
   inc(labels: Labels, by = 1): void {
-    const k = labelKey(labels);
+    this.incKey(labelKey(labels), by);
+  }
+  /** Increment by a key from {@link LabelCache}. */
+  incKey(k: string, by = 1): void {
     this.values.set(k, (this.values.get(k) ?? 0) + by);
   }
   get(labels: Labels): number {
@@ -70,7 +89,10 @@ export class Histogram implements Metric {
     readonly buckets: readonly number[],
   ) {}
   observe(labels: Labels, value: number): void {
-    const k = labelKey(labels);
+    this.observeKey(labelKey(labels), value);
+  }
+  /** Observe under a key from {@link LabelCache}. */
+  observeKey(k: string, value: number): void {
     let s = this.series.get(k);
     if (!s) {
       s = { counts: new Float64Array(this.buckets.length), sum: 0, count: 0 };

@@ -2,7 +2,7 @@ import type { IntervalHistogram } from 'node:perf_hooks';
 import type { Deployment } from './deployment.js';
 import type { Model } from './model.js';
 import type { PredictionLogStats } from './prediction-log.js';
-import { BATCH_BUCKETS, LATENCY_BUCKETS_S, MetricRegistry } from './prometheus.js';
+import { BATCH_BUCKETS, LATENCY_BUCKETS_S, LabelCache, MetricRegistry } from './prometheus.js';
 
 /** The server's Prometheus metrics (names prefixed `mlops_serve_`). */
 export class ServeMetrics {
@@ -25,6 +25,7 @@ export class ServeMetrics {
   readonly loopDelay = this.registry.gauge('mlops_serve_event_loop_delay_seconds', 'Event-loop delay since start (stat = p50, p99, max, mean).');
   readonly logRows = this.registry.gauge('mlops_serve_prediction_log_rows', 'Prediction log rows (state = logged, dropped).');
   readonly logFiles = this.registry.gauge('mlops_serve_prediction_log_files', 'Prediction log files (state = written, failed); monitor errors.');
+  private readonly keys = new LabelCache();
   private readonly attached = new WeakSet<Model>();
   private readonly lastBusy = new WeakMap<Model, { busyMs: number; wallMs: number }>();
 
@@ -32,20 +33,21 @@ export class ServeMetrics {
     if (this.attached.has(m)) return;
     this.attached.add(m);
     const labels = { model: m.name, version: m.version };
+    const key = this.keys.key('model', m.name, 'version', m.version);
     m.observe({
       onBatch: (rows, requests, runMs) => {
-        this.batchSize.observe(labels, rows);
-        this.batchRequests.observe(labels, requests);
-        this.inference.observe(labels, runMs / 1000);
+        this.batchSize.observeKey(key, rows);
+        this.batchRequests.observeKey(key, requests);
+        this.inference.observeKey(key, runMs / 1000);
       },
-      onDequeue: (waitMs) => this.queueWait.observe(labels, waitMs / 1000),
+      onDequeue: (waitMs) => this.queueWait.observeKey(key, waitMs / 1000),
       onReject: (reason) => this.rejected.inc({ ...labels, reason }),
     });
   }
 
   observeRequest(model: string, version: string, status: number, latencyMs: number): void {
-    this.requests.inc({ model, version, status: String(status) });
-    if (status === 200) this.requestDuration.observe({ model, version }, latencyMs / 1000);
+    this.requests.incKey(this.keys.key('model', model, 'status', String(status), 'version', version));
+    if (status === 200) this.requestDuration.observeKey(this.keys.key('model', model, 'version', version), latencyMs / 1000);
   }
 
   render(deployments: Map<string, Deployment>, loop: IntervalHistogram | undefined, log: PredictionLogStats | undefined): string {
