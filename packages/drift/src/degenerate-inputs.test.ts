@@ -17,7 +17,7 @@ describe('degenerate inputs never produce NaN', () => {
         [[null, NaN, undefined], [1, 2, 3]],
         [[1, 2, 3], new Float64Array([NaN, Infinity])],
       ] as const) {
-        const r = test(a as number[], b as number[]);
+        const r = test(a as unknown as number[], b as unknown as number[]);
         expect(r.status).toBe('insufficient_data');
         expect(r.reason).toMatch(/values/);
         expect(Number.isNaN(r.statistic)).toBe(false);

@@ -1,0 +1,179 @@
+import { InvalidArgumentError } from '@mlops/contracts';
+import { nextRandom } from './internal/random.js';
+import { sortFloat64 } from './internal/radix-sort.js';
+
+/** Default KLL accuracy parameter: ~0.35 % normalized rank error at 99 % confidence. */
+export const DEFAULT_SKETCH_K = 1024;
+const MIN_CAPACITY = 8;
+const DECAY = 2 / 3;
+
+/**
+ * A KLL quantile sketch (Karnin, Lang & Liberty 2016) over finite float64 values, as plain data.
+ * Level h holds sorted items of weight 2^h. Two sketches merge into one whose rank error is
+ * that of a sketch built over the concatenated data. With k = 1024 it holds ~3k items (~25 KB)
+ * whatever the number of values, with a normalized rank error of about 0.35 % (99 % confidence).
+ */
+export interface KllSketch {
+  /** Accuracy parameter k. */
+  readonly k: number;
+  /** Number of values summarized. */
+  n: number;
+  /** Sorted items per level; level h items weigh 2^h. */
+  levels: Float64Array[];
+  /** State of the deterministic coin used by compactions. */
+  seed: number;
+}
+
+/** An empty sketch. */
+export function createKllSketch(k: number = DEFAULT_SKETCH_K, seed = 0x2545f491): KllSketch {
+  if (!Number.isInteger(k) || k < 16 || k > 65536) throw new InvalidArgumentError(`Expected sketch k to be an integer in [16, 65536], found ${k}. The default 1024 gives ~0.35% rank error.`);
+  return { k, n: 0, levels: [new Float64Array(0)], seed };
+}
+
+function capacity(k: number, numLevels: number, level: number): number {
+  return Math.max(MIN_CAPACITY, Math.ceil(k * DECAY ** (numLevels - 1 - level)));
+}
+
+function mergeSorted(a: Float64Array, b: Float64Array): Float64Array {
+  if (a.length === 0) return b;
+  if (b.length === 0) return a;
+  const out = new Float64Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let o = 0;
+  while (i < a.length && j < b.length) out[o++] = a[i]! <= b[j]! ? a[i++]! : b[j++]!;
+  while (i < a.length) out[o++] = a[i++]!;
+  while (j < b.length) out[o++] = b[j++]!;
+  return out;
+}
+
+function totalSize(s: KllSketch): number {
+  let t = 0;
+  for (const l of s.levels) t += l.length;
+  return t;
+}
+
+function totalCapacity(s: KllSketch): number {
+  let t = 0;
+  for (let h = 0; h < s.levels.length; h++) t += capacity(s.k, s.levels.length, h);
+  return t;
+}
+
+// Halve level h: keep every other item (random phase) and move them, doubled in weight, up.
+function compactLevel(s: KllSketch, h: number): void {
+  if (h + 1 >= s.levels.length) s.levels.push(new Float64Array(0));
+  const buf = s.levels[h]!;
+  const even = buf.length & ~1;
+  // An odd item out stays behind (the largest), so no weight is lost.
+  const offset = nextRandom(s) & 1;
+  const promoted = new Float64Array(even / 2);
+  for (let i = 0, o = offset; o < even; i++, o += 2) promoted[i] = buf[o]!;
+  s.levels[h] = buf.length & 1 ? buf.slice(even) : new Float64Array(0);
+  s.levels[h + 1] = mergeSorted(s.levels[h + 1]!, promoted);
+}
+
+function compress(s: KllSketch): void {
+  while (totalSize(s) > totalCapacity(s)) {
+    let h = 0;
+    while (h < s.levels.length && s.levels[h]!.length < capacity(s.k, s.levels.length, h)) h++;
+    if (h >= s.levels.length) break;
+    compactLevel(s, h);
+  }
+}
+
+/** Adds finite values (any order; the array is not modified). */
+export function kllUpdate(s: KllSketch, values: Float64Array): void {
+  if (values.length === 0) return;
+  const sorted = sortFloat64(Float64Array.from(values));
+  s.levels[0] = mergeSorted(s.levels[0]!, sorted);
+  s.n += values.length;
+  compress(s);
+}
+
+/** Adds values that are already sorted ascending and finite. */
+export function kllUpdateSorted(s: KllSketch, sorted: Float64Array): void {
+  if (sorted.length === 0) return;
+  s.levels[0] = mergeSorted(s.levels[0]!, sorted);
+  s.n += sorted.length;
+  compress(s);
+}
+
+// Level arrays are never mutated in place (compaction replaces them), so sharing them is safe.
+/** A new sketch summarizing both inputs (inputs are not modified). */
+export function kllMerge(a: KllSketch, b: KllSketch): KllSketch {
+  const k = Math.min(a.k, b.k);
+  const levels: Float64Array[] = [];
+  const count = Math.max(a.levels.length, b.levels.length);
+  for (let h = 0; h < count; h++) levels.push(mergeSorted(a.levels[h] ?? new Float64Array(0), b.levels[h] ?? new Float64Array(0)));
+  const out: KllSketch = { k, n: a.n + b.n, levels, seed: (a.seed ^ Math.imul(b.seed, 0x9e3779b1)) >>> 0 };
+  compress(out);
+  return out;
+}
+
+/** The sketch's items as a weighted step CDF: sorted values and cumulative weights (last = n). */
+export interface SketchCdf {
+  /** Distinct retained values, ascending. */
+  readonly values: Float64Array;
+  /** Cumulative weight at each value (number of summarized values <= it, estimated). */
+  readonly cumulative: Float64Array;
+  /** Total weight (= n). */
+  readonly total: number;
+}
+
+/** Builds the weighted CDF of a sketch (one sort of its ~3k items). */
+export function kllCdf(s: KllSketch): SketchCdf {
+  const size = totalSize(s);
+  const vals = new Float64Array(size);
+  const weights = new Float64Array(size);
+  let o = 0;
+  s.levels.forEach((l, h) => {
+    const w = 2 ** h;
+    for (let i = 0; i < l.length; i++) {
+      vals[o] = l[i]!;
+      weights[o++] = w;
+    }
+  });
+  const order = Array.from({ length: size }, (_, i) => i).sort((x, y) => vals[x]! - vals[y]!);
+  const values: number[] = [];
+  const cumulative: number[] = [];
+  let cum = 0;
+  for (const i of order) {
+    cum += weights[i]!;
+    if (values.length && values[values.length - 1] === vals[i]) cumulative[cumulative.length - 1] = cum;
+    else {
+      values.push(vals[i]!);
+      cumulative.push(cum);
+    }
+  }
+  return { values: Float64Array.from(values), cumulative: Float64Array.from(cumulative), total: cum };
+}
+
+/** Estimated fraction of summarized values <= x. */
+export function kllRank(s: KllSketch, x: number): number {
+  if (s.n === 0) return NaN;
+  let w = 0;
+  s.levels.forEach((l, h) => {
+    let lo = 0;
+    let hi = l.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (l[mid]! <= x) lo = mid + 1;
+      else hi = mid;
+    }
+    w += lo * 2 ** h;
+  });
+  return w / s.n;
+}
+
+/** Estimated q-quantile (0 <= q <= 1): the smallest retained value whose rank reaches q·n. */
+export function kllQuantile(cdf: SketchCdf, q: number): number {
+  const target = q * cdf.total;
+  let lo = 0;
+  let hi = cdf.values.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (cdf.cumulative[mid]! >= target) hi = mid;
+    else lo = mid + 1;
+  }
+  return cdf.values[lo]!;
+}

@@ -1,0 +1,176 @@
+import { MlopsError } from '@mlops/contracts';
+import { tableFromArrays, vectorFromArray, Table, Dictionary, Utf8, Int32, makeVector } from 'apache-arrow';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createKllSketch, kllCdf, kllRank, kllUpdate } from './kll-sketch.js';
+import { hllEstimate } from './hyperloglog.js';
+import type { NumericColumnProfile, CategoricalColumnProfile, Profile } from './profile.js';
+import { mergeProfiles, profile, createProfileBuilder } from './profile.js';
+import { deserializeProfile, serializeProfile } from './serialize-profile.js';
+import { kllRankErrorBound } from './sketch-estimates.js';
+
+const EDGES = [-1, 0, 0.5, 2];
+
+function tableOf(xs: number[], cats: string[]): Table {
+  return new Table({ x: makeVector(Float64Array.from(xs)), c: vectorFromArray(cats, new Utf8()) });
+}
+
+function num(p: Profile, name = 'x'): NumericColumnProfile {
+  return p.columns.get(name) as NumericColumnProfile;
+}
+
+const shard = fc.record({
+  xs: fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { maxLength: 200 }),
+  cats: fc.array(fc.constantFrom('a', 'b', 'c', 'd', 'é'), { maxLength: 200 }),
+});
+
+describe('mergeProfiles equals the profile of the concatenation', () => {
+  it('exactly for counts, min/max, histograms and category counts; to 1e-9 for moments (fast-check)', () => {
+    fc.assert(
+      fc.property(fc.array(shard, { minLength: 1, maxLength: 5 }), (shards) => {
+        const parts = shards.map((s) => {
+          const n = Math.min(s.xs.length, s.cats.length);
+          return profile(tableOf(s.xs.slice(0, n), s.cats.slice(0, n)), { histogramEdges: { x: EDGES } });
+        });
+        const allX = shards.flatMap((s) => s.xs.slice(0, Math.min(s.xs.length, s.cats.length)));
+        const allC = shards.flatMap((s) => s.cats.slice(0, Math.min(s.xs.length, s.cats.length)));
+        const whole = profile(tableOf(allX, allC), { histogramEdges: { x: EDGES } });
+        const merged = mergeProfiles(...parts);
+        expect(merged.rowCount).toBe(whole.rowCount);
+        const a = num(merged);
+        const b = num(whole);
+        expect([a.count, a.nulls, a.nans, a.infinities, a.min, a.max]).toEqual([b.count, b.nulls, b.nans, b.infinities, b.min, b.max]);
+        expect(a.histogram!.counts).toEqual(b.histogram!.counts);
+        expect(Math.abs(a.mean - b.mean)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(b.mean)));
+        expect(Math.abs(a.m2 - b.m2)).toBeLessThanOrEqual(1e-9 * Math.max(1, b.m2));
+        expect(a.sketch.n).toBe(b.sketch.n);
+        expect(Array.from(a.distinct.registers)).toEqual(Array.from(b.distinct.registers));
+        const ca = merged.columns.get('c') as CategoricalColumnProfile;
+        const cb = whole.columns.get('c') as CategoricalColumnProfile;
+        expect(new Map([...ca.counts].sort())).toEqual(new Map([...cb.counts].sort()));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('keeps the sketch rank error within its bound on 200k values merged from 7 shards', () => {
+    const n = 200_000;
+    const all = new Float64Array(n);
+    let s = 7;
+    for (let i = 0; i < n; i++) {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      all[i] = Math.log(1 + s / 4294967296) * 1000;
+    }
+    const sketches = [0, 1, 2, 3, 4, 5, 6].map((k) => {
+      const sk = createKllSketch();
+      kllUpdate(sk, all.subarray((k * n) / 7, ((k + 1) * n) / 7));
+      return sk;
+    });
+    const merged = mergeProfiles(
+      ...sketches.map((sketch): Profile => ({ format: 'mlops-drift-profile', rowCount: sketch.n, columns: new Map([['x', { ...num(profile(tableOf([], []))), sketch, count: sketch.n }]]) })),
+    );
+    const sketch = num(merged).sketch;
+    const sorted = Float64Array.from(all).sort();
+    const bound = kllRankErrorBound(sketch);
+    expect(bound).toBeGreaterThan(0);
+    let worst = 0;
+    for (let q = 0.01; q < 1; q += 0.01) {
+      const v = sorted[Math.floor(q * n)]!;
+      let hi = 0;
+      while (hi < n && sorted[hi]! <= v) hi++;
+      worst = Math.max(worst, Math.abs(kllRank(sketch, v) - hi / n));
+    }
+    expect(worst).toBeLessThanOrEqual(bound);
+    expect(kllCdf(sketch).total).toBe(n);
+  });
+});
+
+describe('profile()', () => {
+  it('counts nulls, NaN and infinities separately, and reads ints, dictionaries and booleans', () => {
+    const t = new Table({
+      f: vectorFromArray([1.5, null, NaN, Infinity, -2, 3], undefined),
+      i: makeVector(Int32Array.from([1, 2, 3, 4, 5, 6])),
+      d: vectorFromArray(['x', 'y', 'x', null, 'x', 'z'], new Dictionary(new Utf8(), new Int32())),
+      b: vectorFromArray([true, false, true, null, true, true]),
+    });
+    const p = profile(t);
+    const f = num(p, 'f');
+    expect([f.count, f.nulls, f.nans, f.infinities, f.min, f.max]).toEqual([3, 1, 1, 1, -2, 3]);
+    expect(f.mean).toBeCloseTo(2.5 / 3, 12);
+    expect(num(p, 'i').m2 / 6).toBeCloseTo(35 / 12, 12);
+    const d = p.columns.get('d') as CategoricalColumnProfile;
+    expect(d.counts).toEqual(new Map([['x', 3], ['y', 1], ['z', 1]]));
+    expect(d.nulls).toBe(1);
+    expect((p.columns.get('b') as CategoricalColumnProfile).counts).toEqual(new Map([['true', 4], ['false', 1]]));
+    expect(hllEstimate(d.distinct)).toBe(3);
+  });
+
+  it('switches to heavy hitters above the category cap with a bounded undercount', () => {
+    const cats = Array.from({ length: 5000 }, (_, i) => (i % 3 === 0 ? 'hot' : `cold-${i}`));
+    const p = profile(tableFromArrays({ c: cats }), { categoryCap: 50 });
+    const c = p.columns.get('c') as CategoricalColumnProfile;
+    expect(c.exact).toBe(false);
+    expect(c.counts.size).toBeLessThanOrEqual(50);
+    const hot = c.counts.get('hot')!;
+    expect(hot).toBeLessThanOrEqual(1667);
+    expect(hot + c.maxUndercount).toBeGreaterThanOrEqual(1667);
+    expect(Math.abs(hllEstimate(c.distinct) - 3334) / 3334).toBeLessThan(0.05);
+  });
+
+  it('rejects bad options and schema changes with coded errors', () => {
+    expect(() => profile(tableOf([1], ['a']), { histogramEdges: { x: [1, 1] } })).toThrowError(/strictly increasing/);
+    expect(() => profile(tableOf([1], ['a']), { columns: ['nope'] })).toThrowError(/not in the table/);
+    const b = createProfileBuilder();
+    b.add(tableOf([1], ['a']));
+    try {
+      b.add(tableFromArrays({ x: ['now a string'] }));
+      expect.unreachable();
+    } catch (e) {
+      expect(MlopsError.isInstance(e, 'SCHEMA_MISMATCH')).toBe(true);
+    }
+    expect(() => mergeProfiles(profile(tableOf([1], ['a']), { histogramEdges: { x: [0] } }), profile(tableOf([1], ['a'])))).toThrowError(/histogram edges/);
+  });
+});
+
+describe('serializeProfile / deserializeProfile', () => {
+  const p = mergeProfiles(profile(tableOf([1, 2, 3, 4.5], ['a', 'b', 'a', 'c']), { histogramEdges: { x: EDGES } }));
+
+  it('round-trips every field', () => {
+    const back = deserializeProfile(serializeProfile(p));
+    expect(back.rowCount).toBe(4);
+    expect(num(back)).toEqual(num(p));
+    expect(back.columns.get('c')).toEqual(p.columns.get('c'));
+  });
+
+  it('stays under 64 KB per numeric column at 2M rows', () => {
+    const n = 2_000_000;
+    const xs = new Float64Array(n);
+    for (let i = 0; i < n; i++) xs[i] = Math.sin(i) * 1000 + i / 1000;
+    const big = profile(tableFromArrays({ x: xs }));
+    const bytes = serializeProfile(big);
+    expect(bytes.length).toBeLessThan(64 * 1024);
+    expect(num(deserializeProfile(bytes)).sketch.n).toBe(n);
+  });
+
+  it('throws DATA_CORRUPTED for foreign, truncated or altered bytes and UNSUPPORTED for a newer version', () => {
+    const bytes = serializeProfile(p);
+    const codeOf = (b: Uint8Array): string => {
+      try {
+        deserializeProfile(b);
+        return 'none';
+      } catch (e) {
+        return MlopsError.isInstance(e) ? e.code : 'plain';
+      }
+    };
+    expect(codeOf(new TextEncoder().encode('{"rowCount": 1, "columns": []} plus padding'))).toBe('DATA_CORRUPTED');
+    expect(codeOf(bytes.subarray(0, bytes.length - 10))).toBe('DATA_CORRUPTED');
+    expect(codeOf(new Uint8Array(4))).toBe('DATA_CORRUPTED');
+    const flipped = bytes.slice();
+    flipped[40]! ^= 0xff;
+    expect(codeOf(flipped)).toBe('DATA_CORRUPTED');
+    const newer = bytes.slice();
+    newer[4] = 99;
+    expect(codeOf(newer)).toBe('UNSUPPORTED');
+    expect(() => serializeProfile({} as Profile)).toThrowError(/Expected a Profile/);
+  });
+});

@@ -1,0 +1,328 @@
+import { InvalidArgumentError, SchemaMismatchError } from '@mlops/contracts';
+import type { ArrowTableLike } from './arrow-like.js';
+import { isArrowTableLike } from './arrow-like.js';
+import { countCategoriesChunk, columnKind, readNumericChunk } from './internal/arrow-columns.js';
+import { sortFloat64 } from './internal/radix-sort.js';
+import type { HyperLogLog } from './hyperloglog.js';
+import { createHyperLogLog, hllAddNumbers, hllAddString, hllMerge } from './hyperloglog.js';
+import type { KllSketch } from './kll-sketch.js';
+import { createKllSketch, DEFAULT_SKETCH_K, kllMerge, kllUpdateSorted } from './kll-sketch.js';
+
+/** Default number of categories counted exactly before switching to a heavy-hitters summary. */
+export const DEFAULT_CATEGORY_CAP = 1000;
+
+/** A fixed-edge histogram: bin b holds edges[b-1] <= v < edges[b]; the outer bins are open-ended. */
+export interface FixedHistogram {
+  /** Strictly increasing interior edges. */
+  readonly edges: readonly number[];
+  /** edges.length + 1 exact counts. */
+  counts: number[];
+}
+
+/** Summary of a numerical column (numbers, timestamps as epoch ms). All fields merge exactly except `sketch` and `distinct`. */
+export interface NumericColumnProfile {
+  /** Discriminant. */
+  readonly kind: 'numeric';
+  /** Arrow type the column had, e.g. `Float64`. */
+  readonly sourceType: string;
+  /** Finite values. */
+  count: number;
+  /** Null entries. */
+  nulls: number;
+  /** NaN entries. */
+  nans: number;
+  /** ±Infinity entries. */
+  infinities: number;
+  /** Smallest finite value (null when count = 0). */
+  min: number | null;
+  /** Largest finite value (null when count = 0). */
+  max: number | null;
+  /** Mean of finite values (0 when count = 0). */
+  mean: number;
+  /** Sum of squared deviations from the mean (variance = m2 / count), merged with Chan et al.'s formula. */
+  m2: number;
+  /** KLL quantile sketch of the finite values. */
+  sketch: KllSketch;
+  /** Exact counts over caller-given edges, when `histogramEdges` named this column. */
+  histogram?: FixedHistogram;
+  /** Distinct-count sketch. */
+  distinct: HyperLogLog;
+}
+
+/** Summary of a categorical column (strings, dictionary strings, booleans). */
+export interface CategoricalColumnProfile {
+  /** Discriminant. */
+  readonly kind: 'categorical';
+  /** Arrow type the column had. */
+  readonly sourceType: string;
+  /** Non-null values. */
+  count: number;
+  /** Null entries. */
+  nulls: number;
+  /** Category counts: exact while `exact`, otherwise Misra–Gries heavy hitters (under-counts by at most `maxUndercount`). */
+  counts: Map<string, number>;
+  /** True while every category is counted exactly. */
+  exact: boolean;
+  /** Maximum amount any count in `counts` may be below the truth (0 while exact). */
+  maxUndercount: number;
+  /** Categories kept before switching to heavy hitters. */
+  readonly cap: number;
+  /** Distinct-count sketch. */
+  distinct: HyperLogLog;
+}
+
+/** Summary of one column. */
+export type ColumnProfile = NumericColumnProfile | CategoricalColumnProfile;
+
+/**
+ * A mergeable summary of a table: per column counts, moments, a quantile sketch, optional
+ * exact histograms, category counts and a distinct-count sketch. Build per shard with
+ * {@link profile}, combine with {@link mergeProfiles}, compare with `compare()`, store with
+ * `serializeProfile()`.
+ */
+export interface Profile {
+  /** Format marker. */
+  readonly format: 'mlops-drift-profile';
+  /** Rows profiled. */
+  rowCount: number;
+  /** Column profiles by name, in table order. */
+  columns: Map<string, ColumnProfile>;
+}
+
+/** Options for {@link profile} and {@link createProfileBuilder}. */
+export interface ProfileOptions {
+  /** Columns to profile (default: every numeric, timestamp, boolean and string column). */
+  columns?: readonly string[];
+  /** Fixed histogram edges per numeric column, for exact PSI between profiles. Strictly increasing. */
+  histogramEdges?: Readonly<Record<string, readonly number[]>>;
+  /** KLL accuracy parameter. Default 1024 (~0.35 % rank error, ~25 KB per column). */
+  sketchK?: number;
+  /** Categories counted exactly per column before heavy hitters take over. Default 1000. */
+  categoryCap?: number;
+}
+
+/** True when `value` is a {@link Profile}. */
+export function isProfile(value: unknown): value is Profile {
+  return typeof value === 'object' && value !== null && (value as Profile).format === 'mlops-drift-profile' && (value as Profile).columns instanceof Map;
+}
+
+function newNumeric(sourceType: string, k: number, edges?: readonly number[]): NumericColumnProfile {
+  return {
+    kind: 'numeric', sourceType, count: 0, nulls: 0, nans: 0, infinities: 0, min: null, max: null, mean: 0, m2: 0,
+    sketch: createKllSketch(k), distinct: createHyperLogLog(),
+    ...(edges ? { histogram: { edges: [...edges], counts: new Array<number>(edges.length + 1).fill(0) } } : {}),
+  };
+}
+
+function newCategorical(sourceType: string, cap: number): CategoricalColumnProfile {
+  return { kind: 'categorical', sourceType, count: 0, nulls: 0, counts: new Map(), exact: true, maxUndercount: 0, cap, distinct: createHyperLogLog() };
+}
+
+/** Chan, Golub & LeVeque's pairwise update of (count, mean, m2). */
+function mergeMoments(a: { count: number; mean: number; m2: number }, n: number, mean: number, m2: number): void {
+  if (n === 0) return;
+  if (a.count === 0) {
+    a.count = n;
+    a.mean = mean;
+    a.m2 = m2;
+    return;
+  }
+  const total = a.count + n;
+  const delta = mean - a.mean;
+  a.mean += (delta * n) / total;
+  a.m2 += m2 + (delta * delta * a.count * n) / total;
+  a.count = total;
+}
+
+// Misra–Gries reduction (Agarwal et al. 2012, mergeable summaries): keep the `cap` largest
+// counters, subtract the (cap+1)-th largest from all; every count is then low by at most that.
+function reduceCategories(c: CategoricalColumnProfile): void {
+  if (c.counts.size <= c.cap) return;
+  const sorted = [...c.counts.values()].sort((a, b) => b - a);
+  const cut = sorted[c.cap]!;
+  const next = new Map<string, number>();
+  for (const [k, v] of c.counts) if (v > cut) next.set(k, v - cut);
+  c.counts = next;
+  c.exact = false;
+  c.maxUndercount += cut;
+}
+
+function updateNumeric(p: NumericColumnProfile, values: Float64Array, nullCount: number): void {
+  p.nulls += nullCount;
+  const finite = new Float64Array(values.length);
+  let n = 0;
+  let nans = 0;
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v - v === 0) {
+      finite[n++] = v;
+      sum += v;
+    } else if (v !== v) nans++;
+    else p.infinities++;
+  }
+  // Nulls were read as NaN; separate them from real NaN.
+  p.nans += nans - nullCount;
+  if (n === 0) return;
+  const f = finite.subarray(0, n);
+  const mean = sum / n;
+  let m2 = 0;
+  for (let i = 0; i < n; i++) {
+    const d = f[i]! - mean;
+    m2 += d * d;
+  }
+  mergeMoments(p, n, mean, m2);
+  hllAddNumbers(p.distinct, f);
+  sortFloat64(f);
+  p.min = p.min === null ? f[0]! : Math.min(p.min, f[0]!);
+  p.max = p.max === null ? f[n - 1]! : Math.max(p.max, f[n - 1]!);
+  if (p.histogram) {
+    const { edges, counts } = p.histogram;
+    let bin = 0;
+    for (let i = 0; i < n; i++) {
+      const v = f[i]!;
+      while (bin < edges.length && v >= edges[bin]!) bin++;
+      counts[bin]!++;
+    }
+  }
+  kllUpdateSorted(p.sketch, f);
+}
+
+/** Incremental profiling: add tables or record batches one at a time, then {@link ProfileBuilder.finish}. */
+export interface ProfileBuilder {
+  /** Adds the rows of an Arrow Table or RecordBatch (columns must keep their kinds across batches). */
+  add(batch: ArrowTableLike): void;
+  /** The profile of everything added so far (the builder can keep going). */
+  finish(): Profile;
+}
+
+function checkEdges(name: string, edges: readonly number[]): void {
+  if (!Array.isArray(edges) || edges.length === 0) throw new InvalidArgumentError(`Expected histogramEdges["${name}"] to be a non-empty array of numbers, found ${JSON.stringify(edges)}.`);
+  for (let i = 0; i < edges.length; i++) {
+    if (!Number.isFinite(edges[i]) || (i > 0 && !(edges[i]! > edges[i - 1]!))) {
+      throw new InvalidArgumentError(`Expected histogramEdges["${name}"] to be finite and strictly increasing, found ${edges[i]} at index ${i}. Sort the edges and remove duplicates.`);
+    }
+  }
+}
+
+/** Creates an incremental profiler (for Arrow IPC streams and other batch sources). */
+export function createProfileBuilder(options: ProfileOptions = {}): ProfileBuilder {
+  const k = options.sketchK ?? DEFAULT_SKETCH_K;
+  const cap = options.categoryCap ?? DEFAULT_CATEGORY_CAP;
+  if (!Number.isInteger(cap) || cap < 1) throw new InvalidArgumentError(`Expected categoryCap to be a positive integer, found ${cap}.`);
+  createKllSketch(k);
+  for (const [name, edges] of Object.entries(options.histogramEdges ?? {})) checkEdges(name, edges);
+  const result: Profile = { format: 'mlops-drift-profile', rowCount: 0, columns: new Map() };
+  return {
+    add(batch) {
+      if (!isArrowTableLike(batch)) throw new InvalidArgumentError('Expected an Apache Arrow Table or RecordBatch (with schema, numRows and getChild). Convert the data with tableFromArrays() or tableFromIPC() first.');
+      const names = options.columns ?? batch.schema.fields.map((f) => f.name);
+      for (const name of names) {
+        const vector = batch.getChild(name);
+        if (vector === null) {
+          if (options.columns) throw new SchemaMismatchError(`Column "${name}" (listed in options.columns) is not in the table; it has [${batch.schema.fields.map((f) => f.name).join(', ')}].`, { problems: [`${name}: missing`] });
+          continue;
+        }
+        const kind = columnKind(vector.type);
+        if (kind === 'unsupported') {
+          if (options.columns) throw new SchemaMismatchError(`Column "${name}" has type ${vector.type.toString()}, which drift cannot profile. Use numbers, timestamps, booleans or strings.`, { problems: [`${name}: ${vector.type.toString()}`] });
+          continue;
+        }
+        let col = result.columns.get(name);
+        if (col === undefined) {
+          col = kind === 'numeric' ? newNumeric(vector.type.toString(), k, options.histogramEdges?.[name]) : newCategorical(vector.type.toString(), cap);
+          result.columns.set(name, col);
+        } else if (col.kind !== kind) {
+          throw new SchemaMismatchError(`Column "${name}" changed from ${col.kind} (${col.sourceType}) to ${kind} (${vector.type.toString()}) between batches. Every batch must have the same schema.`, { problems: [`${name}: ${col.sourceType} -> ${vector.type.toString()}`] });
+        }
+        for (const data of vector.data) {
+          if (col.kind === 'numeric') {
+            updateNumeric(col, readNumericChunk(data), data.nullCount);
+          } else {
+            const chunkCounts = new Map<string, number>();
+            col.nulls += countCategoriesChunk(data, chunkCounts);
+            for (const [key, c] of chunkCounts) {
+              col.count += c;
+              col.counts.set(key, (col.counts.get(key) ?? 0) + c);
+              hllAddString(col.distinct, key);
+            }
+            reduceCategories(col);
+          }
+        }
+      }
+      result.rowCount += batch.numRows;
+    },
+    finish() {
+      return result;
+    },
+  };
+}
+
+/** Profiles an Arrow Table (or RecordBatch). See {@link ProfileOptions}. */
+export function profile(table: ArrowTableLike, options: ProfileOptions = {}): Profile {
+  const builder = createProfileBuilder(options);
+  builder.add(table);
+  return builder.finish();
+}
+
+/** Profiles a stream of record batches, e.g. `RecordBatchReader.from(fs.createReadStream(file))`. */
+export async function profileBatches(batches: AsyncIterable<ArrowTableLike> | Iterable<ArrowTableLike>, options: ProfileOptions = {}): Promise<Profile> {
+  const builder = createProfileBuilder(options);
+  for await (const batch of batches) builder.add(batch);
+  return builder.finish();
+}
+
+function mergeColumn(name: string, a: ColumnProfile, b: ColumnProfile): ColumnProfile {
+  if (a.kind !== b.kind) {
+    throw new SchemaMismatchError(`Cannot merge column "${name}": it is ${a.kind} (${a.sourceType}) in one profile and ${b.kind} (${b.sourceType}) in another. Profile the same schema on every shard.`, { problems: [`${name}: ${a.kind} vs ${b.kind}`] });
+  }
+  if (a.kind === 'numeric' && b.kind === 'numeric') {
+    if ((a.histogram === undefined) !== (b.histogram === undefined) || (a.histogram && b.histogram && a.histogram.edges.join() !== b.histogram.edges.join())) {
+      throw new SchemaMismatchError(`Cannot merge column "${name}": the profiles have different histogram edges. Build every shard's profile with the same histogramEdges option.`, { problems: [`${name}: histogram edges differ`] });
+    }
+    const out: NumericColumnProfile = {
+      kind: 'numeric', sourceType: a.sourceType, count: a.count, nulls: a.nulls + b.nulls, nans: a.nans + b.nans, infinities: a.infinities + b.infinities,
+      min: a.min === null ? b.min : b.min === null ? a.min : Math.min(a.min, b.min),
+      max: a.max === null ? b.max : b.max === null ? a.max : Math.max(a.max, b.max),
+      mean: a.mean, m2: a.m2, sketch: kllMerge(a.sketch, b.sketch), distinct: hllMerge(a.distinct, b.distinct),
+      ...(a.histogram && b.histogram ? { histogram: { edges: a.histogram.edges, counts: a.histogram.counts.map((c, i) => c + b.histogram!.counts[i]!) } } : {}),
+    };
+    mergeMoments(out, b.count, b.mean, b.m2);
+    return out;
+  }
+  const ca = a as CategoricalColumnProfile;
+  const cb = b as CategoricalColumnProfile;
+  const counts = new Map(ca.counts);
+  for (const [k, v] of cb.counts) counts.set(k, (counts.get(k) ?? 0) + v);
+  const out: CategoricalColumnProfile = {
+    kind: 'categorical', sourceType: ca.sourceType, count: ca.count + cb.count, nulls: ca.nulls + cb.nulls, counts,
+    exact: ca.exact && cb.exact, maxUndercount: ca.maxUndercount + cb.maxUndercount, cap: Math.min(ca.cap, cb.cap), distinct: hllMerge(ca.distinct, cb.distinct),
+  };
+  reduceCategories(out);
+  return out;
+}
+
+/**
+ * Merges profiles of disjoint parts of the same dataset (shards, partitions, time windows).
+ * Counts, min/max, moments (up to float rounding), histograms and exact category counts equal
+ * those of the concatenated data; the quantile sketch keeps its rank-error guarantee; the
+ * distinct-count sketch equals the sketch of the union. A column missing from some profiles is
+ * merged from the ones that have it.
+ */
+export function mergeProfiles(...profiles: Profile[]): Profile {
+  if (profiles.length === 0) throw new InvalidArgumentError('mergeProfiles needs at least one profile; found none.');
+  const out: Profile = { format: 'mlops-drift-profile', rowCount: 0, columns: new Map() };
+  for (const [i, p] of profiles.entries()) {
+    if (!isProfile(p)) throw new InvalidArgumentError(`Expected argument ${i} of mergeProfiles to be a Profile (from profile() or deserializeProfile()), found ${typeof p}.`);
+    out.rowCount += p.rowCount;
+    for (const [name, col] of p.columns) {
+      const prev = out.columns.get(name);
+      out.columns.set(name, prev === undefined ? mergeColumn(name, col, emptyLike(col)) : mergeColumn(name, prev, col));
+    }
+  }
+  return out;
+}
+
+function emptyLike(col: ColumnProfile): ColumnProfile {
+  return col.kind === 'numeric' ? newNumeric(col.sourceType, col.sketch.k, col.histogram?.edges) : newCategorical(col.sourceType, col.cap);
+}
