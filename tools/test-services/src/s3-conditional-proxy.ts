@@ -141,13 +141,13 @@ export async function startS3ConditionalProxy(options: S3ConditionalProxyOptions
   const lock = createKeyedLock();
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
-  /** The current ETag of a key, or undefined when it does not exist. */
-  function currentEtag(rawPath: string): Promise<string | undefined> {
+  /** The current ETag and size of a key, or undefined when it does not exist. */
+  function currentState(rawPath: string): Promise<{ etag: string; size: number } | undefined> {
     return new Promise((resolve, reject) => {
       const head = http.request({ host: '127.0.0.1', port: upstreamPort, method: 'HEAD', path: rawPath, agent }, (res) => {
         res.resume();
         const etag = res.headers.etag;
-        if (res.statusCode === 200 && typeof etag === 'string') resolve(normalizeEtag(etag));
+        if (res.statusCode === 200 && typeof etag === 'string') resolve({ etag: normalizeEtag(etag), size: Number(res.headers['content-length'] ?? 0) });
         else if (res.statusCode === 404) resolve(undefined);
         else reject(new Error(`HEAD ${rawPath} on s3rver answered ${res.statusCode}`));
       });
@@ -221,8 +221,28 @@ export async function startS3ConditionalProxy(options: S3ConditionalProxyOptions
     }
     const release = await lock.acquire(`${op.bucket}/${op.key}`);
     try {
-      const conditional =
-        op.kind !== 'read' && (req.headers['if-none-match'] !== undefined || req.headers['if-match'] !== undefined);
+      if (op.kind === 'read') {
+        const suffix = /^bytes=-(\d+)$/.exec(req.headers.range?.trim() ?? '');
+        if (req.headers['if-match'] !== undefined || suffix) {
+          const current = await currentState(url.pathname);
+          if (current && req.headers['if-match'] !== undefined && failedPrecondition(req, current.etag) === 'If-Match') {
+            release();
+            sendS3Error(res, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', {
+              Condition: 'If-Match',
+              Key: op.key,
+            });
+            return;
+          }
+          // s3rver reads "bytes=-N" as "bytes=0-N"; S3 means the last N bytes.
+          if (current && suffix && current.size > 0) {
+            const start = Math.max(0, current.size - Number(suffix[1]));
+            req.headers.range = `bytes=${start}-${current.size - 1}`;
+          }
+        }
+        forward(req, res, release);
+        return;
+      }
+      const conditional = req.headers['if-none-match'] !== undefined || req.headers['if-match'] !== undefined;
       if (conditional) {
         if (op.kind === 'write' && req.headers['if-none-match'] !== undefined && req.headers['if-none-match'].trim() !== '*') {
           release();
@@ -232,8 +252,7 @@ export async function startS3ConditionalProxy(options: S3ConditionalProxyOptions
           });
           return;
         }
-        const etag = await currentEtag(url.pathname);
-        const failed = failedPrecondition(req, etag);
+        const failed = failedPrecondition(req, (await currentState(url.pathname))?.etag);
         if (failed) {
           release();
           // Answered before any `100 Continue`, so a client that asked for one sends no body.

@@ -4,6 +4,7 @@ import http from 'node:http';
 import { Readable } from 'node:stream';
 import {
   CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
@@ -257,6 +258,31 @@ describe('conditional writes', () => {
     await client.send(new DeleteObjectCommand({ Bucket: s3.bucket, Key: 'del/x', IfMatch: put.ETag }));
     const gone = await s3Error(() => client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: 'del/x' })));
     expect(gone.$metadata.httpStatusCode).toBe(404);
+  });
+
+  it('CopyObject copies and honours If-None-Match on the destination', async () => {
+    await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'copy/src', Body: 'source', ContentType: 'text/plain' }));
+    await client.send(new CopyObjectCommand({ Bucket: s3.bucket, Key: 'copy/dst', CopySource: `${s3.bucket}/copy/src`, IfNoneMatch: '*' }));
+    const copied = await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: 'copy/dst' }));
+    expect(await copied.Body!.transformToString()).toBe('source');
+    expect(copied.ContentType).toBe('text/plain');
+    const err = await s3Error(() =>
+      client.send(new CopyObjectCommand({ Bucket: s3.bucket, Key: 'copy/dst', CopySource: `${s3.bucket}/copy/src`, IfNoneMatch: '*' })),
+    );
+    expect(err.$metadata.httpStatusCode).toBe(412);
+  });
+
+  it('GetObject honours If-Match and suffix ranges like S3', async () => {
+    const put = await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'read/x', Body: '0123456789' }));
+    const ok = await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: 'read/x', IfMatch: put.ETag }));
+    expect(await ok.Body!.transformToString()).toBe('0123456789');
+    const stale = await s3Error(() => client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: 'read/x', IfMatch: '"0000"' })));
+    expect(stale.$metadata.httpStatusCode).toBe(412);
+    const tail = await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: 'read/x', Range: 'bytes=-3' }));
+    expect(await tail.Body!.transformToString()).toBe('789');
+    expect(tail.ContentRange).toBe('bytes 7-9/10');
+    const mid = await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: 'read/x', Range: 'bytes=2-4' }));
+    expect(await mid.Body!.transformToString()).toBe('234');
   });
 
   it('CompleteMultipartUpload honours If-None-Match and leaves the existing object alone', async () => {

@@ -176,12 +176,30 @@ async function tolerantDeleteObject(bucket, key) {
   }
 }
 
+/**
+ * s3rver copies with fs.copy straight onto the destination file (a reader of the
+ * destination could see it half-copied); route copies through the atomic putObject.
+ * @this {StoreLike & { getMetadata(bucket: string, key: string): Promise<Record<string, string>>; putObject(object: StoredObject): Promise<{ size: number; md5: string }> }}
+ * @param {string} srcBucket
+ * @param {string} srcKey
+ * @param {string} destBucket
+ * @param {string} destKey
+ * @param {Record<string, string> | undefined} replacementMetadata
+ */
+async function atomicCopyObject(srcBucket, srcKey, destBucket, destKey, replacementMetadata) {
+  const sourceMetadata = await this.getMetadata(srcBucket, srcKey);
+  const content = fs.createReadStream(this.getResourcePath(srcBucket, srcKey, 'object'));
+  await this.putObject({ bucket: destBucket, key: destKey, content, metadata: replacementMetadata ?? sourceMetadata });
+  return this.getMetadata(destBucket, destKey);
+}
+
 const S3Object = require('s3rver/lib/models/object');
 /** @type {Set<string>} */
 const ALLOWED_METADATA = new Set(S3Object.ALLOWED_METADATA);
 
 FilesystemStore.prototype.putObject = atomicPutObject;
 FilesystemStore.prototype.deleteObject = tolerantDeleteObject;
+FilesystemStore.prototype.copyObject = atomicCopyObject;
 
 async function main() {
   const directory = process.env.MLOPS_S3RVER_DIRECTORY;

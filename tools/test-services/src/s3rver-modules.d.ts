@@ -25,6 +25,13 @@ declare module 's3rver/lib/stores/filesystem' {
     getBucketPath(bucket: string): string;
     putObject(object: unknown): Promise<{ size: number; md5: string }>;
     deleteObject(bucket: string, key: string): Promise<void>;
+    copyObject(
+      srcBucket: string,
+      srcKey: string,
+      destBucket: string,
+      destKey: string,
+      replacementMetadata?: Record<string, string>,
+    ): Promise<Record<string, string>>;
   }
   export = FilesystemStore;
 }
