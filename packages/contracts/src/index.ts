@@ -73,3 +73,5 @@ export { tableToIpc, tableFromIpc, readIpcBatches, readIpcFile, writeIpcFile, cr
 export type { IpcFormat, ByteSource, IpcWriter, IpcWriterOptions } from './ipc.js';
 export { readParquet, readParquetBatches, tableToParquet, writeParquetFile, createParquetWriter } from './parquet.js';
 export type { ParquetReadOptions, ParquetWriteOptions, ParquetWriteCodec, ParquetWriter, ParquetWriterOptions } from './parquet.js';
+export { readCsv, readCsvBatches, readCsvFile, tableToCsv, writeCsvFile } from './csv.js';
+export type { CsvReadOptions, CsvWriteOptions, CsvSource } from './csv.js';

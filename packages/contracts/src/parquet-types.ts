@@ -1,8 +1,8 @@
 import {
   Binary, Bool, DateDay, Float32, Float64, Int16, Int32, Int64, Int8, TimeUnit, Timestamp, Uint16, Uint32, Uint64, Uint8, Utf8,
-  makeData, tableFromIPC, tableToIPC, Table, vectorFromArray,
+  tableFromIPC, tableToIPC, Table,
 } from 'apache-arrow';
-import type { Data, DataType , DateMillisecond, Field, Schema} from 'apache-arrow';
+import type { Data, DataType, Field, Schema } from 'apache-arrow';
 import type { SchemaElement } from 'hyparquet';
 import { UnsupportedError } from './errors.js';
 import { ArrowTypeId, describeType } from './type-kinds.js';
@@ -234,58 +234,3 @@ function intType(bits: number, signed: boolean): DataType {
   return signed ? new Int32() : new Uint32();
 }
 
-type Decoded = ArrayLike<unknown>;
-
-function validity(values: Decoded, length: number): { bitmap: Uint8Array | undefined; nullCount: number } {
-  let nullCount = 0;
-  for (let i = 0; i < length; i++) if (values[i] === null || values[i] === undefined) nullCount++;
-  if (nullCount === 0) return { bitmap: undefined, nullCount };
-  const bitmap = new Uint8Array(((length + 63) >> 6) << 3);
-  for (let i = 0; i < length; i++) if (values[i] !== null && values[i] !== undefined) bitmap[i >> 3]! |= 1 << (i & 7);
-  return { bitmap, nullCount };
-}
-
-const TIME_SCALE: Record<number, bigint> = { [TimeUnit.SECOND]: 1n, [TimeUnit.MILLISECOND]: 1000n, [TimeUnit.MICROSECOND]: 1_000_000n, [TimeUnit.NANOSECOND]: 1_000_000_000n };
-
-/**
- * Builds one Arrow `Data` of `type` from hyparquet's decoded values for a column
- * (`sourceTimeScale`: ticks per second of the Parquet timestamp unit, to rescale when the Arrow schema
- * asks for another unit).
- */
-export function arrowDataFromParquet(type: DataType, values: Decoded, length: number, sourceTimeScale?: bigint): Data {
-  const id = type.typeId;
-  if (id === ArrowTypeId.Utf8 || id === ArrowTypeId.LargeUtf8 || id === ArrowTypeId.Dictionary || id === ArrowTypeId.Binary) {
-    const list = Array.isArray(values) ? (values as unknown[]) : Array.from(values);
-    return vectorFromArray(list.map((v) => (v === undefined ? null : v)), type).data[0]!;
-  }
-  const { bitmap, nullCount } = validity(values, length);
-  if (id === ArrowTypeId.Bool) {
-    const bits = new Uint8Array(((length + 63) >> 6) << 3);
-    for (let i = 0; i < length; i++) if (values[i] === true) bits[i >> 3]! |= 1 << (i & 7);
-    return makeData({ type: type as Bool, length, nullCount, nullBitmap: bitmap ?? null, data: bits });
-  }
-  if (id === ArrowTypeId.Timestamp || (id === ArrowTypeId.Date && (type as DateMillisecond).unit === 1) || (id === ArrowTypeId.Int && (type as Int64).bitWidth === 64)) {
-    const out = (id === ArrowTypeId.Int && !(type as Int64).isSigned) ? new BigUint64Array(length) : new BigInt64Array(length);
-    const target = id === ArrowTypeId.Timestamp ? TIME_SCALE[(type as Timestamp).unit]! : 1n;
-    const source = sourceTimeScale ?? target;
-    for (let i = 0; i < length; i++) {
-      const v = values[i];
-      if (v === null || v === undefined) continue;
-      let b = typeof v === 'bigint' ? v : BigInt(Math.trunc(Number(v)));
-      if (source !== target) b = source > target ? b / (source / target) : b * (target / source);
-      out[i] = b;
-    }
-    return makeData({ type: type as Int64, length, nullCount, nullBitmap: bitmap ?? null, data: out as unknown as BigInt64Array });
-  }
-  const ArrayType = (type as unknown as { ArrayType: new (n: number) => Int32Array | Float64Array }).ArrayType;
-  let out: Int32Array | Float64Array;
-  if (nullCount === 0 && values instanceof ArrayType) out = values;
-  else {
-    out = new ArrayType(length);
-    for (let i = 0; i < length; i++) {
-      const v = values[i];
-      if (v !== null && v !== undefined) out[i] = Number(v);
-    }
-  }
-  return makeData({ type: type as Int32, length, nullCount, nullBitmap: bitmap ?? null, data: out as Int32Array });
-}

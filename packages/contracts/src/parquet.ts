@@ -8,7 +8,8 @@ import type { AsyncBuffer, Compressors, FileMetaData, ParquetParsers, SchemaElem
 import type { Writer } from 'hyparquet-writer';
 import { DataCorruptedError, InvalidArgumentError, MlopsError, MissingPeerDependencyError, NotFoundError, UnsupportedError } from './errors.js';
 import { importOptionalPeer } from './optional-peer.js';
-import { ARROW_SCHEMA_KEY, arrowDataFromParquet, arrowTypeForParquet, decodeArrowSchema, encodeArrowSchema, planParquetColumn } from './parquet-types.js';
+import { arrowDataFromValues } from './arrow-data.js';
+import { ARROW_SCHEMA_KEY, arrowTypeForParquet, decodeArrowSchema, encodeArrowSchema, planParquetColumn } from './parquet-types.js';
 import type { ParquetColumnPlan } from './parquet-types.js';
 import { ArrowTypeId, describeType } from './type-kinds.js';
 
@@ -213,7 +214,7 @@ export async function* readParquetBatches(source: string | Uint8Array, options: 
       } catch (error) {
         throw readError(opened.label, error, compressors);
       }
-      const children: Data[] = plan.columns.map((c) => arrowDataFromParquet(c.type, assemble(chunks.get(c.name)!, groupStart, length), length, c.timeScale));
+      const children: Data[] = plan.columns.map((c) => arrowDataFromValues(c.type, assemble(chunks.get(c.name)!, groupStart, length), length, c.timeScale));
       yield new RecordBatch(plan.schema, makeData({ type: struct, length, nullCount: 0, children }));
       groupStart += length;
     }
