@@ -197,7 +197,9 @@ async function main(): Promise<void> {
   await Promise.all([naiveH.stop(), serveH.stop()]);
   const bestTight = Math.max(...Object.values(tight.heavy!));
   const best = Math.max(serveJson.rps, serveBin.rps);
-  console.log(`  => throughput vs naive: JSON ${(serveJson.rps / naive.rps).toFixed(2)}x, binary ${(serveBin.rps / naive.rps).toFixed(2)}x (target >= 3.7x)`);
+  const maxOf = (r: Row): number => Math.max(...r.rpsRounds);
+  console.log(`  => throughput vs naive (median rounds): JSON ${(serveJson.rps / naive.rps).toFixed(2)}x, binary ${(serveBin.rps / naive.rps).toFixed(2)}x (target >= 3.7x)`);
+  console.log(`  => throughput vs naive (best rounds):   JSON ${(maxOf(serveJson) / maxOf(naive)).toFixed(2)}x, binary ${(maxOf(serveBin) / maxOf(naive)).toFixed(2)}x`);
   console.log(`  => rows/s vs best tight loop (${bestTight.toFixed(0)}): ${((best / bestTight) * 100).toFixed(0)}% (target >= 60%)`);
 
   console.log(`\n2. Overhead-bound: MLP ${SMALL.join('->')}, one-row JSON requests, 64 connections`);
@@ -212,7 +214,10 @@ async function main(): Promise<void> {
     64,
   ) as [Row, Row, Row];
   await Promise.all([ceilS.stop(), naiveS.stop(), serveS.stop()]);
-  console.log(`  => @mlops/serve / ceiling: ${((serveSmall.rps / ceiling.rps) * 100).toFixed(0)}% (target >= 85%); vs naive ${(serveSmall.rps / naiveSmall.rps).toFixed(2)}x`);
+  const maxOfS = (r: Row): number => Math.max(...r.rpsRounds);
+  console.log(`  => @mlops/serve / ceiling (median rounds): ${((serveSmall.rps / ceiling.rps) * 100).toFixed(0)}% (target >= 85%); vs naive ${(serveSmall.rps / naiveSmall.rps).toFixed(2)}x`);
+  console.log(`  => @mlops/serve / ceiling (best rounds):   ${((maxOfS(serveSmall) / maxOfS(ceiling)) * 100).toFixed(0)}%; vs naive ${(maxOfS(serveSmall) / maxOfS(naiveSmall)).toFixed(2)}x`);
+  console.log(`  machine load average after the run: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   console.log(`  => p99 at 50% load: ${serveSmall.p99.toFixed(2)} ms (target <= 5 ms); event-loop max under load ${serveSmall.eldSatMax.toFixed(1)} ms (target < 20 ms)`);
 }
 

@@ -10,6 +10,7 @@ import { encodeInferResponse, parseInferRequest, type ParameterValue } from './o
 import { PredictionLogger, type PredictionLogOptions, type PredictionMonitor } from './prediction-log.js';
 import { ServeMetrics } from './server-metrics.js';
 import type { Tensor } from './tensor.js';
+import { version as PACKAGE_VERSION } from '../package.json';
 
 /** One entry of `models`: a loaded model, a multi-version deployment, or a registry binding. */
 export type ServedModel = Model | ModelDeploymentOptions | RegistryDeploymentOptions;
@@ -66,7 +67,6 @@ export interface ModelServer {
   status(): Array<{ name: string; versions: string[]; defaultVersion: string | undefined; lastReloadError?: string }>;
 }
 
-const PACKAGE_VERSION = '0.0.0';
 
 function isModel(v: ServedModel): v is Model {
   return typeof (v as Model).infer === 'function' && typeof (v as Model).metadata === 'object';

@@ -152,7 +152,12 @@ export class WorkerPool {
       }
       this.onIdle?.();
     });
+    const worker = slot.worker;
+    let failed = false;
     const fail = (why: string): void => {
+      // 'error' is followed by 'exit': handle the death of this worker once.
+      if (failed || slot.worker !== worker) return;
+      failed = true;
       const err = new MlopsError(ErrorCode.Internal, `A worker of model "${this.options.label}" stopped: ${why}.`, {
         details: { reason: 'worker_crashed' },
       });
