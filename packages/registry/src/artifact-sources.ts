@@ -12,8 +12,8 @@ export interface PendingArtifact {
   path: string;
   /** In-memory bytes (hashed before upload, so an already-stored blob is not sent again). */
   bytes?: Uint8Array;
-  /** Opens the bytes as a stream (files, caller streams). */
-  open?: () => Readable;
+  /** Opens the bytes as a stream of chunks (files, caller streams). */
+  open?: () => AsyncIterable<Uint8Array>;
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<Uint8Array> {
@@ -82,7 +82,7 @@ export async function collectArtifacts(artifacts: Record<string, ArtifactSource>
     if (source instanceof Uint8Array) out.push({ path: key, bytes: source });
     else if (source instanceof Readable) out.push({ path: key, open: () => source });
     else if (isWebStream(source)) out.push({ path: key, open: () => Readable.fromWeb(source as NodeWebReadableStream<Uint8Array>) });
-    else if (isAsyncIterable(source)) out.push({ path: key, open: () => Readable.from(source, { objectMode: false }) });
+    else if (isAsyncIterable(source)) out.push({ path: key, open: () => source });
     else if (typeof source === 'object' && source !== null && typeof (source as { file?: unknown }).file === 'string') {
       out.push(...(await fromLocalPath(key, (source as { file: string }).file)));
     } else {

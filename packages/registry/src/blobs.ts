@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
+import { pipeline, Transform, type Readable } from 'node:stream';
 import { DataCorruptedError } from '@mlops/contracts';
 import type { ObjectStore } from '@mlops/storage';
 import type { PendingArtifact } from './artifact-sources.js';
@@ -8,15 +8,19 @@ import type { RegistryLayout } from './layout.js';
 import { getOrUndefined, isPreconditionFailed } from './store-ops.js';
 import type { ArtifactEntry } from './types.js';
 
-/** Hashes (and counts) bytes as they pass through. */
-class HashingPassThrough extends Transform {
-  readonly hash = createHash('sha256');
-  size = 0;
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.hash.update(chunk);
-    this.size += chunk.byteLength;
-    callback(null, chunk);
+/** Hashes (and counts) chunks as the store pulls them; a failing source fails the store's read. */
+function hashed(source: AsyncIterable<Uint8Array>): { chunks: AsyncGenerator<Uint8Array>; result: { sha256: string; size: number } } {
+  const hash = createHash('sha256');
+  const result = { sha256: '', size: 0 };
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    for await (const chunk of source) {
+      hash.update(chunk);
+      result.size += chunk.byteLength;
+      yield chunk;
+    }
+    result.sha256 = hash.digest('hex');
   }
+  return { chunks: chunks(), result };
 }
 
 /**
@@ -66,26 +70,24 @@ export async function uploadArtifact(
     const pointer = await claimPointer(store, layout, { formatVersion: 1, sha256, size: artifact.bytes.byteLength, blob, createdAt: now });
     return { path: artifact.path, sha256, size: pointer.size, blob: pointer.blob };
   }
-  const source = artifact.open!();
-  const hashing = new HashingPassThrough({ highWaterMark: 1024 * 1024 });
-  // pipeline() keeps error listeners on both ends for their whole life, so a failing source
-  // reaches the store's put as a rejected read and never as an unhandled 'error' event.
-  pipeline(source, hashing, () => undefined);
+  const { chunks, result } = hashed(artifact.open!());
   try {
-    await store.put(blob, hashing, { signal, contentType: 'application/octet-stream' });
+    await store.put(blob, chunks, { signal, contentType: 'application/octet-stream' });
   } catch (error) {
-    source.destroy();
     // The store's put is atomic, but a backend may still hold a finished object if the failure
     // came after it; make sure nothing unreferenced is left behind.
     await store.delete(blob).catch(() => undefined);
     throw error;
   }
-  const sha256 = hashing.hash.digest('hex');
-  const pointer = await claimPointer(store, layout, { formatVersion: 1, sha256, size: hashing.size, blob, createdAt: now });
+  if (result.sha256 === '') {
+    throw new DataCorruptedError(`The store finished writing artifact "${artifact.path}" before reading its whole stream; refusing to record a partial blob.`);
+  }
+  const { sha256, size } = result;
+  const pointer = await claimPointer(store, layout, { formatVersion: 1, sha256, size, blob, createdAt: now });
   if (pointer.blob !== blob && !(await store.head(pointer.blob))) {
     // The claimed pointer names a blob that gc removed: nothing references it, so re-point it at ours.
     await store.put(layout.blobPointerKey(sha256), encodeJson({ ...pointer, blob, createdAt: now }));
-    return { path: artifact.path, sha256, size: hashing.size, blob };
+    return { path: artifact.path, sha256, size, blob };
   }
   return { path: artifact.path, sha256, size: pointer.size, blob: pointer.blob };
 }

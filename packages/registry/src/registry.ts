@@ -375,8 +375,11 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
     // Fold our own event only when it is next in line: folding past an event another writer is
     // still appending would make the cache skip that event forever.
     if (entry) {
-      if (event.seq === entry.state.lastSeq + 1) applyEvent(entry.state, event);
-      else if (event.summary) upsertSummary(entry.state, event.summary);
+      if (event.seq === entry.state.lastSeq + 1) {
+        applyEvent(entry.state, event);
+        // Writers checkpoint too, so a write-only process never leaves readers a long log tail.
+        if (entry.state.lastSeq - entry.checkpointSeq >= checkpointInterval) await checkpoint(store, name, entry);
+      } else if (event.summary) upsertSummary(entry.state, event.summary);
     }
     emit(event);
     return event;
@@ -576,7 +579,9 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
         input.signal?.removeEventListener('abort', onAbort);
       }
       entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-      const state = await loadIndex(name);
+      // A warm cache is only a hint for the next number: create-if-absent catches a stale one, and
+      // skipping the refresh keeps a registration O(1) requests however long the history is.
+      const state = cache.get(name)?.state ?? (await loadIndex(name));
       if (state.lastVersion === 0) {
         // First version (as far as we know): make sure the model is in the catalog before it has a
         // version, so a listed model may have no version yet but a version never lacks its listing.
