@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, type BigIntStats } from 'node:fs';
-import { lstat, mkdir, open, readdir, rename, rmdir, stat, unlink, utimes, type FileHandle } from 'node:fs/promises';
+import { createReadStream, lstatSync, renameSync, statSync, utimesSync, type BigIntStats } from 'node:fs';
+import { mkdir, open, readdir, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InvalidArgumentError, MlopsError } from '@mlops/contracts';
@@ -121,6 +121,12 @@ export function createFileStore(options: FileStoreOptions): ObjectStoreV1 {
     return error;
   };
 
+  // Metadata syscalls on the write path (stat, utimes, rename) run synchronously: microseconds on
+  // a local disk, cheaper than a threadpool round trip each. Data reads/writes/fsync stay async.
+  const statFileSync = (file: string): BigIntStats | undefined => {
+    const info = statSync(file, { bigint: true, throwIfNoEntry: false });
+    return info?.isFile() ? info : undefined;
+  };
   const statFile = async (file: string): Promise<BigIntStats | undefined> => {
     try {
       const info = await stat(file, { bigint: true });
@@ -191,13 +197,14 @@ export function createFileStore(options: FileStoreOptions): ObjectStoreV1 {
   /** Create a temp file next to the target, re-creating the directory if a delete pruned it meanwhile. */
   const openTemp = async (dir: string): Promise<{ handle: FileHandle; tempPath: string }> => {
     for (let attempt = 0; ; attempt++) {
-      await mkdir(dir, { recursive: true });
       const tempPath = path.join(dir, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
       try {
         return { handle: await open(tempPath, 'wx', 0o666), tempPath };
       } catch (error) {
         if (errnoOf(error) !== 'ENOENT' || attempt >= 5) throw error;
       }
+      // First object in this directory (or a delete just pruned it): create it and retry.
+      await mkdir(dir, { recursive: true });
     }
   };
 
@@ -346,24 +353,29 @@ export function createFileStore(options: FileStoreOptions): ObjectStoreV1 {
         const written = tempPath;
         const info = await withKeyLock(key, signal, async () => {
           signal?.throwIfAborted();
-          const current = await statFile(target);
-          if (!current) {
-            const existing = await lstat(target).catch(() => undefined);
-            if (existing?.isDirectory()) throw Object.assign(new Error('target is a directory'), { code: 'EISDIR' });
+          let current: BigIntStats | undefined;
+          try {
+            current = statFileSync(target);
+          } catch (error) {
+            if (errnoOf(error) !== 'ENOTDIR') throw error;
+          }
+          if (!current && lstatSync(target, { throwIfNoEntry: false })?.isDirectory()) {
+            throw Object.assign(new Error('target is a directory'), { code: 'EISDIR' });
           }
           checkPutPrecondition(key, options, current);
           // Make mtime strictly increase per key so an etag never repeats, even when the
           // file system reuses the inode of an earlier version within one clock tick.
           let mtime = nowNs();
           if (current && mtime <= current.mtimeNs) mtime = current.mtimeNs + 1000n;
-          await utimes(written, new Date(), Number(mtime) / 1e9);
-          let info = await stat(written, { bigint: true });
+          const atime = new Date();
+          utimesSync(written, atime, Number(mtime) / 1e9);
+          let info = statSync(written, { bigint: true });
           if (current && info.mtimeNs <= current.mtimeNs) {
             // A file system with coarse timestamps truncated the bump: step by whole seconds.
-            await utimes(written, new Date(), Number(current.mtimeNs / 1_000_000_000n) + 1);
-            info = await stat(written, { bigint: true });
+            utimesSync(written, atime, Number(current.mtimeNs / 1_000_000_000n) + 1);
+            info = statSync(written, { bigint: true });
           }
-          await rename(written, target);
+          renameSync(written, target);
           return info;
         });
         tempPath = undefined;

@@ -2,8 +2,8 @@ import { PassThrough, Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type * as GcsModule from '@google-cloud/storage';
 import type { File, Storage, StorageOptions } from '@google-cloud/storage';
-import { InvalidArgumentError } from '@mlops/contracts';
-import { normalizeBody } from './body.js';
+import { InvalidArgumentError, MlopsError } from '@mlops/contracts';
+import { normalizeBody, readAll } from './body.js';
 import { mapGcsError, type GcsErrorContext } from './gcs-errors.js';
 import { normalizeStorePrefix, validateKey, validateKeyPrefix } from './keys.js';
 import { importPeer, lazy } from './peer.js';
@@ -98,24 +98,61 @@ export function createGcsStore(options: GcsStoreOptions): ObjectStoreV1 {
     lastModified: m.updated ? new Date(m.updated) : new Date(0),
   });
 
-  /** Metadata of the live generation, checked against `ifMatch`, and a handle pinned to it. */
-  const openLive = async (key: string, options: GetOptions | undefined): Promise<{ meta: ObjectMeta; file: File }> => {
+  /**
+   * Open a download and wait for its response headers: body, generation, size and date all come
+   * from that one response, so they always belong together (no metadata-then-read race).
+   */
+  const openDownload = async (key: string, options: GetOptions | undefined): Promise<StoredObjectStream> => {
     ensureOpen();
     validateKey(key);
     checkReadOptions(options);
     const bucket = await connect();
-    let metadata: GcsObjectMetadata;
-    try {
-      [metadata] = await bucket.file(prefix + key).getMetadata();
-    } catch (error) {
-      throw mapGcsError(error, context('get', key));
+    if (options?.ifMatch !== undefined && !GENERATION.test(options.ifMatch)) {
+      const [exists] = await bucket.file(prefix + key).exists().catch((error: unknown) => {
+        throw mapGcsError(error, context('get', key));
+      });
+      if (!exists) throw objectNotFound(url, key);
+      throw preconditionFailed(url, key, { ifMatch: options.ifMatch }, 'an etag that is not a GCS generation');
     }
-    options?.signal?.throwIfAborted();
-    const meta = metaOf(key, metadata);
-    if (options?.ifMatch !== undefined && options.ifMatch !== meta.etag) {
-      throw preconditionFailed(url, key, { ifMatch: options.ifMatch }, `generation ${meta.etag}`);
+    // With ifMatch, ask for exactly that generation: the server answers 404 instead of sending a
+    // body we would have to abort (an aborted download holds its socket for seconds).
+    const file =
+      options?.ifMatch === undefined ? bucket.file(prefix + key) : bucket.file(prefix + key, { generation: Number(options.ifMatch) });
+    const source = file.createReadStream();
+    const body = new PassThrough({ highWaterMark: 1 << 20 });
+    const headers = await new Promise<Record<string, string | string[] | undefined>>((resolve, reject) => {
+      options?.signal?.addEventListener('abort', () => reject(options.signal?.reason as Error), { once: true });
+      source.once('response', (response: { statusCode?: number; headers?: Record<string, string | string[] | undefined> }) => {
+        // An error status is followed by an 'error' event carrying the parsed API error.
+        if ((response.statusCode ?? 200) < 300) resolve(response.headers ?? {});
+      });
+      source.once('error', (error) => reject(mapGcsError(error, context('get', key))));
+      source.pipe(body);
+    }).catch(async (error: unknown) => {
+      if (options?.ifMatch === undefined || !MlopsError.isInstance(error, 'NOT_FOUND')) throw error;
+      // No such generation: either the object is gone, or it was rewritten since.
+      const [exists] = await bucket.file(prefix + key).exists();
+      throw exists ? preconditionFailed(url, key, { ifMatch: options.ifMatch }, 'a newer generation') : error;
+    });
+    source.on('error', (error) => body.destroy(mapGcsError(error, context('get', key)) as Error));
+    body.on('close', () => source.destroy());
+    const header = (name: string) => {
+      const value = headers[name];
+      return Array.isArray(value) ? value[0] : value;
+    };
+    const etag = header('x-goog-generation') ?? '';
+    const meta: ObjectMeta = {
+      key,
+      size: Number(header('x-goog-stored-content-length') ?? header('content-length') ?? 0),
+      etag,
+      lastModified: header('last-modified') ? new Date(header('last-modified')!) : new Date(0),
+    };
+    if (options?.ifMatch !== undefined && options.ifMatch !== etag) {
+      body.destroy();
+      throw preconditionFailed(url, key, { ifMatch: options.ifMatch }, `generation ${etag}`);
     }
-    return { meta, file: bucket.file(prefix + key, { generation: Number(meta.etag) }) };
+    options?.signal?.addEventListener('abort', () => body.destroy(options.signal?.reason as Error), { once: true });
+    return { ...meta, body };
   };
 
   async function* listPages(listOptions: ListOptions | undefined): AsyncGenerator<ListPage> {
@@ -184,28 +221,13 @@ export function createGcsStore(options: GcsStoreOptions): ObjectStoreV1 {
     capabilities: { conditionalWrites: true, multiWriterSafe: true, streamingUpload: true, consistentList: true },
 
     async get(key: string, options?: GetOptions): Promise<StoredObject> {
-      for (let attempt = 0; ; attempt++) {
-        const { meta, file } = await openLive(key, options);
-        try {
-          const [body] = await file.download();
-          return { ...meta, size: body.byteLength, body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength) };
-        } catch (error) {
-          const mapped = mapGcsError(error, context('get', key));
-          // The generation we saw was replaced between metadata and download: read the new one.
-          if ((mapped as { code?: string }).code === 'NOT_FOUND' && attempt < 3 && options?.ifMatch === undefined) continue;
-          throw mapped;
-        }
-      }
+      const { body, ...meta } = await openDownload(key, options);
+      const bytes = await readAll(body);
+      return { ...meta, size: bytes.byteLength, body: bytes };
     },
 
     async getStream(key: string, options?: GetOptions): Promise<StoredObjectStream> {
-      const { meta, file } = await openLive(key, options);
-      const body = new PassThrough({ highWaterMark: 1 << 20 });
-      const source = file.createReadStream();
-      source.on('error', (error) => body.destroy(mapGcsError(error, context('get', key)) as Error));
-      body.on('close', () => source.destroy());
-      source.pipe(body);
-      return { ...meta, body };
+      return openDownload(key, options);
     },
 
     async put(key: string, body: PutBody, options?: PutOptions): Promise<PutResult> {
@@ -271,9 +293,15 @@ export function createGcsStore(options: GcsStoreOptions): ObjectStoreV1 {
       validateKey(key);
       checkReadOptions(options);
       const condition = options?.ifMatch === undefined ? undefined : { ifMatch: options.ifMatch };
-      if (options?.ifMatch !== undefined && !GENERATION.test(options.ifMatch)) {
-        if (!(await this.head(key))) throw objectNotFound(url, key);
-        throw preconditionFailed(url, key, { ifMatch: options.ifMatch }, 'an etag that is not a GCS generation');
+      if (options?.ifMatch !== undefined) {
+        // Check first: a missing object is NOT_FOUND on every driver, and a stale generation
+        // fails fast (the client retries a 412 on delete with backoff). The delete below still
+        // carries ifGenerationMatch, so a change in between is caught by GCS.
+        const current = await this.head(key, options);
+        if (!current) throw objectNotFound(url, key);
+        if (current.etag !== options.ifMatch) {
+          throw preconditionFailed(url, key, { ifMatch: options.ifMatch }, `generation ${current.etag}`);
+        }
       }
       const bucket = await connect();
       try {

@@ -20,7 +20,7 @@ export async function casIncrement(store: ObjectStoreV1, key: string): Promise<n
       return attempt;
     } catch (error) {
       if (!MlopsError.isInstance(error, 'PRECONDITION_FAILED')) throw error;
-      await sleep(Math.random() * 2 ** Math.min(attempt, 4));
+      await sleep(Math.random() * 4 * 2 ** Math.min(attempt, 4));
     }
   }
   throw new Error('CAS increment did not converge');

@@ -299,7 +299,7 @@ export function describeObjectStoreConformance(
         }),
       );
       expect(text.decode((await store.get('counter')).body)).toBe('200');
-    });
+    }, 120_000);
 
     it('round-trips a 64 MiB stream byte-identical through put(stream) and getStream', async () => {
       const size = 64 << 20;
