@@ -19,15 +19,20 @@ interface Slot {
 
 let resolvedOrtPath: string | undefined;
 
-/** Find onnxruntime-node from this package's location (it is a peer dependency), without loading it. */
-export function resolveOnnxRuntime(): string {
-  if (resolvedOrtPath !== undefined) return resolvedOrtPath;
+/**
+ * Find onnxruntime-node from this package's location (it is a peer dependency), without
+ * loading it: only the workers load it. `resolve` is injectable for tests.
+ */
+export function resolveOnnxRuntime(resolve: (id: string) => string = (id) => createRequire(import.meta.url).resolve(id)): string {
+  if (resolvedOrtPath !== undefined && arguments.length === 0) return resolvedOrtPath;
+  let found: string;
   try {
-    resolvedOrtPath = createRequire(import.meta.url).resolve('onnxruntime-node');
+    found = resolve('onnxruntime-node');
   } catch (cause) {
     throw new MissingPeerDependencyError('onnxruntime-node', '@mlops/serve (ONNX inference)', { cause });
   }
-  return resolvedOrtPath;
+  if (arguments.length === 0) resolvedOrtPath = found;
+  return found;
 }
 
 /** Options of {@link WorkerPool.create}. */
