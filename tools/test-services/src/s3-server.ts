@@ -72,8 +72,8 @@ function validateBuckets(buckets: unknown): string[] {
   return [...new Set(buckets as string[])];
 }
 
-/** Starts the s3rver child process and resolves with its port once it listens. */
-function spawnS3rver(directory: string, buckets: string[]): Promise<{ child: ChildProcess; port: number }> {
+/** Starts the s3rver child process and resolves with its port once it listens (internal; the bench uses it as the no-proxy peer). */
+export function spawnS3rver(directory: string, buckets: string[]): Promise<{ child: ChildProcess; port: number }> {
   const childPath = fileURLToPath(new URL('./s3rver-child.cjs', import.meta.url));
   const child = fork(childPath, [], {
     // The parent may run under tsx or vitest loaders; the child is plain CommonJS.
