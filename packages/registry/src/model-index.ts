@@ -115,10 +115,10 @@ export function liveAliases(state: ModelIndexState): Record<string, number> {
   return out;
 }
 
-/** The history of one alias ordered by pointer revision (a single linear chain). */
+/** The history of one alias ordered by pointer revision (a single linear chain), or of all aliases in log order. */
 export function historyOf(state: ModelIndexState, alias?: string): AliasChange[] {
-  const changes = alias === undefined ? [...state.aliasHistory] : state.aliasHistory.filter((c) => c.alias === alias);
-  return changes.sort((a, b) => (a.alias === b.alias ? a.revision - b.revision : a.seq - b.seq));
+  if (alias === undefined) return [...state.aliasHistory].sort((a, b) => a.seq - b.seq);
+  return state.aliasHistory.filter((c) => c.alias === alias).sort((a, b) => a.revision - b.revision);
 }
 
 /**
