@@ -37,14 +37,22 @@ export function arrowDataFromValues(type: DataType, values: Decoded, length: num
   }
   if (id === ArrowTypeId.Timestamp || (id === ArrowTypeId.Date && (type as DateMillisecond).unit === 1) || (id === ArrowTypeId.Int && (type as Int64).bitWidth === 64)) {
     const out = (id === ArrowTypeId.Int && !(type as Int64).isSigned) ? new BigUint64Array(length) : new BigInt64Array(length);
+    const words = new Int32Array(out.buffer);
     const target = id === ArrowTypeId.Timestamp ? TIME_SCALE[(type as Timestamp).unit]! : 1n;
     const source = sourceTimeScale ?? target;
     for (let i = 0; i < length; i++) {
       const v = values[i];
       if (v === null || v === undefined) continue;
+      if (typeof v === 'number' && source === target && Number.isSafeInteger(v)) {
+        // Safe integers go in as two 32-bit halves: no BigInt allocated per value.
+        const hi = Math.floor(v / 4294967296);
+        words[2 * i] = v - hi * 4294967296;
+        words[2 * i + 1] = hi;
+        continue;
+      }
       let b = typeof v === 'bigint' ? v : BigInt(Math.trunc(Number(v)));
       if (source !== target) b = source > target ? b / (source / target) : b * (target / source);
-      out[i] = b;
+      out[i] = b as never;
     }
     return makeData({ type: type as Int64, length, nullCount, nullBitmap: bitmap ?? null, data: out as unknown as BigInt64Array });
   }
