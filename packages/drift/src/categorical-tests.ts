@@ -61,8 +61,11 @@ export function alignCategories(reference: CategoryCounts, current: CategoryCoun
   }
   const index = new Map<string, number>();
   const categories: string[] = [];
-  for (const [k] of re) if (!index.has(k)) index.set(k, index.size) && categories.push(k);
-  for (const [k] of ce) if (!index.has(k)) index.set(k, index.size) && categories.push(k);
+  for (const [k] of [...re, ...ce]) {
+    if (index.has(k)) continue;
+    index.set(k, index.size);
+    categories.push(k);
+  }
   const rf = new Float64Array(categories.length);
   const cf = new Float64Array(categories.length);
   for (const [k, v] of re) rf[index.get(k)!]! += v;

@@ -7,16 +7,22 @@ const BITS = 11;
 const BUCKETS = 1 << BITS;
 const MASK = BUCKETS - 1;
 
+// Scratch key buffers reused across calls (sorting is synchronous), so large sorts do not churn
+// the garbage collector. They are released when a much smaller sort follows.
+let scratch = new Uint32Array(0);
+const counts = new Uint32Array(6 * BUCKETS);
+
 /** Sorts `values` ascending in place and returns it. NaN must have been removed. */
 export function sortFloat64(values: Float64Array): Float64Array {
   const n = values.length;
   if (n < RADIX_MIN) return values.sort();
   const words = new Uint32Array(values.buffer, values.byteOffset, n * 2);
-  let loA = new Uint32Array(n);
-  let hiA = new Uint32Array(n);
-  let loB = new Uint32Array(n);
-  let hiB = new Uint32Array(n);
-  const counts = new Uint32Array(6 * BUCKETS);
+  if (scratch.length < 4 * n || scratch.length > 64 * n) scratch = new Uint32Array(4 * n);
+  let loA = scratch.subarray(0, n);
+  let hiA = scratch.subarray(n, 2 * n);
+  let loB = scratch.subarray(2 * n, 3 * n);
+  let hiB = scratch.subarray(3 * n, 4 * n);
+  counts.fill(0);
   for (let i = 0; i < n; i++) {
     let lo = words[2 * i]!;
     let hi = words[2 * i + 1]!;

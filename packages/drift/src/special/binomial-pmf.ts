@@ -3,7 +3,7 @@
 // and the Stirling remainder are computed without the cancellation of lgamma differences.
 import { logGamma } from './gamma.js';
 
-const LN_2PI = 1.837877066409345483560659472811;
+const LN_2PI = 1.8378770664093456;
 const S0 = 1 / 12;
 const S1 = 1 / 360;
 const S2 = 1 / 1260;

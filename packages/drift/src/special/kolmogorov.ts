@@ -16,8 +16,8 @@ const PI2 = Math.PI ** 2;
 const PI4 = Math.PI ** 4;
 const PI6 = Math.PI ** 6;
 const STIRLING_COEFFS = [
-  -2.955065359477124183e-2, 6.4102564102564102564e-3, -1.9175269175269175269e-3, 8.4175084175084175084e-4,
-  -5.952380952380952381e-4, 7.9365079365079365079e-4, -2.7777777777777777778e-3, 8.3333333333333333333e-2,
+  -0.029550653594771242, 0.00641025641025641, -0.0019175269175269176, 0.0008417508417508417,
+  -0.0005952380952380953, 0.0007936507936507937, -0.002777777777777778, 0.08333333333333333,
 ];
 
 function clip(p: number): number {
@@ -41,12 +41,29 @@ export function smirnovSf(n: number, x: number): number {
   if (x <= 0) return 1;
   if (x >= 1) return 0;
   const last = Math.floor(n * (1 - x));
-  let sum = 0;
-  for (let v = 0; v <= last; v++) {
+  const term = (v: number): number => {
     const p = x + v / n;
     const q = 1 - x - v / n;
-    if (q <= 0) continue;
-    sum += binomialPmf(v, n, p, q) / p;
+    return q <= 0 ? 0 : binomialPmf(v, n, p, q) / p;
+  };
+  // The summands are unimodal in v with their peak where p = x + v/n is near 1/2; sum outwards
+  // from there and stop once terms fall below 1e-18 of the sum (they keep shrinking), which
+  // skips the negligible tails of the O(n) sum for large n.
+  const start = Math.min(Math.max(Math.round(n * (0.5 - x)), 0), last);
+  let sum = term(start);
+  let prev = sum;
+  for (let v = start - 1; v >= 0; v--) {
+    const t = term(v);
+    sum += t;
+    if (t < sum * 1e-18 && t <= prev) break;
+    prev = t;
+  }
+  prev = Infinity;
+  for (let v = start + 1; v <= last; v++) {
+    const t = term(v);
+    sum += t;
+    if (t < sum * 1e-18 && t <= prev) break;
+    prev = t;
   }
   return clip(sum * x);
 }

@@ -1,0 +1,14 @@
+// @mlops/drift benchmarks, each run side by side with its peer in one invocation.
+//   npm run bench -w @mlops/drift                 # all three
+//   npm run bench -w @mlops/drift -- tests        # 1: KS + Wasserstein + PSI vs scipy/numpy
+//   npm run bench -w @mlops/drift -- profile      # 2: profiling an Arrow IPC file
+//   npm run bench -w @mlops/drift -- evidently    # 3: wide reference vs current from IPC files
+// Sizes: DRIFT_BENCH_ROWS, DRIFT_BENCH_COLUMNS, DRIFT_BENCH_WIDE_COLUMNS env vars.
+import { runTestsBench } from './tests-bench.js';
+import { runProfileBench } from './profile-bench.js';
+import { runWideBench } from './wide-bench.js';
+
+const which = process.argv[2] ?? 'all';
+if (which === 'all' || which === 'tests') runTestsBench();
+if (which === 'all' || which === 'profile') await runProfileBench();
+if (which === 'all' || which === 'evidently') await runWideBench();

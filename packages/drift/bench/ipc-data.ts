@@ -1,0 +1,52 @@
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { RecordBatchStreamWriter, tableFromArrays } from 'apache-arrow';
+import { normalGenerator } from './common.js';
+
+/**
+ * Writes an Arrow IPC stream file of `rows` x `cols` Float64 columns in 64k-row batches (seeded).
+ * `shift(c)` moves column c's mean, to make some columns drift.
+ */
+export async function writeIpcFile(file: string, rows: number, cols: number, seed: number, shift: (c: number) => number = () => 0): Promise<void> {
+  const g = normalGenerator(seed);
+  const writer = new RecordBatchStreamWriter();
+  const out = createWriteStream(file);
+  const piping = (async () => {
+    for await (const chunk of writer) if (!out.write(chunk)) await once(out, 'drain');
+    out.end();
+    await once(out, 'finish');
+  })();
+  const batchRows = 65536;
+  for (let start = 0; start < rows; start += batchRows) {
+    const n = Math.min(batchRows, rows - start);
+    const columns: Record<string, Float64Array> = {};
+    for (let c = 0; c < cols; c++) {
+      const a = new Float64Array(n);
+      const s = shift(c);
+      const scale = 1 + (c % 10) / 10;
+      for (let i = 0; i < n; i++) a[i] = (g() + s) * scale;
+      columns[`f${c}`] = a;
+    }
+    writer.write(tableFromArrays(columns));
+    // Let the file stream drain so memory stays flat while generating.
+    await new Promise((r) => setImmediate(r));
+  }
+  writer.finish();
+  await piping;
+}
+
+/** Writes the same kind of data column-major as raw float64 (for the numpy peer). */
+export function columnMajor(rows: number, cols: number, seed: number, shift: (c: number) => number = () => 0): Float64Array {
+  const g = normalGenerator(seed);
+  const out = new Float64Array(rows * cols);
+  const batchRows = 65536;
+  for (let start = 0; start < rows; start += batchRows) {
+    const n = Math.min(batchRows, rows - start);
+    for (let c = 0; c < cols; c++) {
+      const s = shift(c);
+      const scale = 1 + (c % 10) / 10;
+      for (let i = 0; i < n; i++) out[c * rows + start + i] = (g() + s) * scale;
+    }
+  }
+  return out;
+}

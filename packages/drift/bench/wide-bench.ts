@@ -1,0 +1,45 @@
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fmt, runPython } from './common.js';
+import { columnMajor, writeIpcFile } from './ipc-data.js';
+import { runChild } from './profile-bench.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/**
+ * Benchmark 3 (the Evidently case), scaled: rows x cols reference vs current from Arrow IPC files,
+ * default methods, both sides profiled in parallel (one worker thread each) and compared.
+ */
+export async function runWideBench(): Promise<void> {
+  const rows = Number(process.env.DRIFT_BENCH_ROWS ?? 1_000_000);
+  const cols = Number(process.env.DRIFT_BENCH_WIDE_COLUMNS ?? 100);
+  const dir = path.join(tmpdir(), 'mlops-drift-bench');
+  mkdirSync(dir, { recursive: true });
+  console.log(`\n## 3. Evidently case: ${rows.toLocaleString()} rows x ${cols} columns per side from Arrow IPC files, default methods`);
+  const refFile = path.join(dir, 'wide-ref.arrows');
+  const curFile = path.join(dir, 'wide-cur.arrows');
+  await writeIpcFile(refFile, rows, cols, 11);
+  await writeIpcFile(curFile, rows, cols, 12, (c) => (c % 5 === 0 ? 0.2 : 0));
+  const size = statSync(refFile).size;
+  const r = runChild(['compare', refFile, curFile]) as { cpuMs: number; wallMs: number; rssMiB: number; columns: number; drifted: number; methods: string[] };
+  console.log(`@mlops/drift: ${r.columns} columns compared (${r.drifted} drifted, methods ${r.methods.join(', ')}), files ${(size / 2 ** 20).toFixed(0)} MiB per side`);
+  console.log(`  wall ${fmt(r.wallMs)}, CPU ${fmt(r.cpuMs)}, peak RSS ${r.rssMiB.toFixed(0)} MiB`);
+  const factor = 1000 / cols;
+  console.log(`  extrapolated to 1,000 columns (x${factor}, linear in columns; RSS does not grow with columns beyond the per-column profile): wall ~${fmt(r.wallMs * factor)}, CPU ~${fmt(r.cpuMs * factor)}`);
+  rmSync(refFile);
+  rmSync(curFile);
+  // scipy peer on a sample of the columns (in memory): wasserstein_distance + ks_2samp per column.
+  const sample = Math.min(cols, 5);
+  const refRaw = path.join(dir, 'wide-ref.f64');
+  const curRaw = path.join(dir, 'wide-cur.f64');
+  writeFileSync(refRaw, new Uint8Array(columnMajor(rows, sample, 11).buffer));
+  writeFileSync(curRaw, new Uint8Array(columnMajor(rows, sample, 12, (c) => (c % 5 === 0 ? 0.2 : 0)).buffer));
+  const peer = runPython(path.join(here, 'scipy_peer.py'), [refRaw, curRaw, String(sample), String(rows)]) as { cpu: { ks: number; wasserstein: number } };
+  const perCol = (peer.cpu.ks + peer.cpu.wasserstein) * 1000 / sample;
+  console.log(`scipy (ks_2samp + wasserstein_distance, in memory): ${fmt(perCol)} CPU per column -> ~${fmt(perCol * 1000)} for 1,000 columns on one core`);
+  console.log(`ratio (ours / scipy, CPU per column): ${((r.cpuMs / cols) / perCol).toFixed(3)}x`);
+  rmSync(refRaw);
+  rmSync(curRaw);
+}
