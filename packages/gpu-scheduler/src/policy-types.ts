@@ -1,6 +1,6 @@
 import type { PricingModel } from './types.js';
 
-/** A job as ordering and preemption policies see it. */
+/** A job as ordering and preemption policies see it (live view, valid during the call: do not keep it). */
 export interface JobView {
   readonly id: string;
   readonly queue: string;

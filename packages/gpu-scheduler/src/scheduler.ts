@@ -124,7 +124,10 @@ export interface Scheduler {
   bindExternal(job: JobSpec, nodeId: string, nowMs?: number): void;
 }
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 interface JobRecord {
+  view: Mutable<JobView>;
   spec: JobSpec;
   id: string;
   queue: QueueRecord;
@@ -244,20 +247,13 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
     const m = memTotal > 0 ? q.memUsed / memTotal : 0;
     return Math.max(g, c, m) / q.weight;
   }
+  // One reused view per job: policies are called on hot paths (every preemption check).
   function jobView(j: JobRecord): JobView {
-    return {
-      id: j.id,
-      queue: j.queue.id,
-      priority: j.priority,
-      submitMs: j.submitMs,
-      gpus: j.totalGpus,
-      estimatedDurationMs: j.estimate,
-      attainedGpuMs: j.attainedGpuMs,
-      progressMs: j.progressMs,
-      startMs: j.startMs,
-      checkpointable: j.checkpointable,
-      preemptible: j.preemptible,
-    };
+    const v = j.view;
+    v.attainedGpuMs = j.attainedGpuMs;
+    v.progressMs = j.progressMs;
+    v.startMs = j.startMs;
+    return v;
   }
   const preemptionRank = (j: JobRecord, t: number): number =>
     ordering.preemptionRank ? ordering.preemptionRank(jobView(j), t) : -j.priority;
@@ -288,6 +284,19 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
     const workers = spec.workers ?? 1;
     const perWorker = gpus > 0 ? gpus : gpuMilli / FULL;
     const rec: JobRecord = {
+      view: {
+        id: spec.id,
+        queue: queue.id,
+        priority: spec.priority ?? 0,
+        submitMs: spec.submitMs ?? t,
+        gpus: perWorker * workers,
+        estimatedDurationMs: spec.estimatedDurationMs,
+        attainedGpuMs: 0,
+        progressMs: 0,
+        startMs: undefined,
+        checkpointable: spec.checkpointable ?? false,
+        preemptible,
+      },
       spec,
       id: spec.id,
       queue,
@@ -670,16 +679,36 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
   }
 
   // ---- preemption ------------------------------------------------------------------------
-  function victimReason(j: JobRecord, v: JobRecord, t: number, jRank: number, jUnderNominal: boolean): string | null {
-    if (!v.preemptible || v === j) return null;
-    if (byPriority && (priorityScope === 'cluster' || v.queue === j.queue)) {
-      const vRank = preemptionRank(v, t);
-      if (vRank > jRank) return ordering.name === 'tiresias-las' ? 'attained-service' : 'priority';
+  function victimReason(j: JobRecord, v: JobRecord, vRank: number, jRank: number, jUnderNominal: boolean): string | null {
+    if (v === j) return null;
+    if (byPriority && vRank > jRank && (priorityScope === 'cluster' || v.queue === j.queue)) {
+      return ordering.name === 'tiresias-las' ? 'attained-service' : 'priority';
     }
     if (reclaim && jUnderNominal && v.queue !== j.queue && v.borrowing && v.queue.cohort !== undefined && v.queue.cohort === j.queue.cohort) {
       return 'reclaim';
     }
     return null;
+  }
+
+  /** Running preemptible jobs with their rank; built once per pass, dropped after a preemption. */
+  interface VictimPool {
+    list: Array<{ v: JobRecord; rank: number }>;
+    maxRank: number;
+    anyBorrowing: boolean;
+  }
+
+  function victimPool(t: number): VictimPool {
+    const list: VictimPool['list'] = [];
+    let maxRank = Number.NEGATIVE_INFINITY;
+    let anyBorrowing = false;
+    for (const v of running.values()) {
+      if (!v.preemptible) continue;
+      const rank = preemptionRank(v, t);
+      if (rank > maxRank) maxRank = rank;
+      if (v.borrowing) anyBorrowing = true;
+      list.push({ v, rank });
+    }
+    return { list, maxRank, anyBorrowing };
   }
 
   function usableBy(j: JobRecord, v: JobRecord): boolean {
@@ -692,31 +721,25 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
     return false;
   }
 
-  function tryPreempt(j: JobRecord, t: number, decisions: Decision[]): boolean {
+  function tryPreempt(j: JobRecord, t: number, decisions: Decision[], pool: VictimPool): boolean {
     const jRank = preemptionRank(j, t);
     let underNominal = false;
-    if (reclaim && j.queue.nominal.size > 0 && j.queue.cohort !== undefined) {
+    if (reclaim && pool.anyBorrowing && j.queue.nominal.size > 0 && j.queue.cohort !== undefined) {
       for (const name of j.spec.gpuModels ?? cluster.modelNames) {
         const key = quotas.keyFor(j.queue, name);
         if (key !== null && (j.queue.used.get(key) ?? 0) + j.totalGpus <= (j.queue.nominal.get(key) ?? 0) + 1e-9) underNominal = true;
       }
     }
+    if (!underNominal && !(byPriority && pool.maxRank > jRank)) return false;
     const cands: Array<{ v: JobRecord; reason: string; rank: number }> = [];
-    for (const v of running.values()) {
-      const reason = victimReason(j, v, t, jRank, underNominal);
+    for (const { v, rank } of pool.list) {
+      if (v.state !== 'running') continue;
+      const reason = victimReason(j, v, rank, jRank, underNominal);
       if (reason === null) continue;
       if (reason !== 'reclaim' && !usableBy(j, v)) continue;
-      cands.push({ v, reason, rank: preemptionRank(v, t) });
+      cands.push({ v, reason, rank });
     }
     if (cands.length === 0) return false;
-    // Least important first; then checkpointable (loses nothing), then least progressed.
-    cands.sort(
-      (a, b) =>
-        b.rank - a.rank ||
-        Number(b.v.checkpointable) - Number(a.v.checkpointable) ||
-        runProgress(a.v, t) - runProgress(b.v, t) ||
-        b.v.seq - a.v.seq,
-    );
     const fitsNow = (): boolean => {
       const p = tryPlace(j, null);
       if (!p) return false;
@@ -731,6 +754,15 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
       return false;
     }
     for (let i = cands.length - 1; i >= 0; i--) restoreResources(cands[i]!.v);
+    // Least important first; then checkpointable (loses nothing), then least progressed.
+    const progress = new Map(cands.map((c) => [c.v, runProgress(c.v, t)]));
+    cands.sort(
+      (a, b) =>
+        b.rank - a.rank ||
+        Number(b.v.checkpointable) - Number(a.v.checkpointable) ||
+        progress.get(a.v)! - progress.get(b.v)! ||
+        b.v.seq - a.v.seq,
+    );
     const chosen: typeof cands = [];
     for (const c of cands) {
       releaseResources(c.v);
@@ -864,6 +896,7 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
     let reservation: Reservation | null = null;
     let reservedFor: JobRecord | null = null;
     let attempts = 0;
+    let pool: VictimPool | null = null;
     // Static orderings walk a heap of buckets (O(log buckets) per decision); a dynamic queue
     // key (fair share) changes with every bind, so those rescan the active buckets.
     const heap = ordering.queueKey ? null : new BucketHeap<JobRecord>();
@@ -889,7 +922,9 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
       }
       if (preemptionOn && reservation === null && attempts < maxPreemptAttempts) {
         attempts++;
-        if (tryPreempt(j, t, decisions)) {
+        pool ??= victimPool(t);
+        if (tryPreempt(j, t, decisions, pool)) {
+          pool = null;
           heap?.push(b);
           continue;
         }
