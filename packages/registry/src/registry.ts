@@ -854,15 +854,18 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
       const store = await storePromise;
       const referencedBlobs = new Set<string>();
       const referencedSha = new Set<string>();
-      for (const name of await modelNames()) {
-        const keys = (await listKeys(store, layout.versionsPrefix(name))).filter((k) => layout.versionFromKey(name, k) !== undefined);
-        await mapLimit(keys, 16, async (key) => {
-          for (const a of decodeManifest(key, (await store.get(key)).body).artifacts) {
-            referencedBlobs.add(a.blob);
-            referencedSha.add(a.sha256);
-          }
-        });
-      }
+      // Every manifest under models/, found by listing rather than from the catalog: a missing
+      // catalog marker must never make a referenced blob look collectable.
+      const manifestKeys = (await listKeys(store, layout.modelsPrefix)).filter((key) => {
+        const name = key.slice(layout.modelsPrefix.length).split('/', 1)[0]!;
+        return layout.versionFromKey(name, key) !== undefined;
+      });
+      await mapLimit(manifestKeys, 16, async (key) => {
+        for (const a of decodeManifest(key, (await store.get(key)).body).artifacts) {
+          referencedBlobs.add(a.blob);
+          referencedSha.add(a.sha256);
+        }
+      });
       const cutoff = now() - minAgeMs;
       const unreferenced: { key: string; size: number }[] = [];
       const keptBlobs = new Set<string>();
