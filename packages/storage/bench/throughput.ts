@@ -6,13 +6,15 @@
 // median of each is reported. Usage: npm run bench -w @mlops/storage
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import * as testServices from '@mlops/test-services';
-import { createFileStore, type ObjectStoreV1 } from '@mlops/storage';
+import { createFileStore } from '@mlops/storage';
 import { createS3Store } from '@mlops/storage/s3';
 import { createGcsStore } from '@mlops/storage/gcs';
 
@@ -21,7 +23,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const MiB = 1 << 20;
 const SIZES = [
   { label: '1 MiB', bytes: MiB, reps: Number(process.env.BENCH_REPS_SMALL ?? 25) },
-  { label: '64 MiB', bytes: 64 * MiB, reps: Number(process.env.BENCH_REPS_LARGE ?? 3) },
+  { label: '64 MiB', bytes: 64 * MiB, reps: Number(process.env.BENCH_REPS_LARGE ?? 5) },
 ];
 
 interface Pair {
@@ -38,19 +40,27 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
 async function time(fn: () => Promise<unknown>): Promise<number> {
+  // Collect the previous run's garbage first, so neither side pays for the other's buffers.
+  gc();
   const t0 = performance.now();
   await fn();
   return performance.now() - t0;
 }
 
-const rows: string[] = [];
-function report(backend: string, op: string, size: string, rawLabel: string, rawMs: number, storeMs: number, bytes: number) {
+function report(backend: string, op: string, size: string, rawLabel: string, rawTimes: number[], storeTimes: number[], bytes: number) {
   const mibps = (ms: number) => (bytes / MiB / (ms / 1000)).toFixed(1);
-  const overhead = ((storeMs / rawMs - 1) * 100).toFixed(1);
-  const row = `| ${backend} | ${op} | ${size} | ${rawLabel} | ${mibps(rawMs)} | ${mibps(storeMs)} | ${(storeMs / rawMs).toFixed(3)} | ${overhead}% |`;
-  rows.push(row);
-  console.log(row);
+  const rawMs = median(rawTimes);
+  const storeMs = median(storeTimes);
+  // The median shows typical cost on a busy machine; the best-of-N ratio is the least disturbed
+  // by other work (both sides' fastest run).
+  const best = Math.min(...storeTimes) / Math.min(...rawTimes);
+  console.log(
+    `| ${backend} | ${op} | ${size} | ${rawLabel} | ${mibps(rawMs)} | ${mibps(storeMs)} | ${(storeMs / rawMs).toFixed(3)} | ${best.toFixed(3)} | ${((best - 1) * 100).toFixed(1)}% |`,
+  );
 }
 
 async function runPairs(pairs: Pair[]) {
@@ -68,34 +78,25 @@ async function runPairs(pairs: Pair[]) {
       await pair.raw(`bench/raw-${size.label}`, body);
       await pair.store(`bench/store-${size.label}`, body);
       for (let i = 0; i < size.reps; i++) {
-        rawTimes.push(await time(() => pair.raw(`bench/raw-${size.label}`, body)));
-        storeTimes.push(await time(() => pair.store(`bench/store-${size.label}`, body)));
+        // Alternate which side goes first, so a slow phase of the machine hits both alike.
+        if (i % 2 === 0) {
+          rawTimes.push(await time(() => pair.raw(`bench/raw-${size.label}`, body)));
+          storeTimes.push(await time(() => pair.store(`bench/store-${size.label}`, body)));
+        } else {
+          storeTimes.push(await time(() => pair.store(`bench/store-${size.label}`, body)));
+          rawTimes.push(await time(() => pair.raw(`bench/raw-${size.label}`, body)));
+        }
       }
-      report(pair.backend, pair.op, size.label, pair.rawLabel, median(rawTimes), median(storeTimes), size.bytes);
+      report(pair.backend, pair.op, size.label, pair.rawLabel, rawTimes, storeTimes, size.bytes);
     }
   }
 }
 
-function storePairs(backend: string, store: ObjectStoreV1, rawPut: Pair['raw'], rawGet: Pair['raw'], rawLabel: string): Pair[] {
-  return [
-    { backend, op: 'put', rawLabel, raw: rawPut, store: (key, body) => store.put(key, body) },
-    {
-      backend,
-      op: 'get',
-      rawLabel,
-      raw: (key, body) => (rawGet === rawPut ? rawPut(key, body) : rawGet(key, body)),
-      store: async (key, body) => {
-        if ((await store.head(key)) === undefined) await store.put(key, body);
-        return store.get(key);
-      },
-    },
-  ];
-}
-
 async function main() {
   console.log(`@mlops/storage throughput, ${new Date().toISOString()}, node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? '?'}`);
-  console.log('| backend | op | size | raw peer | raw MiB/s | store MiB/s | store/raw time | overhead |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log(`load average at start: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  console.log('| backend | op | size | raw peer | raw MiB/s (median) | store MiB/s (median) | store/raw time (median) | store/raw time (best of N) | overhead (best) |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
 
   // ---- file store vs node:fs -------------------------------------------------------------
   const root = await mkdtemp(path.join(tmpdir(), 'mlops-bench-'));
@@ -153,7 +154,7 @@ async function main() {
     | undefined
     | (() => Promise<{ host: string; projectId: string; bucket: string; stop(): Promise<void> }>);
   if (!startGcs) {
-    console.log('| gcs | - | - | (skipped: @mlops/test-services has no startGcsEmulator yet) | | | | |');
+    console.log('| gcs | - | - | (skipped: @mlops/test-services has no startGcsEmulator) | | | | | |');
   } else {
     const emulator = await startGcs();
     try {
@@ -176,7 +177,6 @@ async function main() {
       await emulator.stop();
     }
   }
-  void storePairs;
 }
 
 await main();
