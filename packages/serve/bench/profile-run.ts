@@ -1,4 +1,6 @@
-// Profiling helper (not part of the benchmark): node --cpu-prof on one server kind under load.
+// Development helper (not the benchmark): server CPU time per request for one-row JSON requests
+// to the small MLP, for each server kind given on the command line. CPU time is far less
+// sensitive than throughput to other work on a shared machine. PROFILE=1 adds --cpu-prof.
 import { fork } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,15 +8,34 @@ import { closedLoop } from './http-load.js';
 import { seededRandom } from '../test/onnx-models.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const kind = process.argv[2] ?? 'serve';
+const kinds = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['ceiling', 'serve'];
 const sizes = [32, 256, 256, 2];
-const child = fork(path.join(here, 'server-process.ts'), [kind, sizes.join(',')], {
-  execArgv: ['--import', 'tsx', '--conditions=@mlops/source', '--cpu-prof', `--cpu-prof-dir=${process.env.PROF_DIR ?? '/tmp'}`],
-  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-});
-const port = await new Promise<number>((resolve) => child.once('message', (m: { port: number }) => resolve(m.port)));
 const rand = seededRandom(2);
 const body = new TextEncoder().encode(JSON.stringify({ inputs: [{ name: 'x', shape: [1, 32], datatype: 'FP32', data: Array.from({ length: 32 }, () => Math.round(rand() * 1000) / 1000) }] }));
-const r = await closedLoop({ host: '127.0.0.1', port, path: '/v2/models/mlp/infer', body }, 64, 4);
-console.log(kind, r.rps.toFixed(0), 'req/s');
-child.send({ type: 'exit' });
+for (const kind of kinds) {
+  const child = fork(path.join(here, 'server-process.ts'), [kind, sizes.join(',')], {
+    execArgv: ['--import', 'tsx', '--conditions=@mlops/source', ...(process.env.PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROF_DIR ?? '/tmp'}`] : [])],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const port = await new Promise<number>((resolve) => child.once('message', (m: { port: number }) => resolve(m.port)));
+  const ask = (type: string, reply: string): Promise<{ cpuMs: number }> =>
+    new Promise((resolve) => {
+      const on = (m: { type: string; cpuMs: number }): void => {
+        if (m.type === reply) {
+          child.off('message', on);
+          resolve(m);
+        }
+      };
+      child.on('message', on);
+      child.send({ type });
+    });
+  const target = { host: '127.0.0.1', port, path: '/v2/models/mlp/infer', body };
+  await closedLoop(target, 64, 1);
+  await ask('eld-reset', 'eld-reset-done');
+  const r = await closedLoop(target, 64, 3);
+  const { cpuMs } = await ask('eld-read', 'eld');
+  console.log(`${kind.padEnd(8)} ${r.rps.toFixed(0).padStart(6)} req/s  server CPU ${((cpuMs * 1000) / r.requests).toFixed(1)} us/req`);
+  const exited = new Promise((res) => child.once('exit', res));
+  child.send({ type: 'exit' });
+  await exited;
+}

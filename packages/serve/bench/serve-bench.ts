@@ -26,6 +26,8 @@ interface Eld {
   maxMs: number;
   p99Ms: number;
   meanMs: number;
+  /** Server process CPU time (all threads) during the phase. */
+  cpuMs: number;
 }
 
 async function tightLoop(sizes: number[], batch: number, seconds: number): Promise<number> {
@@ -96,6 +98,7 @@ interface Row {
   p99: number;
   eldSatMax: number;
   eldLatMax: number;
+  cpuUsPerReq: number;
   errors: number;
 }
 
@@ -124,14 +127,14 @@ const median = (xs: number[]): number => {
 async function compare(contenders: Contender[], connections: number): Promise<Row[]> {
   const targets = contenders.map((c) => ({ ...c.target, host: '127.0.0.1', port: c.server.port }) as LoadTarget);
   for (const t of targets) await closedLoop(t, connections, 1); // warm-up: JIT, ORT arenas, batch shapes
-  const rounds: Array<Array<{ rps: number; p50: number; p99: number; eldMax: number; errors: number }>> = contenders.map(() => []);
+  const rounds: Array<Array<{ rps: number; p50: number; p99: number; eldMax: number; cpuUs: number; errors: number }>> = contenders.map(() => []);
   for (let r = 0; r < ROUNDS; r++) {
     for (let i = 0; i < contenders.length; i++) {
       await contenders[i]!.server.resetEld();
       const sat = await closedLoop(targets[i]!, connections, SAT_SECONDS);
       const eld = await contenders[i]!.server.readEld();
       const sorted = sat.latenciesMs.slice().sort();
-      rounds[i]!.push({ rps: sat.rps, p50: percentile(sorted, 50), p99: percentile(sorted, 99), eldMax: eld.maxMs, errors: sat.errors + sat.non200 });
+      rounds[i]!.push({ rps: sat.rps, p50: percentile(sorted, 50), p99: percentile(sorted, 99), eldMax: eld.maxMs, cpuUs: (eld.cpuMs * 1000) / Math.max(1, sat.requests), errors: sat.errors + sat.non200 });
     }
   }
   const rows: Row[] = [];
@@ -154,11 +157,12 @@ async function compare(contenders: Contender[], connections: number): Promise<Ro
       p99: percentile(latSorted, 99),
       eldSatMax: median(rs.map((x) => x.eldMax)),
       eldLatMax: eldLat.maxMs,
+      cpuUsPerReq: median(rs.map((x) => x.cpuUs)),
       errors: rs.reduce((a, x) => a + x.errors, 0) + lat.non200,
     };
     console.log(
       `  ${row.name.padEnd(36)} ${row.rps.toFixed(0).padStart(6)} req/s [${row.rpsRounds.join(', ')}]  sat p50/p99 ${row.satP50.toFixed(2)}/${row.satP99.toFixed(2)} ms` +
-        `  | @${rate}/s p50/p99 ${row.p50.toFixed(2)}/${row.p99.toFixed(2)} ms | event-loop max: saturated ${row.eldSatMax.toFixed(1)} ms, 50% ${row.eldLatMax.toFixed(1)} ms | errors ${row.errors}`,
+        `  | @${rate}/s p50/p99 ${row.p50.toFixed(2)}/${row.p99.toFixed(2)} ms | event-loop max: saturated ${row.eldSatMax.toFixed(1)} ms, 50% ${row.eldLatMax.toFixed(1)} ms | server CPU ${row.cpuUsPerReq.toFixed(0)} us/req | errors ${row.errors}`,
     );
     rows.push(row);
   }

@@ -237,7 +237,6 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
       const timeoutMs = timeoutMsParam ?? (timeoutUs !== undefined ? timeoutUs / 1000 : undefined);
       const shadow = d.pickShadow(model);
       const result = await model.infer(parsed.inputs, { outputs: wanted, priority, timeoutMs });
-      const requestId = parsed.id ?? randomUUID();
       const list: Array<{ name: string; tensor: Tensor; binary: boolean }> = [];
       if (parsed.outputs) {
         for (const o of parsed.outputs) list.push({ name: o.name, tensor: result.outputs[o.name]!, binary: o.binary });
@@ -250,6 +249,7 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
       res.end(body2);
       const latencyMs = performance.now() - started;
       metrics.observeRequest(d.name, model.version, 200, latencyMs);
+      const requestId = logger || shadow ? (parsed.id ?? randomUUID()) : '';
       if (logger && logger.sample()) {
         logger.record({ requestId, timestampMs: Date.now(), modelName: d.name, modelVersion: model.version, latencyMs, inputs: asTensors(parsed.inputs), outputs: result.outputs, shadow: false });
       }
