@@ -1,4 +1,5 @@
 import { makeVector, Table, tableFromArrays, vectorFromArray, Utf8, Int8, Float32, TimestampMillisecond, Type } from 'apache-arrow';
+import { checkTable, driftResultContract } from '@mlops/contracts';
 import { describe, expect, it } from 'vitest';
 import { chiSquareTest, proportionZTest } from './categorical-tests.js';
 import { wassersteinDistance } from './cdf-distances.js';
@@ -105,6 +106,7 @@ describe('compare() on raw tables', () => {
       ['drifted', Type.Bool], ['reference_size', Type.Int], ['current_size', Type.Int], ['estimate', Type.Bool],
     ]);
     expect(table.numRows).toBe(2);
+    expect(checkTable(table, driftResultContract, { strict: true }).problems).toEqual([]);
     expect(table.getChild('p_value')!.get(0)).toBeNull();
     expect(table.getChild('reference_size')!.get(0)).toBe(200n);
     const json = driftReportToJSON(report);

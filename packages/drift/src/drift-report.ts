@@ -1,4 +1,5 @@
 import { Bool, Float64, Int64, makeVector, Table, Utf8, vectorFromArray } from 'apache-arrow';
+import { driftResultContract, validateTable } from '@mlops/contracts';
 import type { DriftReport } from './compare.js';
 
 /**
@@ -9,7 +10,7 @@ import type { DriftReport } from './compare.js';
  */
 export function driftReportToTable(report: DriftReport): Table {
   const rows = report.columns;
-  return new Table({
+  const table = new Table({
     column: vectorFromArray(rows.map((r) => r.column), new Utf8()),
     method: vectorFromArray(rows.map((r) => r.method), new Utf8()),
     statistic: makeVector(Float64Array.from(rows, (r) => r.statistic)),
@@ -20,6 +21,8 @@ export function driftReportToTable(report: DriftReport): Table {
     current_size: vectorFromArray(rows.map((r) => BigInt(r.currentSize)), new Int64()),
     estimate: vectorFromArray(rows.map((r) => r.estimate), new Bool()),
   });
+  // Checked against the shared contract from @mlops/contracts, so consumers can rely on it.
+  return validateTable(table, driftResultContract, { strict: true });
 }
 
 /** JSON view of a drift report. */
