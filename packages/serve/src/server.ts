@@ -6,6 +6,7 @@ import { ErrorCode, InvalidArgumentError, MlopsError } from '@mlops/contracts';
 import { Deployment, type ModelDeploymentOptions, type RegistryDeploymentOptions, type ReloadEvent, type ShadowOptions, unknownModel } from './deployment.js';
 import { ServeErrorCode, httpStatusOf, notReady } from './errors.js';
 import { loadModel, type LoadModelOptions, type Model } from './model.js';
+import { modelNameOfRef } from './registry-source.js';
 import { encodeInferResponse, parseInferRequest, type ParameterValue } from './oip-codec.js';
 import { PredictionLogger, type PredictionLogOptions, type PredictionMonitor } from './prediction-log.js';
 import { ServeMetrics } from './server-metrics.js';
@@ -158,10 +159,13 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
   };
 
   async function bindRegistry(o: RegistryDeploymentOptions): Promise<void> {
-    const { modelNameOfRef } = await import('./registry-source.js');
     const name = o.name ?? modelNameOfRef(o.ref);
-    if (deployments.has(name)) throw new InvalidArgumentError(`Model "${name}" is already served; a registry binding needs its own name.`);
-    const d = new Deployment(name);
+    const existing = deployments.get(name);
+    // A placeholder (no versions, no binding) is what listen() registers so the model answers 503 while loading.
+    if (existing && (existing.versions.size > 0 || existing.registry)) {
+      throw new InvalidArgumentError(`Model "${name}" is already served; a registry binding needs its own name.`);
+    }
+    const d = existing ?? new Deployment(name);
     deployments.set(name, d);
     try {
       await d.bindRegistry(o, load, onReload);
@@ -378,7 +382,6 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
     },
     async listen() {
       if (http) throw new MlopsError(ErrorCode.InvalidArgument, 'listen() was already called on this server.');
-      for (const o of pendingRegistry.splice(0)) await bindRegistry(o);
       loopDelay = monitorEventLoopDelay({ resolution: 10 });
       loopDelay.enable();
       http = createServer((req, res) => {
@@ -407,6 +410,18 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
       if (options.handleSignals) {
         process.once('SIGTERM', signalHandler);
         process.once('SIGINT', signalHandler);
+      }
+      // Registry-bound models load while the server already answers: live, but not ready.
+      const loading = pendingRegistry.splice(0);
+      try {
+        for (const o of loading) {
+          const name = o.name ?? modelNameOfRef(o.ref);
+          if (!deployments.has(name)) deployments.set(name, new Deployment(name));
+        }
+        for (const o of loading) await bindRegistry(o);
+      } catch (err) {
+        await server.close();
+        throw err;
       }
       return { host: addr.address, port: addr.port, url };
     },

@@ -152,4 +152,31 @@ describe('versions, rollouts and reloads', () => {
     expect(server.metrics()).toMatch(/mlops_serve_reloads_total\{model="fraud",result="success"\} 2/);
     expect((await httpRequest(`${url}/v2/health/ready`)).status).toBe(200);
   });
+
+  it('is live but not ready (503) while a registry-bound model loads', async () => {
+    const registry = new InMemoryRegistry();
+    registry.register('fraud', linearModel());
+    registry.setAlias('fraud', 'champion', 1);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    server = createModelServer({
+      models: [{ registry, ref: 'fraud@champion', pollIntervalMs: 0, load: { workers: 1 } }],
+      port: 0,
+      load: async (o) => {
+        await gate;
+        return loadModel(o);
+      },
+    });
+    const listening = server.listen();
+    let url: string | undefined;
+    for (let i = 0; i < 200 && !(url = server.url); i++) await sleep(5);
+    expect((await httpRequest(`${url}/v2/health/live`)).status).toBe(200);
+    expect((await httpRequest(`${url}/v2/health/ready`)).status).toBe(503);
+    expect((await httpRequest(`${url}/v2/models/fraud/ready`)).json()).toEqual({ name: 'fraud', ready: false });
+    expect((await postInfer(`${url}/v2/models/fraud/infer`, doc())).status).toBe(503);
+    release();
+    await listening;
+    expect((await httpRequest(`${url}/v2/health/ready`)).status).toBe(200);
+    expect((await postInfer(`${url}/v2/models/fraud/infer`, doc())).status).toBe(200);
+  });
 });
