@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { InvalidArgumentError } from '@mlops/contracts';
-import { normalizeBody, readableOf } from './body.js';
+import { normalizeBody } from './body.js';
 import { normalizeStorePrefix, validateKey, validateKeyPrefix } from './keys.js';
 import { importPeer, lazy } from './peer.js';
 import { mapS3Error, type S3ErrorContext } from './s3-errors.js';
@@ -219,14 +219,15 @@ export function createS3Store(options: S3StoreOptions): ObjectStoreV1 {
           return { etag: out.ETag ?? '', size: normalized.bytes.byteLength };
         }
         const { Upload } = await loadLibStorage();
-        let size = 0;
+        let size = normalized.kind === 'bytes' ? normalized.bytes.byteLength : 0;
+        // Bytes go to lib-storage as they are (it slices parts without copying); streams are
+        // counted on the way through.
         const source =
           normalized.kind === 'bytes'
-            ? readableOf(normalized.bytes)
+            ? normalized.bytes
             : countingReadable(normalized.chunks, options?.signal, (n) => {
                 size += n;
               });
-        if (normalized.kind === 'bytes') size = normalized.bytes.byteLength;
         // lib-storage sends the conditional headers with the single PutObject (small streams)
         // or with CompleteMultipartUpload, so the precondition is decided when the object lands.
         const upload = new Upload({ client, params: { ...params, Body: source }, partSize, queueSize, leavePartsOnError: false });
@@ -237,7 +238,7 @@ export function createS3Store(options: S3StoreOptions): ObjectStoreV1 {
           return { etag: out.ETag ?? '', size };
         } finally {
           options?.signal?.removeEventListener('abort', onAbort);
-          source.destroy();
+          if (source instanceof Readable) source.destroy();
         }
       } catch (error) {
         options?.signal?.throwIfAborted();

@@ -17,11 +17,13 @@ export interface ObjectMeta {
 
 /** An object's bytes with its metadata. */
 export interface StoredObject extends ObjectMeta {
+  /** The object's bytes (a copy the caller owns). */
   body: Uint8Array;
 }
 
 /** An object's metadata with its bytes as a Node stream (read lazily, never buffered whole). */
 export interface StoredObjectStream extends ObjectMeta {
+  /** The object's bytes as a byte stream; read it to the end or `destroy()` it to release the handle/socket. */
   body: Readable;
 }
 
@@ -56,6 +58,7 @@ export interface PutResult {
 export interface GetOptions {
   /** Fail with `PRECONDITION_FAILED` unless the current etag equals this one. */
   ifMatch?: string;
+  /** Abort the read. */
   signal?: AbortSignal;
 }
 
@@ -63,6 +66,7 @@ export interface GetOptions {
 export interface DeleteOptions {
   /** Delete only if the current etag equals this one; a missing object then fails with `NOT_FOUND`. */
   ifMatch?: string;
+  /** Abort the delete. */
   signal?: AbortSignal;
 }
 
@@ -77,13 +81,15 @@ export interface ListOptions {
   delimiter?: '/';
   /** Only keys strictly after this key, in lexicographic (UTF-8 byte) order. */
   startAfter?: string;
-  /** Maximum objects per page (default 1000). */
+  /** Maximum entries (objects + prefixes) per page, 1 to 1000 (default 1000). */
   pageSize?: number;
+  /** Stop listing; the iteration rejects with the abort reason. */
   signal?: AbortSignal;
 }
 
 /** One page of a listing, keys in lexicographic order. */
 export interface ListPage {
+  /** Objects on this page, in key order. */
   objects: ObjectMeta[];
   /** With `delimiter`: the distinct "directories" under the prefix, each ending in the delimiter. */
   prefixes: string[];
@@ -112,11 +118,13 @@ export interface StoreCapabilities {
  * Third parties may implement this interface; `specificationVersion` lets us evolve it.
  */
 export interface ObjectStoreV1 {
+  /** Which version of this interface the store implements. */
   readonly specificationVersion: 'v1';
   /** Backend name: `'file'`, `'memory'`, `'s3'`, `'gcs'`, or a third party's. */
   readonly kind: string;
   /** A URL that `openStore` would map back to this store, e.g. `s3://bucket/prefix`. */
   readonly url: string;
+  /** What this backend guarantees; see {@link StoreCapabilities}. */
   readonly capabilities: StoreCapabilities;
   /** Read a whole object. `NOT_FOUND` if absent. */
   get(key: string, options?: GetOptions): Promise<StoredObject>;
