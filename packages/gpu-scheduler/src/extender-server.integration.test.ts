@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createExtenderServer, parseCpuMilli, parseMemoryMiB, type ExtenderServer } from './extender-server.js';
+import { createExtenderHandlers, createExtenderServer, parseCpuMilli, parseMemoryMiB, type ExtenderServer } from './extender-server.js';
 import { createScheduler, type Scheduler } from './scheduler.js';
 import type { ExtenderBindingArgs } from './extender-types.js';
 
@@ -164,6 +164,20 @@ describe('kube-scheduler extender over HTTP', () => {
     bad.spec.containers[0]!.resources.requests.cpu = 'lots';
     const { json } = await post<{ Error: string }>('filter', { Pod: bad, NodeNames: ['gpu-a'] });
     expect(json.Error).toMatch(/quantity "lots" is not valid/);
+  });
+});
+
+describe('extender handlers without HTTP', () => {
+  it('maps the Kueue queue label to a known queue, and unknown queues to default', async () => {
+    const s = createScheduler({ queues: [{ id: 'team-a', nominalGpus: { '*': 8 } }], clock: () => 0 });
+    const h = createExtenderHandlers({ scheduler: s });
+    h.filter({ Pod: pod('qa', '2', { queue: 'team-a' }), Nodes: nodeList });
+    h.filter({ Pod: pod('qx', '2', { queue: 'team-x' }), NodeNames: ['gpu-a'] });
+    expect(await h.bind({ PodName: 'qa', PodNamespace: 'ml', PodUID: 'uid-qa', Node: 'gpu-a' })).toEqual({ Error: '' });
+    expect(await h.bind({ PodName: 'qx', PodNamespace: 'ml', PodUID: 'uid-qx', Node: 'gpu-a' })).toEqual({ Error: '' });
+    expect(s.job('uid-qa')!.queue).toBe('team-a');
+    expect(s.job('uid-qx')!.queue).toBe('default');
+    expect(s.snapshot(0).queues.find((q) => q.id === 'team-a')!.usedGpus).toEqual({ '*': 2 });
   });
 });
 

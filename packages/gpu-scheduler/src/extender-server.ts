@@ -22,7 +22,7 @@ export interface ExtenderHandlerOptions {
   gpuResource?: string;
   /** Pod annotation with a GPU fraction in thousandths (GPU sharing). Default `gpu-scheduler.mlops.dev/gpu-milli`. */
   gpuMilliAnnotation?: string;
-  /** Pod label naming the queue. Default `kueue.x-k8s.io/queue-name`; unknown queues map to `default`. */
+  /** Pod label naming the queue. Default `kueue.x-k8s.io/queue-name`; queues the scheduler does not have map to `default`. */
   queueLabel?: string;
   /** Node label holding the GPU model. Default `nvidia.com/gpu.product`. */
   gpuModelLabel?: string;
@@ -128,7 +128,7 @@ export function createExtenderHandlers(options: ExtenderHandlerOptions): Extende
     const md = pod.metadata ?? {};
     const milliRaw = md.annotations?.[milliAnn];
     const q = md.labels?.[queueLabel];
-    const queue = q !== undefined && (knownQueues === null || knownQueues.has(q)) ? q : 'default';
+    const queue = q !== undefined && (knownQueues === null || knownQueues.has(q)) && sched.hasQueue(q) ? q : 'default';
     const job: JobSpec = {
       id: podKey(pod),
       queue,

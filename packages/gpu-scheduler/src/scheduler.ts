@@ -120,6 +120,8 @@ export interface Scheduler {
   scoreNodes(job: JobSpec, nodeIds: readonly string[]): Map<string, number>;
   /** True when a node with this id is part of the cluster. */
   hasNode(nodeId: string): boolean;
+  /** True when a queue with this id exists. */
+  hasQueue(queueId: string): boolean;
   /** Records that a worker of `jobId` was bound to `nodeId` by an outside scheduler (Kubernetes). */
   bindExternal(job: JobSpec, nodeId: string, nowMs?: number): void;
 }
@@ -1179,6 +1181,10 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
 
     hasNode(nodeId) {
       return cluster.byId.has(nodeId);
+    },
+
+    hasQueue(queueId) {
+      return quotas.queues.has(queueId);
     },
 
     bindExternal(spec, nodeId, nowMs) {
