@@ -275,7 +275,8 @@ export function createGcsStore(options: GcsStoreOptions): ObjectStoreV1 {
         return metaOf(key, metadata);
       } catch (error) {
         const mapped = mapGcsError(error, context('head', key));
-        if (mapped instanceof Error && (mapped as { code?: string }).code === 'NOT_FOUND' && /No object|key/.test(mapped.message)) return undefined;
+        // A missing object is "absent"; a missing bucket (no key in details) stays an error.
+        if (MlopsError.isInstance(mapped, 'NOT_FOUND') && mapped.details?.key !== undefined) return undefined;
         throw mapped;
       }
     },
