@@ -1,6 +1,7 @@
-import { makeData, makeVector, vectorFromArray, TimeUnit } from 'apache-arrow';
+import { Vector, makeData, vectorFromArray, TimeUnit } from 'apache-arrow';
+import { UnsupportedError } from './errors.js';
 import type { Bool, Data, DataType, DateMillisecond, Dictionary, Int32, Int64, Timestamp, Utf8 } from 'apache-arrow';
-import { ArrowTypeId } from './type-kinds.js';
+import { ArrowTypeId, describeType } from './type-kinds.js';
 
 type Decoded = ArrayLike<unknown>;
 
@@ -17,14 +18,17 @@ const TIME_SCALE: Record<number, bigint> = { [TimeUnit.SECOND]: 1n, [TimeUnit.MI
 
 /**
  * Builds one Arrow `Data` of `type` from decoded values (a typed array, or a JS array with
- * null/undefined for nulls: numbers, bigints, booleans or strings as the type needs)
- * (`sourceTimeScale`: ticks per second of the Parquet timestamp unit, to rescale when the Arrow schema
- * asks for another unit).
+ * null/undefined for nulls: numbers, bigints, booleans or strings as the type needs).
+ * `sourceTimeScale`: ticks per second of the source timestamp unit, to rescale to the type's.
+ * `dictionary`: the encoder that keeps one growing dictionary across a column's batches.
  */
-export function arrowDataFromValues(type: DataType, values: Decoded, length: number, sourceTimeScale?: bigint): Data {
+export function arrowDataFromValues(type: DataType, values: Decoded, length: number, options: { sourceTimeScale?: bigint; dictionary?: Utf8DictionaryEncoder } = {}): Data {
   const id = type.typeId;
+  const sourceTimeScale = options.sourceTimeScale;
   if (id === ArrowTypeId.Utf8) return utf8Data(type as Utf8, values, length);
-  if (id === ArrowTypeId.Dictionary && (type as Dictionary).dictionary.typeId === ArrowTypeId.Utf8) return dictionaryUtf8Data(type as Dictionary<Utf8, Int32>, values, length);
+  if (id === ArrowTypeId.Dictionary && (type as Dictionary).dictionary.typeId === ArrowTypeId.Utf8) {
+    return (options.dictionary ?? new Utf8DictionaryEncoder(type as Dictionary<Utf8, Int32>)).encode(values, length);
+  }
   if (id === ArrowTypeId.LargeUtf8 || id === ArrowTypeId.Dictionary || id === ArrowTypeId.Binary) {
     const list = Array.isArray(values) ? (values as unknown[]) : Array.from(values);
     return vectorFromArray(list.map((v) => (v === undefined ? null : v)), type).data[0]!;
@@ -87,23 +91,55 @@ function utf8Data(type: Utf8, values: Decoded, length: number): Data<Utf8> {
   return makeData({ type, length, nullCount, nullBitmap: bitmap ?? null, valueOffsets: offsets, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
 }
 
-function dictionaryUtf8Data(type: Dictionary<Utf8, Int32>, values: Decoded, length: number): Data<Dictionary<Utf8, Int32>> {
-  const { bitmap, nullCount } = validity(values, length);
-  const codes = new Int32Array(length);
-  const lookup = new Map<string, number>();
-  const distinct: string[] = [];
-  for (let i = 0; i < length; i++) {
-    const v = values[i];
-    if (v === null || v === undefined) continue;
-    const s = String(v);
-    let code = lookup.get(s);
-    if (code === undefined) {
-      code = distinct.length;
-      distinct.push(s);
-      lookup.set(s, code);
-    }
-    codes[i] = code;
+/**
+ * Encodes string batches against one growing dictionary. Each batch's dictionary vector is the
+ * previous one plus a chunk of new strings, which Arrow IPC writes as a delta: batches built this
+ * way can go into an IPC *file* (which forbids replacing a dictionary) and share codes.
+ */
+export class Utf8DictionaryEncoder {
+  private readonly lookup = new Map<string, number>();
+  private chunks: Data<Utf8>[] = [];
+
+  constructor(private readonly type: Dictionary<Utf8, Int32>) {}
+
+  /** Starts from an existing dictionary (its strings keep their codes). */
+  seed(strings: readonly (string | null)[], chunks: readonly Data<Utf8>[]): void {
+    strings.forEach((s, i) => {
+      if (s !== null && !this.lookup.has(s)) this.lookup.set(s, i);
+    });
+    this.chunks = [...chunks];
   }
-  const dictionary = makeVector(utf8Data(type.dictionary, distinct, distinct.length));
-  return makeData({ type, length, nullCount, nullBitmap: bitmap ?? null, data: codes, dictionary });
+
+  /** The dictionary vector as of the last `encode`. */
+  dictionary(): Vector<Utf8> {
+    if (this.chunks.length === 0) this.chunks.push(utf8Data(this.type.dictionary, [], 0));
+    return new Vector(this.chunks);
+  }
+
+  /** Encodes values (strings, null/undefined for nulls) as one dictionary `Data`. */
+  encode(values: Decoded, length: number): Data<Dictionary<Utf8, Int32>> {
+    const { bitmap, nullCount } = validity(values, length);
+    const IndexArray = (this.type.indices as unknown as { ArrayType: new (n: number) => Int32Array }).ArrayType;
+    const codes = new IndexArray(length);
+    const wide = (this.type.indices as unknown as { bitWidth: number }).bitWidth === 64;
+    const maxCode = wide ? Number.MAX_SAFE_INTEGER : 2 ** ((this.type.indices as unknown as { bitWidth: number }).bitWidth - ((this.type.indices as unknown as { isSigned: boolean }).isSigned ? 1 : 0)) - 1;
+    const fresh: string[] = [];
+    for (let i = 0; i < length; i++) {
+      const v = values[i];
+      if (v === null || v === undefined) continue;
+      const s = String(v);
+      let code = this.lookup.get(s);
+      if (code === undefined) {
+        code = this.lookup.size;
+        if (code > maxCode) {
+          throw new UnsupportedError(`Dictionary column has more than ${maxCode + 1} distinct strings, more than its ${describeType(this.type.indices)} indices can address. Use Int32 indices or a plain Utf8 column.`);
+        }
+        this.lookup.set(s, code);
+        fresh.push(s);
+      }
+      (codes as unknown as (number | bigint)[])[i] = wide ? BigInt(code) : code;
+    }
+    if (fresh.length > 0 || this.chunks.length === 0) this.chunks.push(utf8Data(this.type.dictionary, fresh, fresh.length));
+    return makeData({ type: this.type, length, nullCount, nullBitmap: bitmap ?? null, data: codes, dictionary: new Vector(this.chunks) });
+  }
 }

@@ -3,8 +3,8 @@ import { open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Field, RecordBatch, Schema, Struct, Table, makeData } from 'apache-arrow';
-import type { DataType } from 'apache-arrow';
-import { arrowDataFromValues } from './arrow-data.js';
+import type { DataType, Dictionary, Int32, Utf8 } from 'apache-arrow';
+import { Utf8DictionaryEncoder, arrowDataFromValues } from './arrow-data.js';
 import type { ArrowTypeName } from './arrow-types.js';
 import { ARROW_TYPE_NAMES, arrowType } from './arrow-types.js';
 import type { CsvRecord } from './csv-parser.js';
@@ -76,6 +76,8 @@ interface ResolvedColumn {
   typeName: ArrowTypeName;
   field: Field;
   inferred: boolean;
+  /** For dictionary columns: one growing dictionary across batches. */
+  dictionary?: Utf8DictionaryEncoder;
 }
 
 /** Turns parsed records into record batches: header handling, type inference, conversion, line-numbered errors. */
@@ -195,6 +197,9 @@ class CsvBatchBuilder {
         return { name, typeName, field: new Field(name, arrowType(typeName), true), inferred };
       });
     }
+    for (const c of this.columns) {
+      if (c.field.type.typeId === ArrowTypeId.Dictionary) c.dictionary = new Utf8DictionaryEncoder(c.field.type as Dictionary<Utf8, Int32>);
+    }
     this.schema = new Schema(this.columns.map((c) => c.field));
   }
 
@@ -232,7 +237,7 @@ class CsvBatchBuilder {
         }
         values[r] = converted.value;
       }
-      return arrowDataFromValues(column.field.type, values, rows);
+      return arrowDataFromValues(column.field.type, values, rows, column.dictionary ? { dictionary: column.dictionary } : {});
     });
     return new RecordBatch(this.schema!, makeData({ type: new Struct(this.schema!.fields), length: rows, nullCount: 0, children }));
   }

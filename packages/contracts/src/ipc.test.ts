@@ -3,8 +3,7 @@ import { createReadStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { Float64, Int32, Table, makeVector, tableFromArrays } from 'apache-arrow';
-import type { RecordBatch } from 'apache-arrow';
+import { Float64, Int32, RecordBatch, Table, makeVector, tableFromArrays } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectSameTable, mixedTable } from '../test/fixtures.js';
 import { MlopsError } from './errors.js';
@@ -32,6 +31,25 @@ describe('Arrow IPC bytes', () => {
   it.each(['file', 'stream'] as const)('round-trips every type in %s format', (format) => {
     const t = mixedTable(12);
     expectSameTable(tableFromIpc(tableToIpc(t, { format })), t);
+  });
+
+  it('file format: batches with unrelated dictionaries are unified (the format allows one dictionary per column)', async () => {
+    const a = tableFromArrays({ model: ['churn', 'fraud', 'churn'] });
+    const b = tableFromArrays({ model: ['ranker', 'churn', null] as (string | null)[] });
+    const both = new Table([a.batches[0]!, new RecordBatch(a.schema, b.batches[0]!.data)]);
+    const expected = ['churn', 'fraud', 'churn', 'ranker', 'churn', null];
+    expect(tableFromIpc(tableToIpc(both, { format: 'file' })).getChild('model')!.toArray()).toEqual(expected);
+    const file = path.join(dir, 'dicts.arrow');
+    const writer = createIpcWriter({ path: file });
+    await writer.write(a);
+    await writer.write(b);
+    await writer.close();
+    expect((await readIpcFile(file)).getChild('model')!.toArray()).toEqual(expected);
+    // Parquet row groups read back share one growing dictionary, so they write as-is.
+    const { readParquet, tableToParquet } = await import('./parquet.js');
+    const fromParquet = await readParquet(await tableToParquet(mixedTable(100), { rowGroupRows: 30 }));
+    expect(fromParquet.batches).toHaveLength(4);
+    expectSameTable(tableFromIpc(tableToIpc(fromParquet)), fromParquet);
   });
 
   it('rejects foreign or empty bytes with DATA_CORRUPTED', () => {

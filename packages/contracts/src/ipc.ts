@@ -2,10 +2,13 @@ import { open, rename, rm } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { RecordBatchFileWriter, RecordBatchReader, RecordBatchStreamWriter, Table, tableFromIPC, tableToIPC } from 'apache-arrow';
-import type { RecordBatch, Schema } from 'apache-arrow';
+import { RecordBatch, RecordBatchFileWriter, RecordBatchReader, RecordBatchStreamWriter, Struct, Table, makeData, tableFromIPC, tableToIPC } from 'apache-arrow';
+import type { Data, Dictionary, Int32, Schema, Utf8, Vector } from 'apache-arrow';
+import { Utf8DictionaryEncoder } from './arrow-data.js';
+import { toStringArray } from './column-readers.js';
+import { ArrowTypeId, describeType } from './type-kinds.js';
 import type { MlopsError} from './errors.js';
-import { DataCorruptedError, InvalidArgumentError, NotFoundError } from './errors.js';
+import { DataCorruptedError, InvalidArgumentError, NotFoundError, UnsupportedError } from './errors.js';
 
 /**
  * Arrow IPC flavour: `file` (random access, `.arrow` / Feather v2, with a footer) or `stream`
@@ -26,7 +29,13 @@ function corrupt(what: string, cause: unknown): DataCorruptedError {
 
 /** Serializes a table to Arrow IPC bytes (`file` format by default). */
 export function tableToIpc(table: Table, options: { format?: IpcFormat } = {}): Uint8Array {
-  return tableToIPC(table, options.format ?? 'file');
+  const format = options.format ?? 'file';
+  let input = table;
+  if (format === 'file' && table.batches.length > 1 && table.schema.fields.some((f) => f.type.typeId === ArrowTypeId.Dictionary)) {
+    const unifier = createDictionaryUnifier();
+    input = new Table(table.schema, table.batches.map((b) => unifier.unify(b.schema === table.schema ? b : new RecordBatch(table.schema, b.data))));
+  }
+  return tableToIPC(input, format);
 }
 
 /** Reads a whole table from Arrow IPC bytes, file or stream format (detected). Throws `DATA_CORRUPTED` on foreign bytes. */
@@ -181,6 +190,7 @@ export function createIpcWriter(options: IpcWriterOptions): IpcWriter {
   let batchesWritten = 0;
   let schema: Schema | null = null;
   let state: 'open' | 'closed' | 'aborted' = 'open';
+  const dictionaries = createDictionaryUnifier();
   let streamError: unknown = null;
   out.on('error', (e: unknown) => {
     streamError = e;
@@ -237,7 +247,9 @@ export function createIpcWriter(options: IpcWriterOptions): IpcWriter {
             `IPC writer: batch schema (${describeSchema(batch.schema)}) differs from the first batch's (${describeSchema(schema)}); every batch of one file must have the same columns and types.`,
           );
         }
-        writer.write(batch);
+        let out = batch.schema === schema ? batch : new RecordBatch(schema, batch.data);
+        if (format === 'file') out = dictionaries.unify(out);
+        writer.write(out);
         batchesWritten++;
         await flush(false);
       }
@@ -264,6 +276,48 @@ export function createIpcWriter(options: IpcWriterOptions): IpcWriter {
         out.end(() => resolve());
       });
       if (tmpPath !== undefined) await rm(tmpPath, { force: true });
+    },
+  };
+}
+
+/**
+ * The IPC file format allows one dictionary per column, extended by deltas. Batches from
+ * different sources carry unrelated dictionaries; this re-encodes such columns against one
+ * growing dictionary so the file stays valid. Batches that already share (or extend) the
+ * previous dictionary pass through untouched.
+ */
+function createDictionaryUnifier(): { unify(batch: RecordBatch): RecordBatch } {
+  const last = new Map<number, Vector>();
+  const encoders = new Map<number, Utf8DictionaryEncoder>();
+  return {
+    unify(batch) {
+      let children: Data[] | null = null;
+      batch.schema.fields.forEach((field, i) => {
+        if (field.type.typeId !== ArrowTypeId.Dictionary) return;
+        const data = batch.data.children[i]!;
+        const dict = data.dictionary;
+        if (!dict) return;
+        let encoder = encoders.get(i);
+        const previous = last.get(i);
+        if (!encoder) {
+          if (!previous || previous === dict || (dict.data[0] === previous.data[0] && dict.data.length >= previous.data.length)) {
+            last.set(i, dict);
+            return;
+          }
+          if ((field.type as Dictionary).dictionary.typeId !== ArrowTypeId.Utf8) {
+            throw new UnsupportedError(
+              `Column "${field.name}": batches carry different dictionaries of ${describeType((field.type as Dictionary).dictionary)}; the Arrow IPC file format allows one. Write the stream format instead, or give the batches one dictionary.`,
+            );
+          }
+          encoder = new Utf8DictionaryEncoder(field.type as Dictionary<Utf8, Int32>);
+          encoder.seed(toStringArray(previous), previous.data as Data<Utf8>[]);
+          encoders.set(i, encoder);
+        }
+        children ??= [...batch.data.children];
+        children[i] = encoder.encode(toStringArray(batch.getChildAt(i)!), batch.numRows);
+      });
+      if (children === null) return batch;
+      return new RecordBatch(batch.schema, makeData({ type: new Struct(batch.schema.fields), length: batch.numRows, nullCount: 0, children }));
     },
   };
 }

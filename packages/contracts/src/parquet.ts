@@ -3,12 +3,12 @@ import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Field, RecordBatch, Schema, Struct, Table, makeData } from 'apache-arrow';
-import type { Data, DataType } from 'apache-arrow';
+import type { Data, DataType, Dictionary, Int32, Utf8 } from 'apache-arrow';
 import type { AsyncBuffer, Compressors, FileMetaData, ParquetParsers, SchemaElement } from 'hyparquet';
 import type { Writer } from 'hyparquet-writer';
 import { DataCorruptedError, InvalidArgumentError, MlopsError, MissingPeerDependencyError, NotFoundError, UnsupportedError } from './errors.js';
 import { importOptionalPeer } from './optional-peer.js';
-import { arrowDataFromValues } from './arrow-data.js';
+import { Utf8DictionaryEncoder, arrowDataFromValues } from './arrow-data.js';
 import { ARROW_SCHEMA_KEY, arrowTypeForParquet, decodeArrowSchema, encodeArrowSchema, planParquetColumn } from './parquet-types.js';
 import type { ParquetColumnPlan } from './parquet-types.js';
 import { ArrowTypeId, describeType } from './type-kinds.js';
@@ -186,6 +186,9 @@ export async function* readParquetBatches(source: string | Uint8Array, options: 
   const compressors = await loadCompressors();
   const opened = await openSource(source);
   try {
+    if (opened.file.byteLength < 12) {
+      throw new DataCorruptedError(`Could not read ${opened.label} as Parquet: it is ${opened.file.byteLength} bytes, and a Parquet file has at least 12 ("PAR1", footer length, "PAR1"). Check it was fully written.`);
+    }
     let metadata: FileMetaData;
     try {
       metadata = await hyparquet.parquetMetadataAsync(opened.file);
@@ -194,6 +197,9 @@ export async function* readParquetBatches(source: string | Uint8Array, options: 
     }
     const plan = planRead(metadata, opened.label, options.columns);
     const struct = new Struct(plan.schema.fields);
+    const encoders = plan.columns.map((c) =>
+      c.type.typeId === ArrowTypeId.Dictionary ? new Utf8DictionaryEncoder(c.type as Dictionary<Utf8, Int32>) : undefined,
+    );
     let groupStart = 0;
     for (const group of metadata.row_groups) {
       const length = Number(group.num_rows);
@@ -214,7 +220,12 @@ export async function* readParquetBatches(source: string | Uint8Array, options: 
       } catch (error) {
         throw readError(opened.label, error, compressors);
       }
-      const children: Data[] = plan.columns.map((c) => arrowDataFromValues(c.type, assemble(chunks.get(c.name)!, groupStart, length), length, c.timeScale));
+      const children: Data[] = plan.columns.map((c, i) =>
+        arrowDataFromValues(c.type, assemble(chunks.get(c.name)!, groupStart, length), length, {
+          ...(c.timeScale !== undefined ? { sourceTimeScale: c.timeScale } : {}),
+          ...(encoders[i] ? { dictionary: encoders[i] } : {}),
+        }),
+      );
       yield new RecordBatch(plan.schema, makeData({ type: struct, length, nullCount: 0, children }));
       groupStart += length;
     }
