@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pipeline } from 'node:stream';
+import { pipeline, type Readable, type Writable } from 'node:stream';
 import { AwsChunkedDecoder } from './aws-chunked.js';
 import { createKeyedLock } from './key-lock.js';
 
@@ -33,6 +33,30 @@ const HOP_BY_HOP = new Set([
   'upgrade',
   'expect',
 ]);
+
+const PUMP_BUFFER_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Copies `src` into `dst`, pausing only once `dst` buffers more than 4 MiB. `pipe` pauses
+ * whenever the 16 KiB socket buffer is full, which costs an event-loop round trip per 64 KiB
+ * chunk and made a 64 MiB object take twice as long through the proxy on a busy machine.
+ */
+function pump(src: Readable, dst: Writable): void {
+  const resume = () => src.resume();
+  src.on('data', (chunk: Buffer) => {
+    if (dst.destroyed) return;
+    if (!dst.write(chunk) && dst.writableLength > PUMP_BUFFER_BYTES) {
+      src.pause();
+      dst.once('drain', resume);
+    }
+  });
+  src.once('end', () => dst.end());
+  src.on('error', (err) => dst.destroy(err));
+  dst.on('error', () => src.destroy());
+  dst.once('close', () => {
+    if (!src.readableEnded) src.destroy();
+  });
+}
 
 type Operation =
   | { kind: 'write'; name: 'PutObject' | 'CopyObject' | 'CompleteMultipartUpload'; bucket: string; key: string }
@@ -187,7 +211,7 @@ export async function startS3ConditionalProxy(options: S3ConditionalProxyOptions
       // file is open, so the key is free for the next writer from here on.
       release();
       res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, forwardableHeaders(upstreamRes.headers));
-      pipeline(upstreamRes, res, () => undefined);
+      pump(upstreamRes, res);
     });
     upstream.on('error', (err) => {
       release();
@@ -207,7 +231,7 @@ export async function startS3ConditionalProxy(options: S3ConditionalProxyOptions
         }
       });
     } else {
-      pipeline(req, upstream, () => undefined);
+      pump(req, upstream);
     }
   }
 
@@ -272,7 +296,7 @@ export async function startS3ConditionalProxy(options: S3ConditionalProxyOptions
     }
   }
 
-  const server = http.createServer({ keepAliveTimeout: 30_000 });
+  const server = http.createServer({ keepAliveTimeout: 30_000, highWaterMark: 1024 * 1024 });
   server.on('request', (req: IncomingMessage, res: ServerResponse) => void handle(req, res, false));
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => void handle(req, res, true));
   await new Promise<void>((resolve, reject) => {

@@ -347,7 +347,7 @@ describe('streams and consistency', () => {
   });
 
   it('a reader never sees a half-written object, and its ETag always matches its bytes', async () => {
-    const size = 4 * 1024 * 1024;
+    const size = 2 * 1024 * 1024;
     const versions = [Buffer.alloc(size, 'a'), Buffer.alloc(size, 'b')];
     await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'atomic/obj', Body: versions[0] }));
     const writer = (async () => {
@@ -355,13 +355,11 @@ describe('streams and consistency', () => {
         await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'atomic/obj', Body: versions[i % 2] }));
       }
     })();
-    const readers = Array.from({ length: 3 }, async () => {
+    const readers = Array.from({ length: 2 }, async () => {
       for (let i = 0; i < 6; i++) {
         const res = await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: 'atomic/obj' }));
         const bytes = Buffer.from(await res.Body!.transformToByteArray());
-        expect(bytes.length).toBe(size);
-        const first = bytes[0]!;
-        expect(bytes.every((b) => b === first)).toBe(true);
+        expect(bytes.equals(versions[0]!) || bytes.equals(versions[1]!)).toBe(true);
         expect(res.ETag).toBe(`"${createHash('md5').update(bytes).digest('hex')}"`);
       }
     });

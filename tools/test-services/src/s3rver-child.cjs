@@ -94,10 +94,12 @@ async function atomicPutObject(object) {
   const tmpMetadata = partialName(metadataPath);
   // A concurrent delete of a sibling key may remove an empty parent directory between our
   // mkdir and open; retry the mkdir a few times rather than fail the upload.
+  /** @type {fs.promises.FileHandle} */
+  let handle;
   for (let attempt = 0; ; attempt++) {
     await fs.promises.mkdir(dir, { recursive: true });
     try {
-      await fs.promises.writeFile(tmpObject, Buffer.alloc(0));
+      handle = await fs.promises.open(tmpObject, 'w');
       break;
     } catch (err) {
       if (!hasCode(err, 'ENOENT') || attempt >= 5) throw err;
@@ -109,7 +111,8 @@ async function atomicPutObject(object) {
     if (Buffer.isBuffer(object.content)) {
       hash.update(object.content);
       size = object.content.length;
-      await fs.promises.writeFile(tmpObject, object.content);
+      await handle.writeFile(object.content);
+      await handle.close();
     } else {
       await pipeline(
         object.content,
@@ -120,7 +123,7 @@ async function atomicPutObject(object) {
             callback(null, chunk);
           },
         }),
-        fs.createWriteStream(tmpObject),
+        handle.createWriteStream(),
       );
     }
     const md5 = hash.digest('hex');
@@ -136,14 +139,14 @@ async function atomicPutObject(object) {
       fs.promises.writeFile(tmpMd5, md5),
       fs.promises.writeFile(tmpMetadata, JSON.stringify(json, null, 2)),
     ]);
-    // Metadata first, object, md5 last: a reader racing this sees at worst new bytes with
+    // Object (and metadata) before md5: a reader racing this sees at worst new bytes with
     // the old ETag, which makes an If-Match built from that read fail (safe), never old
     // bytes with the new ETag (which would let a stale compare-and-swap through).
-    await fs.promises.rename(tmpMetadata, metadataPath);
-    await fs.promises.rename(tmpObject, objectPath);
+    await Promise.all([fs.promises.rename(tmpMetadata, metadataPath), fs.promises.rename(tmpObject, objectPath)]);
     await fs.promises.rename(tmpMd5, md5Path);
     return { size, md5 };
   } catch (err) {
+    await handle.close().catch(() => undefined);
     await Promise.all(
       [tmpObject, tmpMd5, tmpMetadata].map((file) => fs.promises.rm(file, { force: true })),
     );
