@@ -27,7 +27,7 @@ export async function writeIpcFile(file: string, rows: number, cols: number, see
       for (let i = 0; i < n; i++) a[i] = (g() + s) * scale;
       columns[`f${c}`] = a;
     }
-    writer.write(tableFromArrays(columns));
+    writer.write(tableFromArrays(columns).batches[0]!);
     // Let the file stream drain so memory stays flat while generating.
     await new Promise((r) => setImmediate(r));
   }

@@ -1,8 +1,9 @@
 // Runs in its own process so peak RSS reflects only the measured work.
-//   profile-child.ts profile <file.arrows>            -> profile one IPC stream file
-//   profile-child.ts compare <ref.arrows> <cur.arrows> -> profile both (one worker thread each), compare()
-import { createReadStream, readFileSync } from 'node:fs';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+//   profile-child.ts profile <file.arrows> [out.bin]   -> profile one IPC stream file (optionally save it)
+//   profile-child.ts compare <ref.arrows> <cur.arrows> -> profile both sides in parallel child
+//                                                       processes (one core each), then compare()
+import { spawn } from 'node:child_process';
+import { createReadStream, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { RecordBatchReader } from 'apache-arrow';
 import { compare } from '../src/compare.js';
 import { profileBatches } from '../src/profile.js';
@@ -10,37 +11,41 @@ import { deserializeProfile, serializeProfile } from '../src/serialize-profile.j
 
 async function profileFile(file: string): Promise<Uint8Array> {
   const reader = await RecordBatchReader.from(createReadStream(file, { highWaterMark: 1 << 22 }));
-  const p = await profileBatches(reader);
-  return serializeProfile(p);
+  return serializeProfile(await profileBatches(reader));
 }
 
-if (!isMainThread) {
-  const bytes = await profileFile(workerData as string);
-  parentPort!.postMessage(bytes, [bytes.buffer as ArrayBuffer]);
+function runSelf(args: string[]): Promise<{ cpuMs: number; rssMiB: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as { cpuMs: number; rssMiB: number }) : reject(new Error(`profile child exited ${code}`))));
+  });
+}
+
+const [mode, a, b] = process.argv.slice(2);
+const c0 = process.cpuUsage();
+const w0 = performance.now();
+if (mode === 'profile') {
+  const bytes = await profileFile(a!);
+  if (b) writeFileSync(b, bytes);
+  const p = deserializeProfile(bytes);
+  const c = process.cpuUsage(c0);
+  console.log(JSON.stringify({ cpuMs: (c.user + c.system) / 1000, wallMs: performance.now() - w0, rssMiB: process.resourceUsage().maxRSS / 1024, rows: p.rowCount, columns: p.columns.size, bytes: bytes.length }));
 } else {
-  const [mode, a, b] = process.argv.slice(2);
-  void readFileSync;
-  const c0 = process.cpuUsage();
-  const w0 = performance.now();
-  if (mode === 'profile') {
-    const bytes = await profileFile(a!);
-    const p = deserializeProfile(bytes);
-    const c = process.cpuUsage(c0);
-    console.log(JSON.stringify({ cpuMs: (c.user + c.system) / 1000, wallMs: performance.now() - w0, rssMiB: process.resourceUsage().maxRSS / 1024, rows: p.rowCount, columns: p.columns.size, bytes: bytes.length }));
-  } else {
-    const run = (file: string) =>
-      new Promise<Uint8Array>((resolve, reject) => {
-        const w = new Worker(new URL(import.meta.url), { workerData: file });
-        w.once('message', (m: Uint8Array) => resolve(m));
-        w.once('error', reject);
-      });
-    const [rb, cb] = await Promise.all([run(a!), run(b!)]);
-    const report = compare(deserializeProfile(rb), deserializeProfile(cb));
-    const c = process.cpuUsage(c0);
-    console.log(JSON.stringify({
-      cpuMs: (c.user + c.system) / 1000, wallMs: performance.now() - w0, rssMiB: process.resourceUsage().maxRSS / 1024,
-      columns: report.comparedColumns, drifted: report.driftedColumns, methods: [...new Set(report.columns.map((x) => x.method))],
-      statistics: report.columns.map((x) => x.statistic),
-    }));
-  }
+  const refOut = `${a}.profile`;
+  const curOut = `${b}.profile`;
+  const [rs, cs] = await Promise.all([runSelf(['profile', a!, refOut]), runSelf(['profile', b!, curOut])]);
+  const c1 = process.cpuUsage();
+  const report = compare(deserializeProfile(readFileSync(refOut)), deserializeProfile(readFileSync(curOut)));
+  const compareCpu = process.cpuUsage(c1);
+  rmSync(refOut);
+  rmSync(curOut);
+  const c = process.cpuUsage(c0);
+  console.log(JSON.stringify({
+    cpuMs: rs.cpuMs + cs.cpuMs + (c.user + c.system) / 1000, compareMs: (compareCpu.user + compareCpu.system) / 1000, wallMs: performance.now() - w0,
+    rssMiB: rs.rssMiB + cs.rssMiB + process.resourceUsage().maxRSS / 1024,
+    columns: report.comparedColumns, drifted: report.driftedColumns, methods: [...new Set(report.columns.map((x) => x.method))],
+  }));
 }

@@ -23,9 +23,9 @@ export async function runWideBench(): Promise<void> {
   await writeIpcFile(refFile, rows, cols, 11);
   await writeIpcFile(curFile, rows, cols, 12, (c) => (c % 5 === 0 ? 0.2 : 0));
   const size = statSync(refFile).size;
-  const r = runChild(['compare', refFile, curFile]) as { cpuMs: number; wallMs: number; rssMiB: number; columns: number; drifted: number; methods: string[] };
+  const r = runChild(["compare", refFile, curFile]) as { cpuMs: number; compareMs: number; wallMs: number; rssMiB: number; columns: number; drifted: number; methods: string[] };
   console.log(`@mlops/drift: ${r.columns} columns compared (${r.drifted} drifted, methods ${r.methods.join(', ')}), files ${(size / 2 ** 20).toFixed(0)} MiB per side`);
-  console.log(`  wall ${fmt(r.wallMs)}, CPU ${fmt(r.cpuMs)}, peak RSS ${r.rssMiB.toFixed(0)} MiB`);
+  console.log(`  wall ${fmt(r.wallMs)}, CPU ${fmt(r.cpuMs)} (compare() on the two profiles: ${fmt(r.compareMs)}), peak RSS ${r.rssMiB.toFixed(0)} MiB (sum of the two profiling processes and the parent)`);
   const factor = 1000 / cols;
   console.log(`  extrapolated to 1,000 columns (x${factor}, linear in columns; RSS does not grow with columns beyond the per-column profile): wall ~${fmt(r.wallMs * factor)}, CPU ~${fmt(r.cpuMs * factor)}`);
   rmSync(refFile);
