@@ -3,25 +3,11 @@ import { pipeline, Transform, type Readable } from 'node:stream';
 import { DataCorruptedError } from '@mlops/contracts';
 import type { ObjectStore } from '@mlops/storage';
 import type { PendingArtifact } from './artifact-sources.js';
+import { hashAhead } from './hashing-prefetch.js';
 import { decodeBlobPointer, encodeJson, type BlobPointer } from './codec.js';
 import type { RegistryLayout } from './layout.js';
 import { getOrUndefined, isPreconditionFailed } from './store-ops.js';
 import type { ArtifactEntry } from './types.js';
-
-/** Hashes (and counts) chunks as the store pulls them; a failing source fails the store's read. */
-function hashed(source: AsyncIterable<Uint8Array>): { chunks: AsyncGenerator<Uint8Array>; result: { sha256: string; size: number } } {
-  const hash = createHash('sha256');
-  const result = { sha256: '', size: 0 };
-  async function* chunks(): AsyncGenerator<Uint8Array> {
-    for await (const chunk of source) {
-      hash.update(chunk);
-      result.size += chunk.byteLength;
-      yield chunk;
-    }
-    result.sha256 = hash.digest('hex');
-  }
-  return { chunks: chunks(), result };
-}
 
 /**
  * Records a blob under its content address. The pointer is created if absent: when the same bytes
@@ -70,7 +56,7 @@ export async function uploadArtifact(
     const pointer = await claimPointer(store, layout, { formatVersion: 1, sha256, size: artifact.bytes.byteLength, blob, createdAt: now });
     return { path: artifact.path, sha256, size: pointer.size, blob: pointer.blob };
   }
-  const { chunks, result } = hashed(artifact.open!());
+  const { chunks, result } = hashAhead(artifact.open!());
   try {
     await store.put(blob, chunks, { signal, contentType: 'application/octet-stream' });
   } catch (error) {
