@@ -46,8 +46,11 @@ export interface BatchedResult {
 
 /** Observations the batcher reports (the server turns them into metrics). */
 export interface BatcherEvents {
+  /** A batch finished: its rows, the requests merged into it, and ms spent in `session.run`. */
   onBatch?(rows: number, requests: number, runMs: number): void;
+  /** A request left the queue for a batch after waiting `waitMs`. */
   onDequeue?(waitMs: number): void;
+  /** A request was turned away (queue full) or ran out of time. */
   onReject?(reason: 'queue_full' | 'timeout'): void;
 }
 

@@ -48,10 +48,15 @@ export interface RegistryDeploymentOptions {
 
 /** What happened in a reload attempt. */
 export interface ReloadEvent {
+  /** Served model name. */
   model: string;
+  /** Version served before (undefined for the initial load). */
   from: string | undefined;
+  /** Version the ref resolved to (`?` when resolving itself failed). */
   to: string;
+  /** True when `to` is now served; false when the old version kept serving. */
   ok: boolean;
+  /** Why the reload failed. */
   error?: unknown;
 }
 

@@ -350,7 +350,8 @@ export function encodeInferResponse(
 
 /**
  * Decode a response body (JSON or JSON + binary blobs) into tensors: the client half of the
- * protocol, for tests, benchmarks and Node callers of a remote server.
+ * protocol, for tests, benchmarks and Node callers of a remote server. `headerLength` is the
+ * response's `Inference-Header-Content-Length` (undefined for a JSON-only body).
  */
 export function decodeInferResponse(
   body: Uint8Array,
@@ -380,7 +381,10 @@ export function decodeInferResponse(
 
 /**
  * Encode a request in the binary extension: JSON header listing every input with
- * `binary_data_size`, then the blobs. Returns the body and the header length.
+ * `binary_data_size`, then the blobs. Returns the body and the header length to send as
+ * `Inference-Header-Content-Length`. Options: request `id`, requested `outputs` (each
+ * optionally `binary`), `binaryOutput` (= `binary_data_output`: every output in binary) and
+ * extra request `parameters` (e.g. `priority`, `timeout`).
  */
 export function encodeBinaryInferRequest(
   inputs: Array<{ name: string; tensor: Tensor }>,
