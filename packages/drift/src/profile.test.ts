@@ -1,11 +1,11 @@
 import { MlopsError } from '@mlops/contracts';
-import { tableFromArrays, vectorFromArray, Table, Dictionary, Utf8, Int32, makeVector } from 'apache-arrow';
+import { tableFromArrays, vectorFromArray, Table, Dictionary, Utf8, Int32, makeVector, RecordBatchReader, tableToIPC } from 'apache-arrow';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createKllSketch, kllCdf, kllRank, kllUpdate } from './kll-sketch.js';
 import { hllEstimate } from './hyperloglog.js';
 import type { NumericColumnProfile, CategoricalColumnProfile, Profile } from './profile.js';
-import { mergeProfiles, profile, createProfileBuilder } from './profile.js';
+import { mergeProfiles, profile, createProfileBuilder, profileBatches } from './profile.js';
 import { deserializeProfile, serializeProfile } from './serialize-profile.js';
 import { kllRankErrorBound } from './sketch-estimates.js';
 
@@ -103,6 +103,20 @@ describe('profile()', () => {
     expect(d.nulls).toBe(1);
     expect((p.columns.get('b') as CategoricalColumnProfile).counts).toEqual(new Map([['true', 4], ['false', 1]]));
     expect(hllEstimate(d.distinct)).toBe(3);
+  });
+
+  it('profiles an Arrow IPC stream batch by batch to the same result as the whole table', async () => {
+    const xs = Float64Array.from({ length: 30000 }, (_, i) => Math.sin(i) * 10);
+    const cats = Array.from({ length: 30000 }, (_, i) => `c${i % 7}`);
+    const whole = tableOf(Array.from(xs), cats);
+    const batched = new Table([...whole.slice(0, 10000).batches, ...whole.slice(10000, 25000).batches, ...whole.slice(25000).batches]);
+    const streamed = await profileBatches(RecordBatchReader.from(tableToIPC(batched, 'stream')), { histogramEdges: { x: EDGES } });
+    const direct = profile(whole, { histogramEdges: { x: EDGES } });
+    expect(streamed.rowCount).toBe(30000);
+    expect(num(streamed).histogram!.counts).toEqual(num(direct).histogram!.counts);
+    expect([num(streamed).min, num(streamed).max, num(streamed).count]).toEqual([num(direct).min, num(direct).max, num(direct).count]);
+    expect(num(streamed).mean).toBeCloseTo(num(direct).mean, 12);
+    expect((streamed.columns.get('c') as CategoricalColumnProfile).counts).toEqual((direct.columns.get('c') as CategoricalColumnProfile).counts);
   });
 
   it('switches to heavy hitters above the category cap with a bounded undercount', () => {
