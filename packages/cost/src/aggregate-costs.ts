@@ -1,7 +1,7 @@
 import { Table } from 'apache-arrow';
 import type { Vector } from 'apache-arrow';
 import { InvalidArgumentError } from '@mlops/contracts';
-import { float64Vector, int64Vector, timestampVector, utf8Vector } from './arrow-columns.js';
+import { dictionaryVector, float64Vector, int64Vector, timestampVector } from './arrow-columns.js';
 import type { ArrowTableLike, Categories } from './arrow-columns.js';
 import { readCostTable } from './cost-table.js';
 import type { CostColumns } from './cost-table.js';
@@ -32,19 +32,31 @@ export interface AggregateCostsOptions {
   top?: number;
 }
 
-/** One aggregated group (plain-data form). */
-export interface CostGroup {
-  windowStart: number;
-  windowEnd: number;
-  key: string[];
-  totalMicros: number;
-  allocatedMicros: number;
-  idleMicros: number;
-  sharedMicros: number;
-  listMicros: number;
-  gpuHours: number;
-  vcpuHours: number;
-  memoryGiBHours: number;
+/** Grouped sums, struct-of-arrays (one slot per group), as `groupCosts` returns them. */
+export interface GroupedCosts {
+  /** Group key names (label keys without `label_`). */
+  names: string[];
+  /** Number of groups. */
+  count: number;
+  windowStart: Float64Array;
+  windowEnd: Float64Array;
+  /** Per key: the group's value code into `values[k]`. */
+  keyCodes: Int32Array[];
+  /** Per key: the values the codes point into (special `__idle__` etc. included). */
+  values: string[][];
+  totalMicros: Float64Array;
+  allocatedMicros: Float64Array;
+  idleMicros: Float64Array;
+  sharedMicros: Float64Array;
+  listMicros: Float64Array;
+  gpuHours: Float64Array;
+  vcpuHours: Float64Array;
+  memoryGiBHours: Float64Array;
+}
+
+/** The value of key `k` for group `g`. */
+export function groupKey(grouped: GroupedCosts, g: number, k: number): string {
+  return grouped.values[k]![grouped.keyCodes[k]![g]!]!;
 }
 
 const HOUR = 3_600_000;
@@ -99,14 +111,42 @@ function keyColumn(cols: CostColumns, key: string): { cats: Categories; isLabel:
   return { cats: l.cats, isLabel: true, name: bare };
 }
 
+const SUMS = ['totalMicros', 'allocatedMicros', 'idleMicros', 'sharedMicros', 'listMicros', 'gpuHours', 'vcpuHours', 'memoryGiBHours'] as const;
+
+function emptyGroups(names: string[], values: string[][], capacity: number): GroupedCosts {
+  const f = () => new Float64Array(capacity);
+  return {
+    names,
+    count: 0,
+    windowStart: f(),
+    windowEnd: f(),
+    keyCodes: names.map(() => new Int32Array(capacity)),
+    values,
+    totalMicros: f(),
+    allocatedMicros: f(),
+    idleMicros: f(),
+    sharedMicros: f(),
+    listMicros: f(),
+    gpuHours: f(),
+    vcpuHours: f(),
+    memoryGiBHours: f(),
+  };
+}
+
+function growGroups(g: GroupedCosts, need: number): GroupedCosts {
+  if (need <= g.windowStart.length) return g;
+  const cap = Math.max(need, g.windowStart.length * 2);
+  const out = emptyGroups(g.names, g.values, cap);
+  out.count = g.count;
+  out.windowStart.set(g.windowStart);
+  out.windowEnd.set(g.windowEnd);
+  g.keyCodes.forEach((c, k) => out.keyCodes[k]!.set(c));
+  for (const f of SUMS) out[f].set(g[f]);
+  return out;
+}
+
 /** Groups a cost table's rows (optionally filtered) by keys and time bucket. Internal engine of the aggregations. */
-export function groupCosts(
-  cols: CostColumns,
-  groupBy: readonly string[],
-  window: AggregationWindow,
-  keep?: (row: number) => boolean,
-): { names: string[]; groups: CostGroup[] } {
-  if (!groupBy.length && window === 'all') groupBy = [];
+export function groupCosts(cols: CostColumns, groupBy: readonly string[], window: AggregationWindow, keep?: (row: number) => boolean): GroupedCosts {
   const keys = groupBy.map((k) => keyColumn(cols, k));
   const idleCode = cols.allocation.values.indexOf('idle');
   let lo = Infinity;
@@ -116,18 +156,20 @@ export function groupCosts(
     if (cols.windowEnd[i]! > hi) hi = cols.windowEnd[i]!;
   }
   const all: [number, number] = [cols.meta?.start ?? lo, cols.meta?.end ?? hi];
-  // Per key column: code -> group value index (label nulls split into idle / unlabeled).
+  // Key value codes: 0 = __idle__ (idle rows, label keys), 1 = __unlabeled__ / __none__, 2.. = values.
+  const values = keys.map((k) => [IDLE_GROUP, k.isLabel ? UNLABELED_GROUP : k.name === 'allocation' ? 'idle' : NONE_GROUP, ...k.cats.values]);
   const widths = keys.map((k) => k.cats.values.length + 2);
+  // Numeric composite keys while they stay exact (they almost always do); text keys past 2^52.
+  const exact = widths.reduce((p, w) => p * w, 1) * 1e7 < 2 ** 52;
+  const byText = new Map<string, number>();
   const index = new KeyIndex(1 << 12);
-  const groups: CostGroup[] = [];
+  let out = emptyGroups(keys.map((k) => k.name), values, 1024);
   const bucketIdx = new KeyIndex(1 << 10);
   const buckets: [number, number][] = [];
   let lastStart = NaN;
   let lastBucket = -1;
-  // Numeric composite keys while they stay exact (they almost always do); text keys past 2^52.
-  const exact = widths.reduce((p, w) => p * w, 1) * 1e7 < 2 ** 52;
-  const byText = new Map<string, number>();
   const kindCodes = cols.resourceKind.values.map((v) => ['gpu', 'cpu', 'memory'].indexOf(v));
+  const codesNow = new Int32Array(keys.length);
   for (let i = 0; i < cols.n; i++) {
     if (keep && !keep(i)) continue;
     const ws = cols.windowStart[i]!;
@@ -144,92 +186,107 @@ export function groupCosts(
     for (let k = 0; k < keys.length; k++) {
       const c = keys[k]!.cats.codes[i]!;
       const v = c >= 0 ? c + 2 : keys[k]!.isLabel && isIdle ? 0 : 1;
+      codesNow[k] = v;
       if (exact) key = key * widths[k]! + v;
       else text += `,${v}`;
     }
     let g: number;
     if (exact) g = index.slot(key);
     else {
-      g = byText.get(text) ?? groups.length;
+      g = byText.get(text) ?? byText.size;
       byText.set(text, g);
     }
-    if (g === groups.length) {
+    if (g === out.count) {
+      out = growGroups(out, g + 1);
       const b = buckets[lastBucket]!;
-      groups.push({
-        windowStart: b[0],
-        windowEnd: b[1],
-        key: keys.map((k) => {
-          const c = k.cats.codes[i]!;
-          return c >= 0 ? k.cats.values[c]! : k.isLabel ? (isIdle ? IDLE_GROUP : UNLABELED_GROUP) : isIdle && k.name === 'allocation' ? 'idle' : NONE_GROUP;
-        }),
-        totalMicros: 0,
-        allocatedMicros: 0,
-        idleMicros: 0,
-        sharedMicros: 0,
-        listMicros: 0,
-        gpuHours: 0,
-        vcpuHours: 0,
-        memoryGiBHours: 0,
-      });
+      out.windowStart[g] = b[0];
+      out.windowEnd[g] = b[1];
+      for (let k = 0; k < keys.length; k++) out.keyCodes[k]![g] = codesNow[k]!;
+      out.count++;
     }
-    const grp = groups[g]!;
-    grp.totalMicros += cols.totalMicros[i]!;
-    grp.allocatedMicros += cols.allocatedMicros[i]!;
-    grp.idleMicros += cols.idleMicros[i]!;
-    grp.sharedMicros += cols.sharedMicros[i]!;
-    grp.listMicros += cols.listMicros[i]!;
+    out.totalMicros[g]! += cols.totalMicros[i]!;
+    out.allocatedMicros[g]! += cols.allocatedMicros[i]!;
+    out.idleMicros[g]! += cols.idleMicros[i]!;
+    out.sharedMicros[g]! += cols.sharedMicros[i]!;
+    out.listMicros[g]! += cols.listMicros[i]!;
     const kc = cols.resourceKind.codes[i]!;
     const kind = kc >= 0 ? kindCodes[kc]! : -1;
-    if (kind === 0) grp.gpuHours += cols.quantityHours[i]!;
-    else if (kind === 1) grp.vcpuHours += cols.quantityHours[i]!;
-    else if (kind === 2) grp.memoryGiBHours += cols.quantityHours[i]!;
+    if (kind === 0) out.gpuHours[g]! += cols.quantityHours[i]!;
+    else if (kind === 1) out.vcpuHours[g]! += cols.quantityHours[i]!;
+    else if (kind === 2) out.memoryGiBHours[g]! += cols.quantityHours[i]!;
   }
-  return { names: keys.map((k) => k.name), groups };
+  return out;
 }
 
-function applyTop(groups: CostGroup[], top: number, width: number): CostGroup[] {
-  const byWindow = new Map<number, CostGroup[]>();
-  for (const g of groups) {
-    const list = byWindow.get(g.windowStart) ?? [];
-    list.push(g);
-    byWindow.set(g.windowStart, list);
-  }
-  const out: CostGroup[] = [];
-  for (const list of byWindow.values()) {
-    list.sort((a, b) => b.totalMicros - a.totalMicros);
-    out.push(...list.slice(0, top));
-    const rest = list.slice(top);
-    if (!rest.length) continue;
-    const other: CostGroup = { ...rest[0]!, key: new Array<string>(width).fill(OTHER_GROUP) };
-    for (const f of ['totalMicros', 'allocatedMicros', 'idleMicros', 'sharedMicros', 'listMicros', 'gpuHours', 'vcpuHours', 'memoryGiBHours'] as const) {
-      other[f] = rest.reduce((s, g) => s + g[f], 0);
+/** Group order: by window, then cost descending, then key codes (deterministic). */
+function sortedOrder(g: GroupedCosts): Int32Array {
+  const order = new Int32Array(g.count);
+  for (let i = 0; i < g.count; i++) order[i] = i;
+  const codes = g.keyCodes;
+  return order.sort((a, b) => {
+    const d = g.windowStart[a]! - g.windowStart[b]! || g.totalMicros[b]! - g.totalMicros[a]!;
+    if (d) return d;
+    for (const c of codes) if (c[a] !== c[b]) return c[a]! - c[b]!;
+    return a - b;
+  });
+}
+
+/** Keeps the `top` costliest groups per window and merges the rest into `__other__`. */
+function applyTop(g: GroupedCosts, top: number): GroupedCosts {
+  const order = sortedOrder(g);
+  const values = g.values.map((v) => [...v, OTHER_GROUP]);
+  let out = emptyGroups(g.names, values, Math.max(16, g.count));
+  let rank = 0;
+  let other = -1;
+  for (let k = 0; k < order.length; k++) {
+    const s = order[k]!;
+    if (k === 0 || g.windowStart[s] !== g.windowStart[order[k - 1]!]) {
+      rank = 0;
+      other = -1;
     }
-    out.push(other);
+    let d: number;
+    if (rank++ < top) {
+      d = out.count++;
+      g.keyCodes.forEach((c, j) => (out.keyCodes[j]![d] = c[s]!));
+    } else if (other < 0) {
+      d = other = out.count++;
+      values.forEach((v, j) => (out.keyCodes[j]![d] = v.length - 1));
+    } else d = other;
+    out = growGroups(out, out.count);
+    out.windowStart[d] = g.windowStart[s]!;
+    out.windowEnd[d] = g.windowEnd[s]!;
+    for (const f of SUMS) out[f][d]! += g[f][s]!;
   }
   return out;
 }
 
 /** Builds the aggregate Arrow table from groups (sorted by window, then cost descending). */
-export function groupsToTable(names: readonly string[], groups: CostGroup[]): Table {
-  groups.sort((a, b) => a.windowStart - b.windowStart || b.totalMicros - a.totalMicros || (a.key.join('\u0000') < b.key.join('\u0000') ? -1 : 1));
-  const f = (pick: (g: CostGroup) => number) => Float64Array.from(groups, pick);
-  const columns: Record<string, Vector> = {
-    window_start: timestampVector(f((g) => g.windowStart)),
-    window_end: timestampVector(f((g) => g.windowEnd)),
+export function groupsToTable(g: GroupedCosts): Table {
+  const order = sortedOrder(g);
+  const pick = (a: Float64Array, scale = 1) => {
+    const out = new Float64Array(order.length);
+    for (let i = 0; i < order.length; i++) out[i] = a[order[i]!]! * scale;
+    return out;
   };
-  names.forEach((name, k) => {
-    columns[name] = utf8Vector(groups.map((g) => g.key[k]!));
+  const columns: Record<string, Vector> = {
+    window_start: timestampVector(pick(g.windowStart)),
+    window_end: timestampVector(pick(g.windowEnd)),
+  };
+  g.names.forEach((name, k) => {
+    const codes = new Int32Array(order.length);
+    for (let i = 0; i < order.length; i++) codes[i] = g.keyCodes[k]![order[i]!]!;
+    columns[name] = dictionaryVector(codes, g.values[k]!);
   });
   Object.assign(columns, {
-    cost: float64Vector(f((g) => g.totalMicros / 1e6)),
-    total_micros: int64Vector(f((g) => g.totalMicros)),
-    allocated_micros: int64Vector(f((g) => g.allocatedMicros)),
-    idle_micros: int64Vector(f((g) => g.idleMicros)),
-    shared_micros: int64Vector(f((g) => g.sharedMicros)),
-    list_micros: int64Vector(f((g) => g.listMicros)),
-    gpu_hours: float64Vector(f((g) => g.gpuHours)),
-    vcpu_hours: float64Vector(f((g) => g.vcpuHours)),
-    memory_gib_hours: float64Vector(f((g) => g.memoryGiBHours)),
+    cost: float64Vector(pick(g.totalMicros, 1e-6)),
+    total_micros: int64Vector(pick(g.totalMicros)),
+    allocated_micros: int64Vector(pick(g.allocatedMicros)),
+    idle_micros: int64Vector(pick(g.idleMicros)),
+    shared_micros: int64Vector(pick(g.sharedMicros)),
+    list_micros: int64Vector(pick(g.listMicros)),
+    gpu_hours: float64Vector(pick(g.gpuHours)),
+    vcpu_hours: float64Vector(pick(g.vcpuHours)),
+    memory_gib_hours: float64Vector(pick(g.memoryGiBHours)),
   });
   return new Table(columns);
 }
@@ -237,7 +294,7 @@ export function groupsToTable(names: readonly string[], groups: CostGroup[]): Ta
 /**
  * Sums a cost table by groups and time buckets. Label keys group idle rows under `__idle__` and
  * workload rows without the label under `__unlabeled__`, so the groups always add up to the
- * whole table: nothing is dropped. Returns an Arrow table: `window_start`, `window_end`, one Utf8
+ * whole table: nothing is dropped. Returns an Arrow table: `window_start`, `window_end`, one string
  * column per `groupBy` key (label keys without the `label_` prefix), `cost` (currency units),
  * `total_micros`, `allocated_micros`, `idle_micros`, `shared_micros`, `list_micros`, `gpu_hours`,
  * `vcpu_hours`, `memory_gib_hours`; sorted by window, then cost descending.
@@ -254,6 +311,6 @@ export function aggregateCosts(costs: ArrowTableLike, options: AggregateCostsOpt
   if (options.top !== undefined && !(Number.isInteger(options.top) && options.top >= 1)) {
     throw new InvalidArgumentError(`top should be an integer >= 1, found ${options.top}.`);
   }
-  const { names, groups } = groupCosts(cols, options.groupBy, window);
-  return groupsToTable(names, options.top ? applyTop(groups, options.top, names.length) : groups);
+  const grouped = groupCosts(cols, options.groupBy, window);
+  return groupsToTable(options.top ? applyTop(grouped, options.top) : grouped);
 }

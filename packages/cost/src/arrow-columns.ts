@@ -166,10 +166,12 @@ export function readCategories(vector: ArrowVectorLike, columnName: string, inte
       const idx = data.values!;
       const wide = type.indices?.bitWidth === 64;
       const words = wide ? int32Words(idx, n) : null;
-      for (let i = 0; i < n; i++) {
-        const k = words ? words[2 * i]! : Number(idx[i]);
-        codes[at + i] = isValid(data, i) ? remap[k]! : -1;
+      if (words) for (let i = 0; i < n; i++) codes[at + i] = remap[words[2 * i]!]!;
+      else {
+        const small = idx as ArrayLike<number>;
+        for (let i = 0; i < n; i++) codes[at + i] = remap[small[i]!]!;
       }
+      if (data.nullCount > 0) for (let i = 0; i < n; i++) if (!isValid(data, i)) codes[at + i] = -1;
     } else if (type.typeId === T.Utf8 || type.typeId === T.LargeUtf8) {
       const bytes = data.values as unknown as Uint8Array;
       const offs = data.valueOffsets!;

@@ -5,7 +5,7 @@ import { dictionaryVector, float64Vector, int64Vector, timestampVector } from '.
 import type { ArrowTableLike } from './arrow-columns.js';
 import { resolveAssets, toEpochMs, unitRatesFor } from './assets.js';
 import type { AssetSpec, TimeInput, UnitRates } from './assets.js';
-import { COST_METADATA_KEY } from './cost-table.js';
+import { COST_METADATA_KEY, rememberCostColumns } from './cost-table.js';
 import type { CostTableMetadata } from './cost-table.js';
 import { findDuplicateRows } from './duplicates.js';
 import { CostErrorCode } from './error-codes.js';
@@ -160,6 +160,82 @@ function groupMembers(groupOf: Int32Array, count: number, groups: number): { off
   return { offsets, members };
 }
 
+interface SliceInput {
+  n: number;
+  start: Float64Array;
+  end: Float64Array;
+  quantity: Float64Array;
+  request: Float64Array;
+  kind: Uint8Array;
+  gid: Int32Array;
+  nodeAsset: Int32Array;
+  assetStart: Float64Array;
+  assetEnd: Float64Array;
+  rangeStart: number;
+  rangeEnd: number;
+  stepMs: number;
+  w0: number;
+  G: number;
+  basis: 'max' | 'request' | 'usage';
+  onOutside: (row: number, asset: number) => void;
+}
+
+/**
+ * The hot loop: intersects every record with the windows it overlaps and accumulates charged and
+ * used resource-unit-milliseconds per (window, group) cell. Kept as its own small function so V8
+ * optimizes it on its own.
+ */
+function sliceIntoCells(x: SliceInput): { cells: KeyIndex; charge: Float64Array; used: Float64Array } {
+  const { n, start, end, quantity, request, kind, gid, nodeAsset, assetStart, assetEnd, rangeStart, rangeEnd, stepMs, w0, G } = x;
+  const cells = new KeyIndex(Math.max(1024, 2 * n));
+  let charge = new Float64Array(Math.max(1024, 2 * n));
+  let used = new Float64Array(Math.max(1024, 2 * n));
+  const useMax = x.basis === 'max';
+  const useReq = x.basis === 'request';
+  let lastKey = -1;
+  let lastSlot = -1;
+  for (let i = 0; i < n; i++) {
+    const s0 = start[i]!;
+    const e0 = end[i]!;
+    const s = s0 > rangeStart ? s0 : rangeStart;
+    const e = e0 < rangeEnd ? e0 : rangeEnd;
+    if (!(e > s)) continue;
+    const g = gid[i]!;
+    const a = nodeAsset[g]!;
+    if (a >= 0 && (s < assetStart[a]! || e > assetEnd[a]!)) {
+      x.onOutside(i, a);
+      continue;
+    }
+    const q = quantity[i]!;
+    const r = request[i]!;
+    const c = r !== r ? q : useMax ? (r > q ? r : q) : useReq ? r : q;
+    // Network quantity is GiB moved in the whole interval: spread it over the interval's windows.
+    const per = kind[i] === KIND_NETWORK ? 1 / (e0 - s0) : 1;
+    const wa = Math.floor(s / stepMs);
+    const wb = Math.ceil(e / stepMs) - 1;
+    for (let w = wa; w <= wb; w++) {
+      const lo = w * stepMs > s ? w * stepMs : s;
+      const hi = (w + 1) * stepMs < e ? (w + 1) * stepMs : e;
+      const ms = (hi - lo) * per;
+      const key = (w - w0) * G + g;
+      let slot: number;
+      if (key === lastKey) slot = lastSlot;
+      else {
+        slot = cells.slot(key);
+        lastKey = key;
+        lastSlot = slot;
+        if (slot >= charge.length) {
+          charge = growF64(charge, slot + 1);
+          used = growF64(used, slot + 1);
+        }
+      }
+      charge[slot]! += c * ms;
+      used[slot]! += q * ms;
+    }
+  }
+  return { cells, charge, used };
+}
+
 /**
  * Turns usage into cost, exactly: every usage interval is intersected with each window (hourly by
  * default), each node's price per window is split across GPU, CPU and memory by `method`, and each
@@ -263,53 +339,12 @@ export function attributeCosts(options: AttributeCostsOptions): Table {
 
   // Slice every record by window and accumulate resource-unit-milliseconds per (window, group).
   const w0 = Math.floor(rangeStart / stepMs);
-  const cells = new KeyIndex(Math.max(1024, n));
-  let charge = new Float64Array(Math.max(1024, n));
-  let used = new Float64Array(Math.max(1024, n));
   const outside = new ProblemList();
-  const useMax = basis === 'max';
-  const useReq = basis === 'request';
-  let lastKey = -1;
-  let lastSlot = -1;
-  for (let i = 0; i < n; i++) {
-    const s0 = u.start[i]!;
-    const e0 = u.end[i]!;
-    const s = s0 > rangeStart ? s0 : rangeStart;
-    const e = e0 < rangeEnd ? e0 : rangeEnd;
-    if (!(e > s)) continue;
-    const g = gid[i]!;
-    const a = nodeAsset[g]!;
-    if (a >= 0 && (s < assets.start[a]! || e > assets.end[a]!)) {
-      outside.add(`outside the lifetime of node ${assets.nodeName[a]}`, i);
-      continue;
-    }
-    const q = u.quantity[i]!;
-    const r = u.request[i]!;
-    const c = r !== r ? q : useMax ? (r > q ? r : q) : useReq ? r : q;
-    // Network quantity is GiB moved in the whole interval: spread it over the interval's windows.
-    const per = u.kind[i] === KIND_NETWORK ? 1 / (e0 - s0) : 1;
-    const wa = Math.floor(s / stepMs);
-    const wb = Math.ceil(e / stepMs) - 1;
-    for (let w = wa; w <= wb; w++) {
-      const lo = w * stepMs > s ? w * stepMs : s;
-      const hi = (w + 1) * stepMs < e ? (w + 1) * stepMs : e;
-      const ms = (hi - lo) * per;
-      const key = (w - w0) * G + g;
-      let slot: number;
-      if (key === lastKey) slot = lastSlot;
-      else {
-        slot = cells.slot(key);
-        lastKey = key;
-        lastSlot = slot;
-        if (slot >= charge.length) {
-          charge = growF64(charge, slot + 1);
-          used = growF64(used, slot + 1);
-        }
-      }
-      charge[slot]! += c * ms;
-      used[slot]! += q * ms;
-    }
-  }
+  const { cells, charge, used } = sliceIntoCells({
+    n, start: u.start, end: u.end, quantity: u.quantity, request: u.request, kind: u.kind, gid, nodeAsset,
+    assetStart: assets.start, assetEnd: assets.end, rangeStart, rangeEnd, stepMs, w0, G, basis,
+    onOutside: (i, a) => outside.add(`outside the lifetime of node ${assets.nodeName[a]}`, i),
+  });
   outside.throwIfAny(
     CostErrorCode.UsageOutsideAsset,
     'Usage falls outside the lifetime of the node it names:',
@@ -662,5 +697,28 @@ export function attributeCosts(options: AttributeCostsOptions): Table {
   };
   const table = new Table(columns);
   table.schema.metadata.set(COST_METADATA_KEY, JSON.stringify(meta));
+  const cat = (codes: Int32Array, values: readonly string[]) => ({ codes, values: [...values] });
+  rememberCostColumns(table, {
+    n: rows,
+    windowStart: winStart,
+    windowEnd: winEnd,
+    node: cat(nodeCodes, nodeDict),
+    instanceType: cat(itCodes, itDict.list),
+    region: cat(rgCodes, rgDict.list),
+    pricingModel: cat(pmCodes, PRICING_MODELS),
+    resourceKind: cat(kindCodes, RESOURCE_KINDS),
+    unit: cat(unitCodes, KIND_UNITS),
+    sku: cat(skuCodes, skuDict.list),
+    allocation: cat(allocCodes, ['workload', 'idle']),
+    labels: u.labels.map((l, k) => ({ key: l.key, column: l.column, cats: cat(labelCodes[k]!, l.cats.values) })),
+    quantityHours: qtyH,
+    usageHours: useH,
+    allocatedMicros: allocOut,
+    idleMicros: idleOut,
+    sharedMicros: sharedOut,
+    totalMicros: totalOut,
+    listMicros: listOut,
+    meta,
+  });
   return table;
 }

@@ -63,8 +63,19 @@ const REQUIRED = [
   'allocated_micros', 'idle_micros', 'shared_micros', 'total_micros', 'list_micros',
 ] as const;
 
+// Tables made by attributeCosts keep their typed arrays here, so aggregations over a fresh cost
+// table skip decoding it again. Keyed by object identity; a table from elsewhere is decoded.
+const decoded = new WeakMap<object, CostColumns>();
+
+/** Remembers the decoded columns of a cost table built in this process. */
+export function rememberCostColumns(table: object, cols: CostColumns): void {
+  decoded.set(table, cols);
+}
+
 /** Reads a cost table written by `attributeCosts` (or the same columns from elsewhere, e.g. read back from Parquet). */
 export function readCostTable(table: ArrowTableLike): CostColumns {
+  const known = decoded.get(table);
+  if (known) return known;
   const names = columnNames(table);
   const missing = REQUIRED.filter((c) => !names.includes(c));
   if (missing.length) {

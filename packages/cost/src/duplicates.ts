@@ -1,10 +1,8 @@
-const f64 = new Float64Array(1);
-const u32 = new Uint32Array(f64.buffer);
-
+// Interval bounds are whole milliseconds, so hashing their integer halves is enough; quantity
+// and request only take part in the full compare.
 function mix(h: number, x: number): number {
-  f64[0] = x;
-  h = Math.imul(h ^ u32[0]!, 0x9e3779b1);
-  h = Math.imul(h ^ u32[1]!, 0x85ebca77);
+  h = Math.imul(h ^ (x >>> 0), 0x9e3779b1);
+  h = Math.imul(h ^ ((x / 4294967296) | 0), 0x85ebca77);
   return h ^ (h >>> 16);
 }
 
@@ -27,7 +25,7 @@ export function findDuplicateRows(
   const table = new Int32Array(cap);
   const mask = cap - 1;
   for (let i = 0; i < n; i++) {
-    let h = mix(mix(mix(mix(group[i]!, start[i]!), end[i]!), quantity[i]!), request[i]!);
+    let h = mix(mix(Math.imul(group[i]! + 1, 0x27d4eb2d), start[i]!), end[i]!);
     h &= mask;
     while (true) {
       const j = table[h]! - 1;

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '@mlops/contracts';
 import type { ArrowTableLike } from './arrow-columns.js';
-import { groupCosts } from './aggregate-costs.js';
+import { groupCosts, groupKey } from './aggregate-costs.js';
 import { readCostTable } from './cost-table.js';
 
 /** Options for {@link spotSavings}. */
@@ -40,23 +40,25 @@ export function spotSavings(costs: ArrowTableLike, options: SpotSavingsOptions =
   const codes = cols.pricingModel.values.map((v) => wanted.has(v));
   const groupBy = options.groupBy ?? [];
   if (!Array.isArray(groupBy)) throw new InvalidArgumentError('spotSavings groupBy should be an array of keys.');
-  const { names, groups } = groupCosts(cols, groupBy, 'all', (i) => {
+  const g = groupCosts(cols, groupBy, 'all', (i) => {
     const c = cols.pricingModel.codes[i]!;
     return c >= 0 && codes[c]!;
   });
-  return groups
-    .map((g) => {
-      const savingsMicros = g.listMicros - g.totalMicros;
-      return {
-        group: Object.fromEntries(names.map((n, k) => [n, g.key[k]!])),
-        cost: g.totalMicros / 1e6,
-        onDemandCost: g.listMicros / 1e6,
-        savings: savingsMicros / 1e6,
-        savingsRatio: g.listMicros > 0 ? savingsMicros / g.listMicros : 0,
-        costMicros: g.totalMicros,
-        onDemandMicros: g.listMicros,
-        savingsMicros,
-      };
-    })
-    .sort((a, b) => b.savingsMicros - a.savingsMicros);
+  const out: SpotSavingsRow[] = [];
+  for (let k = 0; k < g.count; k++) {
+    const total = g.totalMicros[k]!;
+    const list = g.listMicros[k]!;
+    const savingsMicros = list - total;
+    out.push({
+      group: Object.fromEntries(g.names.map((n, j) => [n, groupKey(g, k, j)])),
+      cost: total / 1e6,
+      onDemandCost: list / 1e6,
+      savings: savingsMicros / 1e6,
+      savingsRatio: list > 0 ? savingsMicros / list : 0,
+      costMicros: total,
+      onDemandMicros: list,
+      savingsMicros,
+    });
+  }
+  return out.sort((a, b) => b.savingsMicros - a.savingsMicros);
 }

@@ -1,0 +1,12 @@
+import { aggregateCosts, attributeCosts, samplePriceCatalog } from './src/index.ts';
+import { syntheticUsage, syntheticUsageTable } from './bench/synthetic-usage.ts';
+const n = Number(process.argv[2]), nodes = Number(process.argv[3]);
+const u = syntheticUsage(n, nodes, 720);
+const usage = syntheticUsageTable(u);
+let t = performance.now();
+const assets = process.argv[4] ? Array.from({ length: nodes }, (_, k) => ({ node: `node-${String(k).padStart(4, '0')}`, instanceType: 'p4d.24xlarge', region: 'us-east-1', pricingModel: k % 10 < 3 ? ('spot' as const) : ('on-demand' as const) })) : undefined;
+const costs = attributeCosts({ usage, assets, prices: samplePriceCatalog(), window: { start: u.t0, end: u.t0 + u.hours * 3600000 } });
+console.log('attr ms', performance.now() - t, 'rows', costs.numRows);
+t = performance.now();
+const agg = aggregateCosts(costs, { groupBy: ['team', 'model'], window: 'hour' });
+console.log('agg ms', performance.now() - t, 'rows', agg.numRows);
