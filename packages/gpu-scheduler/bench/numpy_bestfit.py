@@ -22,6 +22,7 @@ free = cap.copy()
 queue = sorted(jobs, key=lambda j: (-j[1], j[2], j[0]))
 placed_total = 0
 t0 = time.perf_counter()
+c0 = time.process_time()
 while queue:
     keep = []
     running = []
@@ -52,4 +53,5 @@ while queue:
             free[i] += job[4]
     queue = keep
 elapsed = time.perf_counter() - t0
-print(json.dumps({"placements": placed_total, "seconds": elapsed}))
+cpu = time.process_time() - c0
+print(json.dumps({"placements": placed_total, "seconds": elapsed, "cpuSeconds": cpu}))

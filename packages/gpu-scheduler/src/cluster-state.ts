@@ -1,3 +1,4 @@
+import { ErrorCode, MlopsError } from '@mlops/contracts';
 import type { NodeSpec, PricingModel, WorkerPlacement } from './types.js';
 
 /** Resources one worker asks for, normalised. */
@@ -319,9 +320,12 @@ export class ClusterState {
     const indexed = node.schedulable;
     if (indexed) this.unindex(node);
     for (const i of gpuIndices) {
-      node.gpuFree[i]! -= milli;
-      if (node.gpuFree[i]! < 0) throw new Error(`over-allocation of GPU ${i} on ${node.id}`);
+      if (node.gpuFree[i]! < milli) {
+        if (indexed) this.index(node);
+        throw new MlopsError(ErrorCode.Internal, `GPU ${i} on node ${node.id} has ${node.gpuFree[i]}/1000 free, asked for ${milli}: an over-allocation the scheduler should have prevented. Please report it.`);
+      }
     }
+    for (const i of gpuIndices) node.gpuFree[i]! -= milli;
     node.cpuFree -= req.cpuMilli;
     node.memFree -= req.memoryMiB;
     this.refresh(node);
