@@ -18,3 +18,14 @@ export { aggregateCosts, IDLE_GROUP, UNLABELED_GROUP, OTHER_GROUP, NONE_GROUP, C
 export type { AggregateCostsOptions, AggregationWindow } from './aggregate-costs.js';
 export { spotSavings } from './spot-savings.js';
 export type { SpotSavingsOptions, SpotSavingsRow } from './spot-savings.js';
+export { toFocus, validateFocus, writeFocusCsv, writeFocusParquet, fromFocus } from './focus.js';
+export type { ToFocusOptions, FromFocusOptions } from './focus.js';
+export {
+  FOCUS_12_MANDATORY,
+  FOCUS_12_RECOMMENDED,
+  FOCUS_12_CONDITIONAL,
+  FOCUS_13_ALLOCATION,
+  FOCUS_CHARGE_CATEGORIES,
+  FOCUS_PRICING_CATEGORIES,
+  FOCUS_SERVICE_CATEGORIES,
+} from './focus-columns.js';
