@@ -6,7 +6,8 @@
 //     (list every manifest, read and filter them).
 //  3. Registering a 256 MiB artifact vs a raw streamed put of the same bytes on the same store,
 //     with peak RSS growth (streamed, so it should stay flat).
-// Env: BENCH_VERSIONS (default 10000), BENCH_ARTIFACT_MIB (default 256), BENCH_S3=0 to skip S3.
+// Env: BENCH_VERSIONS (default 10000), BENCH_ARTIFACT_MIB (default 256), BENCH_S3=0 to skip S3,
+// BENCH_ONLY=alias,search,register to run some parts.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -22,6 +23,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const VERSIONS = Number(process.env.BENCH_VERSIONS ?? 10_000);
 const ARTIFACT_MIB = Number(process.env.BENCH_ARTIFACT_MIB ?? 256);
 const WITH_S3 = process.env.BENCH_S3 !== '0';
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'alias,search,register').split(','));
 const enc = new TextEncoder();
 
 function quantile(samples: number[], q: number): number {
@@ -203,10 +205,10 @@ async function benchRegister(label: string, makeStore: () => ObjectStore, runs: 
 const root = await mkdtemp(path.join(tmpdir(), 'registry-bench-'));
 console.log(`# @mlops/registry benchmark, node ${process.version}, ${new Date().toISOString()}`);
 try {
-  await benchAliasRead(root);
-  await benchSearch(root);
-  await benchRegister('file store', () => createFileStore({ root: path.join(root, 'big') }), 5);
-  if (WITH_S3) {
+  if (ONLY.has('alias')) await benchAliasRead(root);
+  if (ONLY.has('search')) await benchSearch(root);
+  if (ONLY.has('register')) await benchRegister('file store', () => createFileStore({ root: path.join(root, 'big') }), 5);
+  if (WITH_S3 && ONLY.has('register')) {
     const server = await startS3Server({ buckets: ['big'] });
     try {
       await benchRegister('local S3 server', () => createS3Store({ bucket: 'big', prefix: 'bench', clientConfig: server.clientConfig }), 3);

@@ -337,10 +337,19 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
       cache.set(name, entry);
     }
     const state = entry.state;
-    const events = await readEventsAfter(store, layout, name, state.lastSeq);
-    for (const event of events) applyEvent(state, event);
+    // Sequence and version numbers are contiguous (each is taken by create-if-absent right after
+    // the previous one exists), so one HEAD of the next key says whether anything is new; only
+    // then is the tail listed. That keeps a warm read O(1) requests however long the history is.
+    const [nextEvent, nextVersion] = await Promise.all([
+      store.head(layout.eventKey(name, state.lastSeq + 1)),
+      store.head(layout.versionKey(name, state.lastVersion + 1)),
+    ]);
+    if (nextEvent) for (const event of await readEventsAfter(store, layout, name, state.lastSeq)) applyEvent(state, event);
     // A writer that crashed between its manifest and its log entry still has a visible version.
-    const newer = await listKeys(store, layout.versionsPrefix(name), state.lastVersion > 0 ? layout.versionKey(name, state.lastVersion) : undefined);
+    const newer =
+      nextVersion
+        ? await listKeys(store, layout.versionsPrefix(name), state.lastVersion > 0 ? layout.versionKey(name, state.lastVersion) : undefined)
+        : [];
     await mapLimit(newer, 16, async (key) => {
       if (layout.versionFromKey(name, key) === undefined) return;
       upsertSummary(state, summarize(decodeManifest(key, (await store.get(key)).body)));
