@@ -170,10 +170,15 @@ function createHandler(state: GcsState, uploads: ResumableUploads) {
         res.end();
         return;
       }
+      if (!handle) {
+        const data = object.data ?? Buffer.alloc(0);
+        res.end(range ? data.subarray(range.start, range.end + 1) : data);
+        return;
+      }
       const stream = handle.createReadStream(range ? { start: range.start, end: range.end, autoClose: false } : { autoClose: false });
       await pipeline(stream, res).catch(() => undefined);
     } finally {
-      await handle.close();
+      await handle?.close();
     }
   }
 
@@ -217,7 +222,7 @@ function createHandler(state: GcsState, uploads: ResumableUploads) {
         verifyGoogHash(hashes.join(','), data.md5, data.crc32c);
         object = await state.commit(bucket, name, data, insertMetadataFrom(metadata, decoder.mediaContentType), pre);
       } catch (err) {
-        await rm(data.path, { force: true });
+        if (data.path) await rm(data.path, { force: true });
         throw err;
       }
     } else if (uploadType === 'media') {

@@ -1,9 +1,10 @@
 import { createHash, type Hash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
 import { crc32cToBase64, crc32cUpdate } from './crc32c.js';
 
 /** A Cloud Storage JSON API error: HTTP status, message, and the `reason` clients branch on. */
@@ -18,10 +19,17 @@ export class GcsApiError extends Error {
   }
 }
 
+/** Objects up to this size stay in memory; larger ones stream to a file. */
+const IN_MEMORY_LIMIT_BYTES = 1024 * 1024;
+
 /** Metadata fields a client may set on an object (insert, PATCH). */
 const SETTABLE_FIELDS = ['contentType', 'cacheControl', 'contentDisposition', 'contentEncoding', 'contentLanguage'] as const;
 
-/** One live object version. Its bytes sit in `dataPath`, a file never changed after commit. */
+/**
+ * One live object version. Its bytes are either in memory (`data`, objects up to 1 MiB: no
+ * file-system round trips for the small objects tests mostly write) or in `dataPath`, a file
+ * never changed after commit.
+ */
 export interface StoredObject {
   bucket: string;
   name: string;
@@ -30,7 +38,8 @@ export interface StoredObject {
   size: number;
   md5: Buffer;
   crc32c: number;
-  dataPath: string;
+  dataPath: string | undefined;
+  data: Buffer | undefined;
   timeCreated: Date;
   updated: Date;
   fields: Partial<Record<(typeof SETTABLE_FIELDS)[number], string>>;
@@ -96,7 +105,8 @@ export function checkPreconditions(current: StoredObject | undefined, pre: Preco
 
 /** Bytes written to a data file, with the hashes GCS reports for them. */
 export interface WrittenData {
-  path: string;
+  path?: string;
+  data?: Buffer;
   size: number;
   md5: Buffer;
   crc32c: number;
@@ -266,15 +276,38 @@ export class GcsState {
 
   /** Streams `body` to a fresh data file, hashing it on the way. */
   async writeData(body: Readable): Promise<WrittenData> {
-    const dataPath = this.newDataPath('obj');
     const hasher = new ObjectHasher();
+    let chunks: Buffer[] = [];
+    let file: WriteStream | undefined;
+    let dataPath: string | undefined;
     try {
-      await pipeline(body, hasher.transform(), createWriteStream(dataPath));
+      for await (const chunk of body) {
+        const bytes = chunk as Buffer;
+        hasher.update(bytes);
+        if (file) {
+          if (!file.write(bytes)) await once(file, 'drain');
+          continue;
+        }
+        chunks.push(bytes);
+        if (hasher.size > IN_MEMORY_LIMIT_BYTES) {
+          // Too big to keep in memory: spill what we have and stream the rest to disk.
+          dataPath = this.newDataPath('obj');
+          file = createWriteStream(dataPath);
+          for (const c of chunks) file.write(c);
+          chunks = [];
+        }
+      }
+      if (file) {
+        file.end();
+        await finished(file);
+      }
     } catch (err) {
-      await rm(dataPath, { force: true });
+      file?.destroy();
+      if (dataPath) await rm(dataPath, { force: true });
       throw err;
     }
-    return { path: dataPath, size: hasher.size, md5: hasher.digestMd5(), crc32c: hasher.crc32c };
+    const written = { size: hasher.size, md5: hasher.digestMd5(), crc32c: hasher.crc32c };
+    return dataPath ? { ...written, path: dataPath } : { ...written, data: Buffer.concat(chunks) };
   }
 
   /**
@@ -298,6 +331,7 @@ export class GcsState {
         md5: data.md5,
         crc32c: data.crc32c,
         dataPath: data.path,
+        data: data.data,
         timeCreated: now,
         updated: now,
         fields: { contentType: 'application/octet-stream', ...meta.fields },
@@ -305,11 +339,11 @@ export class GcsState {
       };
       bucket.objects.set(name, object);
     } catch (err) {
-      await rm(data.path, { force: true });
+      if (data.path) await rm(data.path, { force: true });
       throw err;
     }
     // Readers that already opened the old file keep reading it (unlink keeps the inode).
-    if (previous) await rm(previous.dataPath, { force: true });
+    if (previous?.dataPath) await rm(previous.dataPath, { force: true });
     return object;
   }
 
@@ -319,7 +353,7 @@ export class GcsState {
     if (!current) throw new GcsApiError(404, 'notFound', `No such object: ${bucketName}/${name}`);
     checkPreconditions(current, pre, 'write');
     bucket.objects.delete(name);
-    await rm(current.dataPath, { force: true });
+    if (current.dataPath) await rm(current.dataPath, { force: true });
   }
 
   /** Applies a PATCH (merge) of settable fields and custom metadata; bumps metageneration. */
@@ -349,9 +383,10 @@ export class GcsState {
    * the open (its old file is then gone); look it up again, so the bytes served always
    * belong to the metadata served.
    */
-  async openLive(bucketName: string, name: string): Promise<{ object: StoredObject; handle: FileHandle }> {
+  async openLive(bucketName: string, name: string): Promise<{ object: StoredObject; handle: FileHandle | undefined }> {
     for (let attempt = 0; attempt < 100; attempt++) {
       const object = this.getOrThrow(bucketName, name);
+      if (!object.dataPath) return { object, handle: undefined };
       try {
         return { object, handle: await open(object.dataPath, 'r') };
       } catch (err) {
@@ -364,6 +399,8 @@ export class GcsState {
   /** Copies an object's bytes to a fresh data file (for rewrite/copy). */
   async copyData(source: StoredObject): Promise<WrittenData> {
     const { handle, object } = await this.openLive(source.bucket, source.name);
+    const hashes = { size: object.size, md5: object.md5, crc32c: object.crc32c };
+    if (!handle) return { ...hashes, data: object.data ?? Buffer.alloc(0) };
     const target = this.newDataPath('obj');
     try {
       await pipeline(handle.createReadStream(), createWriteStream(target));
@@ -371,7 +408,7 @@ export class GcsState {
       await rm(target, { force: true });
       throw err;
     }
-    return { path: target, size: object.size, md5: object.md5, crc32c: object.crc32c };
+    return { ...hashes, path: target };
   }
 
   list(bucketName: string, options: ListOptions): ListPage {
