@@ -12,6 +12,8 @@ export interface RunResult {
 
 interface Slot {
   worker: Worker;
+  /** False between a worker's death and its replacement: nothing is sent to it then. */
+  alive: boolean;
   inflight: number;
   busyMs: number;
   pending: Map<number, { resolve: (r: RunResult) => void; reject: (e: unknown) => void }>;
@@ -79,7 +81,7 @@ export class WorkerPool {
       throw failed.reason;
     }
     const first = ok[0]!.value;
-    const slots = ok.map((s) => ({ worker: s.value.worker, inflight: 0, busyMs: 0, pending: new Map() }));
+    const slots = ok.map((s) => ({ worker: s.value.worker, alive: true, inflight: 0, busyMs: 0, pending: new Map() }));
     return new WorkerPool(slots, first.inputs, first.outputs, options);
   }
 
@@ -96,7 +98,7 @@ export class WorkerPool {
 
   /** True when some worker has fewer than `depth` runs in flight. */
   hasCapacity(depth: number): boolean {
-    for (const s of this.slots) if (s.inflight < depth) return true;
+    for (const s of this.slots) if (s.alive && s.inflight < depth) return true;
     return false;
   }
 
@@ -112,14 +114,20 @@ export class WorkerPool {
     if (this.closed) {
       return Promise.reject(new MlopsError(ErrorCode.ServiceUnavailable, `Model "${this.options.label}" is closed; load it again to serve it.`));
     }
-    let best = this.slots[0]!;
-    for (const s of this.slots) if (s.inflight < best.inflight) best = s;
+    let best: Slot | undefined;
+    for (const s of this.slots) if (s.alive && (best === undefined || s.inflight < best.inflight)) best = s;
+    if (best === undefined) {
+      return Promise.reject(
+        new MlopsError(ErrorCode.ServiceUnavailable, `Every worker of model "${this.options.label}" has stopped and is being restarted; retry shortly.`, { retryable: true }),
+      );
+    }
+    const slot = best;
     const id = this.nextId++;
-    best.inflight++;
+    slot.inflight++;
     return new Promise<RunResult>((resolve, reject) => {
-      best.pending.set(id, { resolve, reject });
+      slot.pending.set(id, { resolve, reject });
       const msg: WorkerRequest = { type: 'run', id, inputs, outputs };
-      best.worker.postMessage(msg, transfer);
+      slot.worker.postMessage(msg, transfer);
     });
   }
 
@@ -131,9 +139,13 @@ export class WorkerPool {
       this.slots.map(async (slot) => {
         const exited = new Promise<void>((resolve) => slot.worker.once('exit', () => resolve()));
         slot.worker.postMessage({ type: 'close' } satisfies WorkerRequest);
-        const timer = setTimeout(() => void slot.worker.terminate(), 5000);
+        // Terminating a worker inside a native session.run aborts the whole process (ORT
+        // throws through N-API), so force it only when the worker is idle.
+        const timer = setInterval(() => {
+          if (slot.inflight === 0) void slot.worker.terminate();
+        }, 5000);
         await exited;
-        clearTimeout(timer);
+        clearInterval(timer);
       }),
     );
   }
@@ -163,6 +175,7 @@ export class WorkerPool {
       // 'error' is followed by 'exit': handle the death of this worker once.
       if (failed || slot.worker !== worker) return;
       failed = true;
+      slot.alive = false;
       const err = new MlopsError(ErrorCode.Internal, `A worker of model "${this.options.label}" stopped: ${why}.`, {
         details: { reason: 'worker_crashed' },
       });
@@ -178,18 +191,23 @@ export class WorkerPool {
   }
 
   private async replace(slot: Slot): Promise<void> {
-    try {
-      const fresh = await startWorker(sessionWorkerScript(), resolveOnnxRuntime(), this.options);
-      if (this.closed) {
-        await fresh.worker.terminate();
+    for (let attempt = 0; !this.closed; attempt++) {
+      try {
+        const fresh = await startWorker(sessionWorkerScript(), resolveOnnxRuntime(), this.options);
+        if (this.closed) {
+          await fresh.worker.terminate();
+          return;
+        }
+        slot.worker.removeAllListeners();
+        slot.worker = fresh.worker;
+        slot.alive = true;
+        this.attach(slot);
+        this.onIdle?.();
         return;
+      } catch {
+        // Back off (up to 5 s) and try again; the other workers keep serving meanwhile.
+        await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** attempt)).unref());
       }
-      slot.worker.removeAllListeners();
-      slot.worker = fresh.worker;
-      this.attach(slot);
-      this.onIdle?.();
-    } catch {
-      // The slot stays dead; the remaining workers keep serving.
     }
   }
 }

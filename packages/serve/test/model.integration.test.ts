@@ -137,6 +137,52 @@ describe('loadModel', () => {
   });
 });
 
+describe('worker failure', () => {
+  it('replaces a worker that exits and keeps serving', async () => {
+    const m = await loadModel({ source: linearModel(), name: 'lin', workers: 1 });
+    try {
+      const x = { x: { data: new Float32Array([1, 2, 3, 4]), shape: [1, 4] } };
+      await m.infer(x);
+      // Reach into the pool and stop the (idle) worker, as a crash between requests would.
+      const internals = m as unknown as { pool: { slots: Array<{ worker: { terminate(): Promise<number>; threadId: number } }> } };
+      const before = internals.pool.slots[0]!.worker.threadId;
+      await internals.pool.slots[0]!.worker.terminate();
+      let ok = false;
+      for (let i = 0; i < 100 && !ok; i++) {
+        ok = await m.infer(x).then(
+          (r) => Array.from(r.outputs.y!.data as Float32Array).join() === '14.5,3.5',
+          async () => {
+            await new Promise((r) => setTimeout(r, 20));
+            return false;
+          },
+        );
+      }
+      expect(ok).toBe(true);
+      expect(internals.pool.slots[0]!.worker.threadId).not.toBe(before);
+    } finally {
+      await m.close();
+    }
+  });
+});
+
+describe('registry source', () => {
+  it('loads the version an alias points to, named after the registry model', async () => {
+    const { InMemoryRegistry } = await import('./in-memory-registry.js');
+    const registry = new InMemoryRegistry();
+    registry.register('fraud', brokenModel());
+    registry.register('fraud', linearModel());
+    registry.setAlias('fraud', 'champion', 2);
+    const m = await loadModel({ source: { registry, ref: 'fraud@champion' }, workers: 1 });
+    try {
+      expect([m.name, m.version]).toEqual(['fraud', '2']);
+      expect(Array.from((await m.infer({ x: { data: new Float32Array([1, 2, 3, 4]), shape: [1, 4] } })).outputs.y!.data as Float32Array)).toEqual([14.5, 3.5]);
+    } finally {
+      await m.close();
+    }
+    await expect(loadModel({ source: { registry, ref: 'fraud' } })).rejects.toThrow(/looks like "name@alias"|no such ref/);
+  });
+});
+
 describe('Model.inferTable (Arrow in, Arrow out)', () => {
   it('maps PredictionLog-style columns to inputs and returns output_ columns', async () => {
     const { tableFromArrays, FixedSizeList, Field, Float32, Table, vectorFromArray } = await import('apache-arrow');
