@@ -170,6 +170,29 @@ describe('UsageRecord', () => {
     expect(problems[0]!.message).toContain('expected one of "gpu", "cpu", "memory", "storage", "network", found "tpu"');
   });
 
+  it('row rules: interval_end > interval_start and non-negative quantities', () => {
+    const t = buildTable(contractSchema(usageRecordContract, { omitOptional: true }), {
+      interval_start: [T0, T0, T0, T0],
+      interval_end: [T0 + 1, T0, T0 - 5, T0 + 1],
+      resource_kind: ['gpu', 'gpu', 'gpu', 'gpu'],
+      quantity: [1, 1, 1, -0.5],
+      unit: ['gpu', 'gpu', 'gpu', 'gpu'],
+      request_quantity: [null, null, null, null],
+      sku: [null, null, null, null],
+      instance_type: [null, null, null, null],
+      node: [null, null, null, null],
+      pricing_model: ['spot', 'spot', 'spot', 'spot'],
+      region: [null, null, null, null],
+    });
+    const problems = checkTable(t, usageRecordContract).problems;
+    expect(problems).toMatchObject([
+      { kind: 'row-check-failed', rule: 'interval_end > interval_start', count: 2, firstRow: 1 },
+      { kind: 'row-check-failed', rule: 'quantity >= 0 and request_quantity >= 0', count: 1, firstRow: 3 },
+    ]);
+    expect(problems[0]!.message).toContain('2 rows do not (first at row 1)');
+    expect(checkTable(t, usageRecordContract, { schemaOnly: true }).ok).toBe(true);
+  });
+
   it('label columns must be strings', () => {
     const t = good();
     const bad = new Table({ ...Object.fromEntries(t.schema.fields.map((f) => [f.name, t.getChild(f.name)!])), label_priority: vectorFromArray([1, 2], new Int32()) });

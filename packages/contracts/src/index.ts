@@ -49,7 +49,7 @@ export {
 export type { ToFloat64Options, CategoryCodes } from './column-readers.js';
 
 export { defineTableContract, findContractColumn, describeContract } from './table-contract.js';
-export type { TableContract, TableContractDefinition, FieldContract, ColumnFamilyContract } from './table-contract.js';
+export type { TableContract, TableContractDefinition, FieldContract, ColumnFamilyContract, RowCheck, RowCheckViolation } from './table-contract.js';
 export { checkTable, validateTable } from './validate-table.js';
 export type { SchemaProblem, SchemaNote, TableCheckResult, ValidateTableOptions } from './validate-table.js';
 export { contractSchema, buildTable } from './contract-schema.js';

@@ -1,3 +1,4 @@
+import type { ArrowTableLike } from './arrow-like.js';
 import { InvalidArgumentError } from './errors.js';
 import type { ArrowTypeName } from './arrow-types.js';
 import type { TypeMatcher } from './type-matcher.js';
@@ -37,6 +38,29 @@ export interface ColumnFamilyContract {
   readonly unit?: string;
 }
 
+/** What a {@link RowCheck} found: how many rows break it and the first one. */
+export interface RowCheckViolation {
+  /** Rows that break the rule. */
+  count: number;
+  /** Index of the first such row. */
+  firstRow: number;
+}
+
+/**
+ * A rule on row values a contract adds to its column checks (e.g. `interval_end >
+ * interval_start`). It runs only when every column it names passed its own checks.
+ */
+export interface RowCheck {
+  /** The rule in words, e.g. `"interval_end > interval_start"`. */
+  readonly rule: string;
+  /** Columns the rule reads. */
+  readonly columns: readonly string[];
+  /** How to fix rows that break it. */
+  readonly fix: string;
+  /** Returns the violations, or null when every row follows the rule. */
+  run(table: ArrowTableLike): RowCheckViolation | null;
+}
+
 /**
  * A table contract: the columns a table must have, their types, nullability and meaning.
  * Build one with {@link defineTableContract}; check a table with `validateTable`.
@@ -52,6 +76,8 @@ export interface TableContract {
   readonly families: readonly ColumnFamilyContract[];
   /** When true, columns that are neither fields nor family members are problems. Default false. */
   readonly strict: boolean;
+  /** Rules on row values, checked after the columns. */
+  readonly rowChecks: readonly RowCheck[];
 }
 
 /** Input of {@link defineTableContract}. */
@@ -66,6 +92,8 @@ export interface TableContractDefinition {
   families?: readonly ColumnFamilyContract[];
   /** Reject columns that are not declared. Default false (producers add columns freely). */
   strict?: boolean;
+  /** Rules on row values. Default none. */
+  rowChecks?: readonly RowCheck[];
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -106,6 +134,7 @@ export function defineTableContract(definition: TableContractDefinition): TableC
     fields: Object.freeze([...definition.fields]),
     families: Object.freeze([...families]),
     strict: definition.strict ?? false,
+    rowChecks: Object.freeze([...(definition.rowChecks ?? [])]),
   });
 }
 
@@ -123,5 +152,6 @@ export function describeContract(contract: TableContract): string {
   for (const f of contract.families) {
     lines.push(`| ${f.prefix}<name> | ${describeMatcher(f.type)} | ${f.nullable ? 'yes' : 'no'} | ${f.unit ?? ''} | ${f.description} |`);
   }
+  if (contract.rowChecks.length > 0) lines.push('', 'Row rules:', ...contract.rowChecks.map((c) => `- ${c.rule}`));
   return lines.join('\n');
 }

@@ -1,4 +1,5 @@
 import type { Schema } from 'apache-arrow';
+import { readEpochMillisColumn, readFloat64Column } from './column-readers.js';
 import { contractSchema } from './contract-schema.js';
 import type { ColumnSpecInput } from './model-columns.js';
 import { namedColumnFields } from './model-columns.js';
@@ -34,6 +35,7 @@ export const CONVENTIONAL_LABELS = ['team', 'project', 'model', 'job'] as const;
  * | `label_team`, `label_project`, `label_model`, `label_job` | Utf8-like | yes | | conventional labels (optional columns) |
  * | `label_<key>` | Utf8-like | yes | | any other free-form label |
  *
+ * Row rules: `interval_end > interval_start`; `quantity >= 0` and `request_quantity >= 0`.
  * String columns are `Dictionary<Int32, Utf8>` in built schemas (few distinct values, many rows).
  */
 export const usageRecordContract: TableContract = defineTableContract({
@@ -58,7 +60,41 @@ export const usageRecordContract: TableContract = defineTableContract({
     })),
   ],
   families: [{ prefix: 'label_', type: 'utf8-like', nullable: true, description: 'Free-form label label_<key>.' }],
+  rowChecks: [
+    {
+      rule: 'interval_end > interval_start',
+      columns: ['interval_start', 'interval_end'],
+      fix: 'Intervals are [start, end): drop empty intervals and swap reversed ones.',
+      run: (table) => {
+        const start = readEpochMillisColumn(table, 'interval_start');
+        const end = readEpochMillisColumn(table, 'interval_end');
+        return violations(start.length, (i) => !(end[i]! > start[i]!));
+      },
+    },
+    {
+      rule: 'quantity >= 0 and request_quantity >= 0',
+      columns: ['quantity'],
+      fix: 'Quantities are amounts held or requested; a negative one is a producer bug (clamp or drop the row).',
+      run: (table) => {
+        const quantity = readFloat64Column(table, 'quantity');
+        const request = table.getChild('request_quantity') ? readFloat64Column(table, 'request_quantity') : null;
+        return violations(quantity.length, (i) => quantity[i]! < 0 || (request !== null && request[i]! < 0));
+      },
+    },
+  ],
 });
+
+function violations(length: number, bad: (i: number) => boolean): { count: number; firstRow: number } | null {
+  let count = 0;
+  let firstRow = -1;
+  for (let i = 0; i < length; i++) {
+    if (bad(i)) {
+      if (firstRow < 0) firstRow = i;
+      count++;
+    }
+  }
+  return count > 0 ? { count, firstRow } : null;
+}
 
 /** Options of {@link usageRecordSchema}. */
 export interface UsageRecordSchemaOptions {

@@ -12,7 +12,8 @@ export type SchemaProblem =
   | { kind: 'unexpected-nulls'; column: string; nullCount: number; firstNullRow: number; message: string }
   | { kind: 'extra-column'; column: string; found: string; message: string }
   | { kind: 'duplicate-column'; column: string; message: string }
-  | { kind: 'value-not-allowed'; column: string; count: number; firstRow: number; value: string; allowed: readonly string[]; message: string };
+  | { kind: 'value-not-allowed'; column: string; count: number; firstRow: number; value: string; allowed: readonly string[]; message: string }
+  | { kind: 'row-check-failed'; column: string; rule: string; count: number; firstRow: number; message: string };
 
 /** Options of {@link validateTable} and {@link checkTable}. */
 export interface ValidateTableOptions {
@@ -66,6 +67,9 @@ function checkColumn(
       message: `column "${name}": expected ${expected}, found ${found}. Cast the column to the expected type when building the table.`,
     });
     return;
+  }
+  if (spec.type === 'timestamp-like' && !isTimestamp(declaredType)) {
+    notes.push({ column: name, message: `column "${name}" is ${describeType(declaredType)}; read as epoch milliseconds (the contract prefers Timestamp<ms, UTC>).` });
   }
   if (isTimestamp(declaredType)) {
     const unit = timeUnitName(declaredType.unit);
@@ -174,6 +178,23 @@ export function checkTable(table: ArrowTableLike, contract: TableContract, optio
         found: describeType(field.type),
         message: `column "${field.name}": not part of the ${contract.name} contract (strict), found ${describeType(field.type)}. Drop it${families.length ? `, rename it into a declared family (${families.join(', ')})` : ''}, or validate with strict: false.`,
       });
+    }
+  }
+  if (!options.schemaOnly) {
+    const broken = new Set(problems.map((p) => p.column));
+    for (const check of contract.rowChecks) {
+      if (check.columns.some((c) => broken.has(c) || table.getChild(c) === null)) continue;
+      const violation = check.run(table);
+      if (violation && violation.count > 0) {
+        problems.push({
+          kind: 'row-check-failed',
+          column: check.columns.join(', '),
+          rule: check.rule,
+          count: violation.count,
+          firstRow: violation.firstRow,
+          message: `rows must satisfy ${check.rule}: ${violation.count} row${violation.count === 1 ? '' : 's'} do${violation.count === 1 ? 'es' : ''} not (first at row ${violation.firstRow}). ${check.fix}`,
+        });
+      }
     }
   }
   return { ok: problems.length === 0, problems, notes };
