@@ -29,3 +29,5 @@ export {
   FOCUS_PRICING_CATEGORIES,
   FOCUS_SERVICE_CATEGORIES,
 } from './focus-columns.js';
+export { evaluateBudgets } from './budgets.js';
+export type { Budget, BudgetStatus, BudgetAlert, EvaluateBudgetsOptions } from './budgets.js';
