@@ -295,7 +295,8 @@ export function describeObjectStoreConformance(
     it('counts to exactly 200 with 8 writers doing 25 compare-and-swap increments each', async () => {
       await Promise.all(
         Array.from({ length: 8 }, async () => {
-          for (let i = 0; i < 25; i++) await casIncrement(store, 'counter');
+          const cache = {};
+          for (let i = 0; i < 25; i++) await casIncrement(store, 'counter', cache);
         }),
       );
       expect(text.decode((await store.get('counter')).body)).toBe('200');
