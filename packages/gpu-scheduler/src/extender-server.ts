@@ -42,8 +42,11 @@ export interface ExtenderHandlerOptions {
 
 /** The three webhooks as plain functions (mount them on any HTTP framework). */
 export interface ExtenderHandlers {
+  /** `filterVerb`: nodes that can hold the pod now; the others with a reason. */
   filter(args: ExtenderArgs): ExtenderFilterResult;
+  /** `prioritizeVerb`: the placement policy's preference per node, 0..10. */
   prioritize(args: ExtenderArgs): HostPriority[];
+  /** `bindVerb`: records the allocation, then calls `binder`. */
   bind(args: ExtenderBindingArgs): Promise<ExtenderBindingResult>;
   /** Tell the scheduler a bound pod finished or was deleted (from a pod informer). */
   release(podUid: string): void;
@@ -261,8 +264,11 @@ export interface ExtenderServerOptions extends ExtenderHandlerOptions {
 export interface ExtenderServer {
   /** Base URL, e.g. `http://127.0.0.1:8888/`. */
   readonly url: string;
+  /** The port listened on. */
   readonly port: number;
+  /** The handlers behind the routes (for `release`). */
   readonly handlers: ExtenderHandlers;
+  /** Stops listening and closes open connections. */
   close(): Promise<void>;
 }
 

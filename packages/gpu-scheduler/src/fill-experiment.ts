@@ -37,11 +37,15 @@ export interface FillPoint {
 
 /** Result of {@link simulateFill}. */
 export interface FillResult {
+  /** Placement policy name. */
   placement: string;
+  /** GPUs in the cluster. */
   totalGpus: number;
+  /** One point per `step` of arrived demand. */
   points: FillPoint[];
   /** Arrival demand at which the first pod failed to place (a measure of usable capacity). */
   firstFailureArrivedRatio: number | undefined;
+  /** Wall-clock time of the run, ms. */
   wallMs: number;
 }
 

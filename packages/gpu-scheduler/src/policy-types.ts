@@ -2,12 +2,17 @@ import type { PricingModel } from './types.js';
 
 /** A job as ordering and preemption policies see it (live view, valid during the call: do not keep it). */
 export interface JobView {
+  /** Job id. */
   readonly id: string;
+  /** Queue id. */
   readonly queue: string;
+  /** Priority (higher is more important). */
   readonly priority: number;
+  /** Submit time, ms. */
   readonly submitMs: number;
   /** Total GPUs requested (fractions for shared GPUs). */
   readonly gpus: number;
+  /** Estimated run time, ms, if the job gave one. */
   readonly estimatedDurationMs: number | undefined;
   /** GPU-ms of service received so far, not counting the current run. */
   readonly attainedGpuMs: number;
@@ -15,13 +20,17 @@ export interface JobView {
   readonly progressMs: number;
   /** Start of the current run when running. */
   readonly startMs: number | undefined;
+  /** Keeps its progress when preempted. */
   readonly checkpointable: boolean;
+  /** May be preempted. */
   readonly preemptible: boolean;
 }
 
 /** A queue as ordering policies see it. */
 export interface QueueView {
+  /** Queue id. */
   readonly id: string;
+  /** Fair-share weight. */
   readonly weight: number;
   /** GPUs in use (fractions count). */
   readonly usedGpus: number;
@@ -49,7 +58,9 @@ export interface OrderingPolicy {
 
 /** A node as placement policies see it (live view: do not keep or mutate). */
 export interface NodeView {
+  /** Node id. */
   readonly id: string;
+  /** GPUs on the node. */
   readonly gpuCount: number;
   /** GPU model index into {@link PlacementContext.modelNames}. */
   readonly model: number;
@@ -59,10 +70,15 @@ export interface NodeView {
   readonly fullFree: number;
   /** Total free thousandths. */
   readonly freeMilli: number;
+  /** Free CPU, millicores. */
   readonly cpuFree: number;
+  /** Free memory, MiB. */
   readonly memFree: number;
+  /** Allocatable CPU, millicores. */
   readonly cpuCap: number;
+  /** Allocatable memory, MiB. */
   readonly memCap: number;
+  /** Billing model. */
   readonly pricing: PricingModel;
   /** Node hourly price divided by its GPU count, USD. */
   readonly pricePerGpuHour: number;
@@ -74,7 +90,9 @@ export interface WorkerView {
   readonly gpus: number;
   /** Thousandths of one GPU when fractional. */
   readonly gpuMilli: number;
+  /** CPU, millicores. */
   readonly cpuMilli: number;
+  /** Memory, MiB. */
   readonly memoryMiB: number;
 }
 

@@ -76,11 +76,15 @@ export interface SchedulerOptions {
 
 /** Counters of a scheduler, cheap to read. */
 export interface SchedulerStats {
+  /** GPUs in the cluster. */
   totalGpus: number;
   /** GPUs allocated (fractions count). */
   allocatedGpus: number;
+  /** Jobs waiting. */
   pendingJobs: number;
+  /** Jobs running. */
   runningJobs: number;
+  /** Preemptions and interruptions so far. */
   preemptions: number;
 }
 

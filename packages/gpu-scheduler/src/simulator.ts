@@ -17,7 +17,9 @@ export interface SimulatedCluster {
 export interface SimulationProgress {
   /** Simulated time reached, ms. */
   simulatedMs: number;
+  /** Jobs finished or rejected. */
   jobsDone: number;
+  /** Jobs in the trace. */
   jobsTotal: number;
   /** Wall-clock ms since the start. */
   wallMs: number;
@@ -49,29 +51,43 @@ export interface SimulateOptions {
 
 /** Summary of a distribution, ms. */
 export interface Distribution {
+  /** Arithmetic mean. */
   mean: number;
+  /** Median (nearest rank). */
   p50: number;
+  /** 99th percentile (nearest rank). */
   p99: number;
+  /** Largest value. */
   max: number;
 }
 
 /** Per-queue results: finish-time fairness (Themis' rho = time in the shared cluster / run time alone). */
 export interface QueueResult {
+  /** Queue id. */
   queue: string;
+  /** Jobs submitted to the queue. */
   jobs: number;
+  /** Jobs that finished. */
   completed: number;
+  /** Job completion time, ms. */
   jctMs: Distribution;
+  /** First start - submit, ms. */
   queueingDelayMs: Distribution;
   /** Mean and max of rho = JCT / real run time (1 = as if alone). */
   finishTimeFairness: { mean: number; max: number };
+  /** GPU-hours the queue's jobs held. */
   gpuHours: number;
 }
 
 /** Results of {@link simulate}. */
 export interface SimulationResult {
+  /** Names of the policy parts used. */
   policy: { ordering: string; placement: string; backfill: string; preemption: boolean };
+  /** Jobs in the trace. */
   jobs: number;
+  /** Jobs that finished. */
   completed: number;
+  /** Jobs rejected as never fitting. */
   rejected: number;
   /** Job completion time (finish - submit) of completed jobs. */
   jctMs: Distribution;
@@ -85,7 +101,9 @@ export interface SimulationResult {
   meanFragmentedGpus: number;
   /** Samples over time. */
   series: Array<{ timeMs: number; allocatedGpus: number; allocationRate: number; fragmentedGpus: number; pendingJobs: number }>;
+  /** Preemptions and spot interruptions. */
   preemptions: number;
+  /** Results per queue, by queue id. */
   perQueue: QueueResult[];
   /** `UsageRecord` Arrow table of every run of every job (see toUsageRecordTable). */
   usage: Table | undefined;

@@ -107,6 +107,7 @@ export interface WorkerPlacement {
 
 /** A job was placed: bind each worker to its node. */
 export interface BindDecision {
+  /** Discriminant. */
   type: 'bind';
   /** Job id. */
   jobId: string;
@@ -122,6 +123,7 @@ export interface BindDecision {
 
 /** A running job is stopped to make room; it goes back to its queue. */
 export interface PreemptDecision {
+  /** Discriminant. */
   type: 'preempt';
   /** The victim. */
   jobId: string;
@@ -135,6 +137,7 @@ export interface PreemptDecision {
 
 /** A job will never be placed (it cannot fit in this cluster, or the cluster shrank under it). */
 export interface RejectDecision {
+  /** Discriminant. */
   type: 'reject';
   /** Job id. */
   jobId: string;
@@ -172,14 +175,19 @@ export interface NodeEventResult {
 
 /** State of one job as seen by `snapshot` / `job`. */
 export interface JobStatus {
+  /** Job id. */
   id: string;
+  /** Queue id. */
   queue: string;
+  /** Lifecycle state; a preempted or interrupted job is `queued` again. */
   state: 'queued' | 'running' | 'completed' | 'cancelled' | 'rejected';
+  /** Priority as submitted. */
   priority: number;
   /** Total GPUs the job holds when running (fractions for shared GPUs). */
   gpus: number;
   /** Where it runs, when running. */
   placements: WorkerPlacement[];
+  /** Submit time, ms. */
   submitMs: number;
   /** First start time, when it has started. */
   firstStartMs: number | undefined;
@@ -195,13 +203,17 @@ export interface JobStatus {
 
 /** Queue usage in `snapshot`. */
 export interface QueueStatus {
+  /** Queue id. */
   id: string;
+  /** Cohort, if any. */
   cohort: string | undefined;
   /** GPUs in use per quota key (`'*'` or model). */
   usedGpus: Record<string, number>;
   /** GPUs above nominal quota, per key. */
   borrowedGpus: Record<string, number>;
+  /** Jobs waiting. */
   pendingJobs: number;
+  /** Jobs running. */
   runningJobs: number;
   /** Weighted dominant resource share (for fair share). */
   weightedShare: number;
@@ -209,28 +221,43 @@ export interface QueueStatus {
 
 /** Node usage in `snapshot`. */
 export interface NodeStatus {
+  /** Node id. */
   id: string;
+  /** GPU model. */
   gpuModel: string;
+  /** GPUs on the node. */
   gpuCount: number;
   /** Free thousandths per GPU. */
   gpuFreeMilli: number[];
+  /** Free CPU, millicores (Infinity when the node did not declare CPU). */
   cpuFreeMilli: number;
+  /** Free memory, MiB (Infinity when the node did not declare memory). */
   memoryFreeMiB: number;
+  /** False when cordoned. */
   schedulable: boolean;
+  /** Billing model. */
   pricing: PricingModel;
 }
 
 /** A consistent, plain-data view of the scheduler. */
 export interface SchedulerSnapshot {
+  /** Time of the snapshot, ms. */
   atMs: number;
+  /** Every node in the cluster. */
   nodes: NodeStatus[];
+  /** Every queue. */
   queues: QueueStatus[];
+  /** Every job ever submitted, in submission order. */
   jobs: JobStatus[];
+  /** Cluster-wide counters. */
   totals: {
+    /** GPUs in the cluster. */
     gpus: number;
     /** GPUs allocated (fractions count). */
     allocatedGpus: number;
+    /** Jobs waiting. */
     pendingJobs: number;
+    /** Jobs running. */
     runningJobs: number;
   };
 }

@@ -3,9 +3,13 @@ import type { PricingModel } from './types.js';
 
 /** One worker's hold on one node over an interval (one run of a job). */
 export interface UsageInterval {
+  /** Job id (becomes `label_job`). */
   jobId: string;
+  /** Queue id (becomes `label_team` unless the job has a `team` label). */
   queue: string;
+  /** Node id (becomes `node`). */
   nodeId: string;
+  /** GPU model (becomes `sku`). */
   gpuModel: string;
   /** Start, ms since epoch (inclusive). */
   startMs: number;
@@ -13,11 +17,17 @@ export interface UsageInterval {
   endMs: number;
   /** GPUs held (fractions for shared GPUs). */
   gpus: number;
+  /** CPU held, millicores (becomes a `cpu` row in vCPU). */
   cpuMilli: number;
+  /** Memory held, MiB (becomes a `memory` row in GiB). */
   memoryMiB: number;
+  /** The node's billing model (becomes `pricing_model`). */
   pricing: PricingModel;
+  /** The node's instance type (becomes `instance_type`). */
   instanceType: string | undefined;
+  /** The node's region (becomes `region`). */
   region: string | undefined;
+  /** The job's labels (become `label_<key>` columns). */
   labels: Record<string, string> | undefined;
 }
 
