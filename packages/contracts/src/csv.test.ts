@@ -171,6 +171,19 @@ describe('CSV round trips and streaming', () => {
     await expect(readCsvFile(path.join(dir, 'missing.csv'))).rejects.toSatisfy((e) => MlopsError.isInstance(e, 'NOT_FOUND'));
   });
 
+  it('a usage CSV read with the contract schema validates against UsageRecord (and a bad one says why)', async () => {
+    const { usageRecordSchema, usageRecordContract } = await import('./usage-record.js');
+    const { checkTable } = await import('./validate-table.js');
+    const schema = usageRecordSchema();
+    const header = schema.fields.map((f) => f.name).join(',');
+    const row = (start: string, end: string, kind: string) => `${start},${end},${kind},1,gpu,,A100-80GB,p4d.24xlarge,n1,spot,us-east-1,search,,ranker,job-1`;
+    const good = readCsv([header, row('2026-11-23T00:00:00Z', '2026-11-23T01:00:00Z', 'gpu')].join('\n'), { schema });
+    expect(checkTable(good, usageRecordContract, { strict: true })).toMatchObject({ ok: true });
+    expect(String(good.getChild('resource_kind')!.type)).toBe('Dictionary<Int32, Utf8>');
+    const bad = readCsv([header, row('2026-11-23T01:00:00Z', '2026-11-23T00:00:00Z', 'tpu')].join('\n'), { schema });
+    expect(checkTable(bad, usageRecordContract).problems.map((p) => p.kind)).toEqual(['value-not-allowed', 'row-check-failed']);
+  });
+
   it('parses ISO times strictly', () => {
     expect(parseIsoTime('2026-02-30')).toBeNull();
     expect(parseIsoTime('2026-11-23T25:00:00Z')).toBeNull();

@@ -65,6 +65,22 @@ describe('Parquet', () => {
     expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
+  it('writes to a Node stream and reads the bytes back', async () => {
+    const { PassThrough } = await import('node:stream');
+    const pass = new PassThrough();
+    const parts: Buffer[] = [];
+    pass.on('data', (c: Buffer) => parts.push(c));
+    const t = mixedTable(20);
+    const writer = await createParquetWriter({ stream: pass, schema: t.schema, rowGroupRows: 7 });
+    await writer.write(t);
+    await writer.close();
+    const bytes = new Uint8Array(Buffer.concat(parts));
+    expectSameTable(await readParquet(bytes), t);
+    let groups = 0;
+    for await (const b of readParquetBatches(bytes)) groups += b.numRows > 0 ? 1 : 0;
+    expect(groups).toBe(3);
+  });
+
   it('failed writes leave nothing behind', async () => {
     const file = path.join(dir, 'failed.parquet');
     async function* bad() {
