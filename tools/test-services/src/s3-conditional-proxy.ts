@@ -195,6 +195,12 @@ export async function startS3ConditionalProxy(options: S3ConditionalProxyOptions
   }
 
   function forward(req: IncomingMessage, res: ServerResponse, release: () => void): void {
+    // The client may have gone away while this request waited for its key; its 'close'
+    // events have fired already, so nothing below would ever release the key.
+    if (req.destroyed || res.destroyed) {
+      release();
+      return;
+    }
     let headers = forwardableHeaders(req.headers);
     const decode = req.method === 'PUT' && isAwsChunked(req.headers);
     if (decode) headers = decodedHeaders(headers);

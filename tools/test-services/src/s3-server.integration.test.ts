@@ -407,3 +407,29 @@ describe('lifecycle', () => {
     }
   });
 });
+
+describe('robustness', () => {
+  it('a client that disconnects while queued on a key does not block later writers of that key', async () => {
+    // Hold the key with a slow PUT (body sent in two halves), queue a second PUT behind it
+    // and drop that one, then check a third writer still gets through.
+    const slow = http.request({ host: '127.0.0.1', port: s3.port, method: 'PUT', path: '/test-bucket/robust/key', headers: { 'content-length': '4' } });
+    slow.write('ab');
+    await new Promise((r) => setTimeout(r, 100));
+    const dropped = http.request({ host: '127.0.0.1', port: s3.port, method: 'PUT', path: '/test-bucket/robust/key', headers: { 'content-length': '1' } });
+    dropped.on('error', () => undefined);
+    dropped.end('x');
+    await new Promise((r) => setTimeout(r, 50));
+    dropped.destroy();
+    const slowDone = new Promise<number>((resolve, reject) => {
+      slow.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      slow.on('error', reject);
+    });
+    slow.end('cd');
+    expect(await slowDone).toBe(200);
+    await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'robust/key', Body: 'final', IfMatch: (await client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: 'robust/key' }))).ETag }));
+    expect((await readBody('robust/key')).text).toBe('final');
+  });
+});
