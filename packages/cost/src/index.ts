@@ -31,3 +31,5 @@ export {
 } from './focus-columns.js';
 export { evaluateBudgets } from './budgets.js';
 export type { Budget, BudgetStatus, BudgetAlert, EvaluateBudgetsOptions } from './budgets.js';
+export { renderCostReport, renderCostTable } from './report.js';
+export type { CostReportOptions } from './report.js';
