@@ -2,7 +2,7 @@ import { PreconditionFailedError } from '@mlops/contracts';
 import type { ObjectStore } from '@mlops/storage';
 import { decodeEvent, encodeEvent } from './codec.js';
 import type { RegistryLayout } from './layout.js';
-import { isPreconditionFailed, listKeys, mapLimit } from './store-ops.js';
+import { getOrUndefined, isPreconditionFailed, listKeys, mapLimit } from './store-ops.js';
 import type { RegistryEvent } from './types.js';
 
 /** Enough attempts for hundreds of simultaneous writers; each failed attempt means another writer progressed. */
@@ -55,4 +55,26 @@ export async function readEventsAfter(store: ObjectStore, layout: RegistryLayout
   const eventKeys = keys.filter((k) => layout.seqFromKey(name, k) !== undefined);
   const events = await mapLimit(eventKeys, 16, async (key) => decodeEvent(key, (await store.get(key)).body));
   return events.sort((a, b) => a.seq - b.seq);
+}
+
+/**
+ * Reads the events after `afterSeq` by fetching the following sequence numbers directly, `batch`
+ * at a time, until one is missing. Numbers are contiguous, so this needs no listing: on a file
+ * store a listing reads the whole (ever-growing) directory, while a short tail is a few GETs.
+ */
+export async function readEventTail(store: ObjectStore, layout: RegistryLayout, name: string, afterSeq: number, batch = 16): Promise<RegistryEvent[]> {
+  const events: RegistryEvent[] = [];
+  for (let next = afterSeq + 1; ; next += batch) {
+    const found = await Promise.all(
+      Array.from({ length: batch }, async (_, i) => {
+        const key = layout.eventKey(name, next + i);
+        const object = await getOrUndefined(store, key);
+        return object ? decodeEvent(key, object.body) : undefined;
+      }),
+    );
+    for (const event of found) {
+      if (!event) return events;
+      events.push(event);
+    }
+  }
 }

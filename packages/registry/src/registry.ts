@@ -15,7 +15,7 @@ import {
   type AliasPointer,
 } from './codec.js';
 import { downloadVersion } from './download.js';
-import { appendEvent, highestAfter, readEventsAfter } from './event-log.js';
+import { appendEvent, highestAfter, readEventsAfter, readEventTail } from './event-log.js';
 import { compareRows, compileFilter, parseFilter, parseOrderBy } from './filter.js';
 import type { GateDecision, PromotionGate } from './gates.js';
 import { createLayout, type RegistryLayout } from './layout.js';
@@ -41,7 +41,7 @@ import { validateRegistration } from './validate-input.js';
 export interface RegistryOptions {
   /**
    * Where the registry lives: an `ObjectStore`, or a URL/path (`./.mlops`, `file:///srv/models`,
-   * `memory://`, `s3://bucket/prefix`, `gs://bucket/prefix`). Default `./.mlops`.
+   * `memory://`, `s3://bucket/prefix`, `gs://bucket/prefix`). Default: `$MLOPS_REGISTRY_URL`, else `./.mlops`.
    */
   store?: ObjectStore | string;
   /** Driver settings used when `store` is a URL: `{ s3: { clientConfig } }`, `{ gcs: { options } }`, `{ file: {...} }`. */
@@ -270,7 +270,7 @@ function defaultActor(): string {
  * per-model event log, so any number of processes can share one bucket safely.
  */
 export function createRegistry(options: RegistryOptions = {}): Registry {
-  const target = options.store ?? './.mlops';
+  const target = options.store ?? (process.env.MLOPS_REGISTRY_URL || './.mlops');
   if (!isObjectStore(target) && typeof target !== 'string') {
     throw new InvalidArgumentError('Expected the store option to be an ObjectStore or a URL/path string such as "./.mlops" or "s3://bucket/prefix".');
   }
@@ -344,7 +344,11 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
       store.head(layout.eventKey(name, state.lastSeq + 1)),
       store.head(layout.versionKey(name, state.lastVersion + 1)),
     ]);
-    if (nextEvent) for (const event of await readEventsAfter(store, layout, name, state.lastSeq)) applyEvent(state, event);
+    if (nextEvent) {
+      // A long tail (no checkpoint yet) is cheaper to list; a short one to fetch directly.
+      const tail = state.lastSeq === 0 ? await readEventsAfter(store, layout, name, 0) : await readEventTail(store, layout, name, state.lastSeq);
+      for (const event of tail) applyEvent(state, event);
+    }
     // A writer that crashed between its manifest and its log entry still has a visible version.
     const newer =
       nextVersion

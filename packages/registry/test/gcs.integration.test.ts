@@ -12,5 +12,5 @@ describeRegistrySuite(
       cleanup: () => server.stop(),
     };
   },
-  { searchVersions: 60 },
+  { searchVersions: 40 },
 );

@@ -14,5 +14,5 @@ describeRegistrySuite(
       cleanup: () => server.stop(),
     };
   },
-  { searchVersions: 60 },
+  { searchVersions: 40 },
 );
