@@ -119,7 +119,7 @@ export function planParquetColumn(field: Field, hasNulls: boolean): ParquetColum
       if (bits === 64) {
         return {
           element: { ...base, type: 'INT64', ...(signed ? {} : { converted_type: 'UINT_64' }) },
-          values: fixedWidth((n) => new BigInt64Array(n), signed ? undefined : (v) => BigInt.asIntN(64, BigInt(v))),
+          values: signed ? fixedWidth((n) => new BigInt64Array(n)) : fixedWidth((n) => new BigUint64Array(n)),
         };
       }
       return {
@@ -128,8 +128,8 @@ export function planParquetColumn(field: Field, hasNulls: boolean): ParquetColum
           type: 'INT32',
           ...(bits < 32 || !signed ? { converted_type: `${signed ? 'INT' : 'UINT'}_${bits}` as SchemaElement['converted_type'] } : {}),
         },
-        // Unsigned 32-bit values are stored in the signed physical type, bit for bit.
-        values: fixedWidth((n) => new Int32Array(n), bits === 32 && !signed ? (v) => Number(v) | 0 : undefined),
+        // hyparquet-writer maps Uint32 values onto the signed physical type itself.
+        values: bits === 32 && !signed ? fixedWidth((n) => new Uint32Array(n)) : fixedWidth((n) => new Int32Array(n)),
       };
     }
     case ArrowTypeId.Float: {

@@ -1,7 +1,8 @@
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Float64, Int32, Table, makeVector, tableFromArrays, vectorFromArray } from 'apache-arrow';
+import { DateDay, Field, Float16, Float64, Int16, Int32, Int8, LargeUtf8, Schema, Table, TimeUnit, Timestamp, Uint16, Uint32, Uint64, Uint8, makeVector, tableFromArrays, vectorFromArray } from 'apache-arrow';
+import { buildTable } from './contract-schema.js';
 import type { RecordBatch } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectSameTable, mixedTable } from '../test/fixtures.js';
@@ -63,6 +64,24 @@ describe('Parquet', () => {
     }
     expect([rows, groups]).toEqual([20_000, 4]);
     expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('round-trips every integer width, Float16 (as Float32), dates, second and zone-less timestamps, LargeUtf8', async () => {
+  const schema = new Schema([
+    new Field('i8', new Int8(), true), new Field('i16', new Int16(), true), new Field('u8', new Uint8(), true), new Field('u16', new Uint16(), true),
+    new Field('u32', new Uint32(), true), new Field('u64', new Uint64(), true), new Field('f16', new Float16(), true), new Field('d', new DateDay(), true),
+    new Field('ts_s', new Timestamp(TimeUnit.SECOND, 'UTC'), true), new Field('ts_naive', new Timestamp(TimeUnit.MILLISECOND), true), new Field('lu', new LargeUtf8(), true),
+  ]);
+  const t = buildTable(schema, {
+    i8: [-128, 127, null], i16: [-32768, 32767, null], u8: [0, 255, null], u16: [0, 65535, null], u32: [0, 4294967295, null], u64: [0n, 2n ** 64n - 1n, null],
+    f16: [0.5, -2, null], d: [new Date(Date.UTC(2026, 10, 23)), new Date(0), null], ts_s: [Date.UTC(2026, 10, 23, 1, 2, 3), 0, null], ts_naive: [5, 6, null], lu: ['a', 'é', null],
+  });
+    const back = await readParquet(await tableToParquet(t));
+    for (const f of schema.fields) {
+      const expectedType = f.name === 'f16' ? 'Float32' : String(f.type);
+      expect(String(back.getChild(f.name)!.type), f.name).toBe(expectedType);
+      expect(Array.from({ length: 3 }, (_, i) => back.getChild(f.name)!.get(i)), f.name).toEqual(Array.from({ length: 3 }, (_, i) => t.getChild(f.name)!.get(i)));
+    }
   });
 
   it('writes to a Node stream and reads the bytes back', async () => {
