@@ -18,7 +18,9 @@ export type FilterOperator = '=' | '!=' | '<' | '<=' | '>' | '>=' | 'LIKE' | 'IL
 
 /** One `field op value` clause; clauses are joined by AND. */
 export interface FilterClause {
+  /** The field compared. */
   field: FilterField;
+  /** The operator. */
   op: FilterOperator;
   /** One value, or several for `IN`. */
   values: (string | number)[];

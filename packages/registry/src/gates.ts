@@ -3,7 +3,9 @@ import type { ModelVersion } from './types.js';
 
 /** What a promotion gate answers: pass or fail, and why (the reasons go to the event log). */
 export interface GateDecision {
+  /** Whether the candidate may be promoted. */
   passed: boolean;
+  /** Human-readable reasons, recorded in the event log. */
   reasons: string[];
 }
 

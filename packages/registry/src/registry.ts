@@ -87,6 +87,7 @@ export interface RegisterModelVersionInput {
 
 /** A version as listed and searched (from the index, without artifact details). */
 export interface ModelVersionInfo extends VersionSummary {
+  /** Model name. */
   name: string;
   /** Aliases currently pointing at this version. */
   aliases: string[];
@@ -110,6 +111,7 @@ export interface SearchOptions {
 
 /** One page of search results. */
 export interface SearchResult {
+  /** This page of matching versions, in order. */
   versions: ModelVersionInfo[];
   /** Pass back as `pageToken` for the next page; absent on the last page. */
   nextPageToken?: string;
@@ -128,6 +130,7 @@ export interface AliasChangeOptions {
 
 /** Options of {@link Registry.promote}. */
 export interface PromoteOptions {
+  /** Model name. */
   name: string;
   /** Alias (or `latest`, or a version number) whose version is the candidate, e.g. `challenger`. */
   from: string | number;
@@ -141,9 +144,13 @@ export interface PromoteOptions {
 
 /** What {@link Registry.promote} decided. */
 export interface PromotionResult {
+  /** Whether the alias moved. */
   promoted: boolean;
+  /** The version `from` named. */
   candidate: ModelVersion;
+  /** The version `to` pointed at before, if any. */
   incumbent?: ModelVersion;
+  /** The gate's answer (or a note when there was no gate / nothing to do). */
   decision: GateDecision;
   /** The event recorded (alias change or rejection); absent when the alias already pointed at the candidate. */
   event?: RegistryEvent;
@@ -162,6 +169,7 @@ export interface GcOptions {
 
 /** What {@link Registry.gc} found (and deleted unless `dryRun`). */
 export interface GcResult {
+  /** Whether this was only a report. */
   dryRun: boolean;
   /** Blob keys referenced by some manifest. */
   referencedBlobs: number;
@@ -175,7 +183,9 @@ export interface GcResult {
 
 /** A change seen by {@link Registry.watchAlias}. */
 export interface AliasWatchEvent {
+  /** Model name. */
   name: string;
+  /** The watched alias. */
   alias: string;
   /** New target, `null` when the alias was deleted. */
   version: number | null;

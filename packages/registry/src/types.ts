@@ -17,7 +17,9 @@ export interface SignatureField {
 
 /** What a model takes and returns (like the MLflow MLmodel `signature`). */
 export interface ModelSignature {
+  /** What the model takes. */
   inputs: SignatureField[];
+  /** What the model returns. */
   outputs: SignatureField[];
   /** Inference-time parameters and their defaults. */
   params?: Record<string, ParamValue>;
@@ -72,13 +74,21 @@ export interface ModelVersion {
   updatedAt: number;
   /** Who registered it (the registry's `actor`). */
   createdBy: string;
+  /** Free-text description given at registration. */
   description: string;
+  /** `READY`, or `ARCHIVED` once archived. */
   status: VersionStatus;
+  /** The version's files, sorted by path. */
   artifacts: ArtifactEntry[];
+  /** Inputs and outputs, when given at registration. */
   signature?: ModelSignature;
+  /** Evaluation metrics. */
   metrics: Record<string, number>;
+  /** Training parameters. */
   params: Record<string, ParamValue>;
+  /** Current tags (changed by `setTags` / `deleteTag`). */
   tags: Record<string, string>;
+  /** Datasets, code, run and author that produced the version. */
   lineage: Lineage;
   /** Incremented by every change to tags or status; the manifest is replaced by compare-and-swap. */
   revision: number;
@@ -110,6 +120,7 @@ export type RegistryEventType =
 export interface RegistryEvent {
   /** Position in the model's log, from 1, contiguous; never rewritten. */
   seq: number;
+  /** What happened. */
   type: RegistryEventType;
   /** Model name. */
   name: string;
@@ -129,8 +140,9 @@ export interface RegistryEvent {
   to?: number | null;
   /** For alias events: the alias pointer's revision after the change; orders the alias history. */
   aliasRevision?: number;
-  /** For tag events: tags written, or the key deleted. */
+  /** For `tags_set`: the tags written. */
   tags?: Record<string, string>;
+  /** For `tag_deleted`: the key removed. */
   tagKey?: string;
   /** For version events: the version's summary after the change, so the index can be rebuilt from the log. */
   summary?: VersionSummary;
@@ -144,14 +156,23 @@ export interface RegistryEvent {
 
 /** What the per-model index keeps of every version: enough to list, search and sort without reading manifests. */
 export interface VersionSummary {
+  /** Version number. */
   version: number;
+  /** Registration time, ms since the epoch. */
   createdAt: number;
+  /** Last change (tags, status), ms since the epoch. */
   updatedAt: number;
+  /** Who registered it. */
   createdBy: string;
+  /** Description given at registration. */
   description: string;
+  /** `READY` or `ARCHIVED`. */
   status: VersionStatus;
+  /** Evaluation metrics. */
   metrics: Record<string, number>;
+  /** Training parameters. */
   params: Record<string, ParamValue>;
+  /** Current tags. */
   tags: Record<string, string>;
   /** Training run id from the lineage, searchable as `run_id`. */
   runId?: string;
@@ -161,6 +182,7 @@ export interface VersionSummary {
 
 /** One registered model, as listed by `listModels`. */
 export interface RegisteredModel {
+  /** Model name. */
   name: string;
   /** Number of versions (including archived ones). */
   versionCount: number;
@@ -176,11 +198,17 @@ export interface RegisteredModel {
 
 /** One entry of an alias's history, oldest first. */
 export interface AliasChange {
+  /** The alias moved. */
   alias: string;
+  /** Previous target (`null`: the alias did not exist). */
   from: number | null;
+  /** New target (`null`: the alias was deleted). */
   to: number | null;
+  /** When, ms since the epoch. */
   at: number;
+  /** Who. */
   actor: string;
+  /** Why, as given by the caller. */
   reason?: string;
   /** Alias pointer revision after this change (1 for the first set). */
   revision: number;
