@@ -53,4 +53,30 @@ describe('fragmentation-aware placement', () => {
     const d = s.schedule(0)[0];
     expect(d?.type === 'bind' && d.placements[0]!.nodeId).toBe('p');
   });
+
+  it('chooses the GPU inside the node too: the one whose use fragments least', () => {
+    const run = (placement = bestFitPlacement()) => {
+      const s = createScheduler({ nodes: [{ id: 'n', gpuModel: 'T4', gpuCount: 2 }], workload: [cls({ gpuMilli: 300 })], policy: { placement }, clock: () => 0 });
+      s.submit({ id: 'a', gpuMilli: 400, submitMs: 0 });
+      s.submit({ id: 'b', gpuMilli: 700, submitMs: 1 });
+      s.submit({ id: 'c', gpuMilli: 250, submitMs: 2 });
+      s.schedule(0);
+      return { gpu: s.job('c')!.placements[0]!.gpuIndices[0], frag: s.fragmentedGpus() };
+    };
+    // Free [600, 300]: best-fit squeezes c into GPU 1 and strands 50; FGD keeps both GPUs usable.
+    expect(run(bestFitPlacement())).toEqual({ gpu: 1, frag: 0.05 });
+    expect(run(fragmentationAwarePlacement())).toEqual({ gpu: 0, frag: 0 });
+  });
+
+  it('a custom policy choosing impossible GPUs is reported, not obeyed', () => {
+    let calls = 0;
+    // Fine for the first worker of the gang, nonsense for the second.
+    const bad = { ...bestFitPlacement(), name: 'bad', chooseGpus: () => (calls++ === 0 ? null : [0, 0]) };
+    const s = createScheduler({ nodes: [{ id: 'n', gpuModel: 'T4', gpuCount: 4 }], policy: { placement: bad }, clock: () => 0 });
+    s.submit({ id: 'x', workers: 2, gpusPerWorker: 2 });
+    expect(() => s.schedule(0)).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('Placement policy "bad" chose GPUs [0,0]') }));
+    // No half-placed gang is left behind.
+    expect(s.stats().allocatedGpus).toBe(0);
+    expect(s.snapshot(0).nodes[0]!.gpuFreeMilli).toEqual([1000, 1000, 1000, 1000]);
+  });
 });

@@ -30,35 +30,51 @@ export function fragmentationAwarePlacement(options: FragmentationAwareOptions =
     order: 'tightest',
     ...(options.maxCandidates === undefined ? {} : { maxCandidates: options.maxCandidates }),
     score(node: NodeView, worker: WorkerView, ctx: PlacementContext): number {
-      const g = node.gpuFree;
-      const before = nodeFragmentationMilli(g, node.cpuFree, node.memFree, ctx.workload);
-      // Apply the placement in place, measure, undo: no allocation on the hot path.
-      const taken = takeGpus(g, worker);
-      const after = nodeFragmentationMilli(g, node.cpuFree - worker.cpuMilli, node.memFree - worker.memoryMiB, ctx.workload);
-      for (const [i, m] of taken) g[i]! += m;
-      return before - after;
+      const before = nodeFragmentationMilli(node.gpuFree, node.cpuFree, node.memFree, ctx.workload);
+      const best = bestGpuForFragment(node, worker, ctx);
+      return best === null ? Number.NEGATIVE_INFINITY : before - best.after;
+    },
+    chooseGpus(node: NodeView, worker: WorkerView, ctx: PlacementContext): number[] | null {
+      if (worker.gpus > 0 || worker.gpuMilli === 0) return null;
+      const best = bestGpuForFragment(node, worker, ctx);
+      return best === null ? null : [best.gpu];
     },
   };
 }
 
-function takeGpus(g: Int32Array, worker: WorkerView): Array<[number, number]> {
-  const taken: Array<[number, number]> = [];
+/**
+ * For a fractional worker, the GPU whose use leaves the node least fragmented (FGD places
+ * GPU by GPU, not only node by node); for whole GPUs, the lowest free indices. The change is
+ * applied in place, measured and undone: no allocation on the hot path.
+ */
+function bestGpuForFragment(node: NodeView, worker: WorkerView, ctx: PlacementContext): { gpu: number; after: number } | null {
+  const g = node.gpuFree;
+  const cpu = node.cpuFree - worker.cpuMilli;
+  const mem = node.memFree - worker.memoryMiB;
   if (worker.gpus > 0) {
+    const taken: number[] = [];
     for (let i = 0; i < g.length && taken.length < worker.gpus; i++) {
       if (g[i] === FULL) {
         g[i] = 0;
-        taken.push([i, FULL]);
+        taken.push(i);
       }
     }
-  } else if (worker.gpuMilli > 0) {
-    let best = -1;
-    for (let i = 0; i < g.length; i++) if (g[i]! >= worker.gpuMilli && (best < 0 || g[i]! < g[best]!)) best = i;
-    if (best >= 0) {
-      g[best]! -= worker.gpuMilli;
-      taken.push([best, worker.gpuMilli]);
-    }
+    const after = taken.length === worker.gpus ? nodeFragmentationMilli(g, cpu, mem, ctx.workload) : Number.POSITIVE_INFINITY;
+    for (const i of taken) g[i] = FULL;
+    return Number.isFinite(after) ? { gpu: taken[0] ?? -1, after } : null;
   }
-  return taken;
+  if (worker.gpuMilli === 0) return { gpu: -1, after: nodeFragmentationMilli(g, cpu, mem, ctx.workload) };
+  let best: { gpu: number; after: number } | null = null;
+  for (let i = 0; i < g.length; i++) {
+    const f = g[i]!;
+    if (f < worker.gpuMilli) continue;
+    g[i] = f - worker.gpuMilli;
+    const after = nodeFragmentationMilli(g, cpu, mem, ctx.workload);
+    g[i] = f;
+    // Ties go to the GPU with less free room (best-fit), then the lower index.
+    if (best === null || after < best.after || (after === best.after && f < g[best.gpu]!)) best = { gpu: i, after };
+  }
+  return best;
 }
 
 /** Options of {@link costAwarePlacement}. */

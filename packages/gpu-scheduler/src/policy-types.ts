@@ -132,4 +132,10 @@ export interface PlacementPolicy {
   score?(node: NodeView, worker: WorkerView, ctx: PlacementContext): number;
   /** Score at most this many feasible nodes (in `order`). Default: all. */
   readonly maxCandidates?: number;
+  /**
+   * Which GPUs of the chosen node the worker gets: `gpus` distinct indices of whole free GPUs,
+   * or one index of a GPU with at least `gpuMilli` free. Default: whole GPUs lowest index
+   * first; a fraction on the GPU with the least free room that fits.
+   */
+  chooseGpus?(node: NodeView, worker: WorkerView, ctx: PlacementContext): number[] | null;
 }

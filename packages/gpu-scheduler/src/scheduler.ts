@@ -458,11 +458,25 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
     return best;
   }
 
-  function allocWorker(node: NodeRecord, req: WorkerRequest, jobId: string, out: Array<[NodeRecord, WorkerPlacement]>): boolean {
-    const gpus = cluster.chooseGpus(node, req);
-    if (gpus === null || !cluster.fits(node, req)) return false;
+  function allocWorker(node: NodeRecord, req: WorkerRequest, jobId: string, out: Array<[NodeRecord, WorkerPlacement]>, pol?: PlacementPolicy): boolean {
+    if (!cluster.fits(node, req)) return false;
+    let gpus = pol?.chooseGpus ? pol.chooseGpus(node, { gpus: req.gpus, gpuMilli: req.gpuMilli, cpuMilli: req.cpuMilli, memoryMiB: req.memoryMiB }, ctx) : null;
+    if (gpus !== null) checkChosenGpus(pol!.name, node, req, gpus);
+    else gpus = cluster.chooseGpus(node, req);
+    if (gpus === null) return false;
     out.push([node, cluster.allocate(node, req, gpus, jobId)]);
     return true;
+  }
+
+  function checkChosenGpus(policyName: string, node: NodeRecord, req: WorkerRequest, gpus: readonly number[]): void {
+    const need = req.gpus > 0 ? FULL : req.gpuMilli;
+    const want = req.gpus > 0 ? req.gpus : req.gpuMilli > 0 ? 1 : 0;
+    const ok = gpus.length === want && new Set(gpus).size === gpus.length && gpus.every((i) => Number.isInteger(i) && i >= 0 && i < node.gpuCount && node.gpuFree[i]! >= need);
+    if (!ok) {
+      throw new InvalidArgumentError(
+        `Placement policy "${policyName}" chose GPUs ${JSON.stringify(gpus)} on node ${node.id} (free ${JSON.stringify(Array.from(node.gpuFree))}); expected ${want} distinct index(es) of GPUs with >= ${need}/1000 free. Fix its chooseGpus, or return null for the default.`,
+      );
+    }
   }
 
   function rollback(req: WorkerRequest, jobId: string, out: Array<[NodeRecord, WorkerPlacement]>): void {
@@ -472,13 +486,28 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
 
   /** Allocates all workers of a job with `req` (models possibly narrowed), or nothing. */
   function placeGang(j: JobRecord, req: WorkerRequest, excluded: ReadonlySet<NodeRecord> | null): Array<[NodeRecord, WorkerPlacement]> | null {
-    const pol = placementFor(j);
     const out: Array<[NodeRecord, WorkerPlacement]> = [];
+    try {
+      return placeGangInto(j, req, excluded, out);
+    } catch (e) {
+      // A custom policy threw: leave no worker of the gang allocated.
+      rollback(req, j.id, out);
+      throw e;
+    }
+  }
+
+  function placeGangInto(
+    j: JobRecord,
+    req: WorkerRequest,
+    excluded: ReadonlySet<NodeRecord> | null,
+    out: Array<[NodeRecord, WorkerPlacement]>,
+  ): Array<[NodeRecord, WorkerPlacement]> | null {
+    const pol = placementFor(j);
     const w = j.workers;
     if (req.gpus > 0 && cluster.freeWholeGpus(req.models) < req.gpus * w) return null;
     if (w === 1) {
       const node = pickNode(req, pol, excluded);
-      return node && allocWorker(node, req, j.id, out) ? out : null;
+      return node && allocWorker(node, req, j.id, out, pol) ? out : null;
     }
     if (gangTopology !== 'ignore') {
       // 1. The whole gang on one node.
@@ -487,7 +516,7 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
         const node = pickNode(combined, pol, excluded);
         if (node) {
           let ok = true;
-          for (let k = 0; k < w && ok; k++) ok = allocWorker(node, req, j.id, out);
+          for (let k = 0; k < w && ok; k++) ok = allocWorker(node, req, j.id, out, pol);
           if (ok) return out;
           rollback(req, j.id, out);
         }
@@ -510,7 +539,7 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
     // 3. Anywhere, worker by worker.
     for (let k = 0; k < w; k++) {
       const node = pickNode(req, pol, excluded);
-      if (!node || !allocWorker(node, req, j.id, out)) {
+      if (!node || !allocWorker(node, req, j.id, out, pol)) {
         rollback(req, j.id, out);
         return null;
       }
@@ -530,7 +559,7 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
     nodes.sort((a, b) => b.fullFree - a.fullFree || b.maxFree - a.maxFree || a.idx - b.idx);
     let placed = 0;
     for (const n of nodes) {
-      while (placed < j.workers && cluster.fits(n, req) && allocWorker(n, req, j.id, out)) placed++;
+      while (placed < j.workers && cluster.fits(n, req) && allocWorker(n, req, j.id, out, placementFor(j))) placed++;
       if (placed === j.workers) return true;
     }
     return false;
