@@ -199,8 +199,9 @@ export function convertValue(type: ArrowTypeName, text: string): Converted {
     case 'uint64': {
       const t = text.trim();
       if (!INT.test(t)) return { ok: false, expected: `an integer (${type})` };
-      if (t.length <= 15 && type !== 'int64' && type !== 'uint64') {
-        // Up to 15 digits a double is exact: skip the BigInt allocation on the hot path.
+      if (t.length <= 15) {
+        // Up to 15 digits a double is exact: skip the BigInt allocation on the hot path (64-bit
+        // columns take safe integers as numbers and store them without a BigInt).
         const n = Number(t);
         const [lo, hi] = INT_RANGES[type]!;
         if (n < Number(lo) || n > Number(hi)) return { ok: false, expected: `an integer between ${lo} and ${hi} (${type})` };
