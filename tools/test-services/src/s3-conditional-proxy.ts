@@ -65,8 +65,7 @@ type Operation =
   | { kind: 'other' };
 
 /** Splits a path-style request into bucket, key and the operation S3 would run. */
-function classify(method: string, url: URL): Operation {
-  const path = url.pathname;
+function classify(method: string, path: string, url: URL): Operation {
   const slash = path.indexOf('/', 1);
   if (slash === -1 || slash === path.length - 1) return { kind: 'other' };
   const bucket = decodeURIComponent(path.slice(1, slash));
@@ -242,8 +241,11 @@ export async function startS3ConditionalProxy(options: S3ConditionalProxyOptions
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): Promise<void> {
+    // The raw path, not URL's: WHATWG URL parsing would resolve "." and ".." segments, which
+    // are legal inside S3 keys and which s3rver keeps.
+    const rawPath = (req.url ?? '/').split('?', 1)[0]!;
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const op = classify(req.method ?? 'GET', url);
+    const op = classify(req.method ?? 'GET', rawPath, url);
     if (op.kind === 'other') {
       if (expectsContinue) res.writeContinue();
       forward(req, res, () => undefined);
@@ -254,7 +256,7 @@ export async function startS3ConditionalProxy(options: S3ConditionalProxyOptions
       if (op.kind === 'read') {
         const suffix = /^bytes=-(\d+)$/.exec(req.headers.range?.trim() ?? '');
         if (req.headers['if-match'] !== undefined || suffix) {
-          const current = await currentState(url.pathname);
+          const current = await currentState(rawPath);
           if (current && req.headers['if-match'] !== undefined && failedPrecondition(req, current.etag) === 'If-Match') {
             release();
             sendS3Error(res, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', {
@@ -282,7 +284,7 @@ export async function startS3ConditionalProxy(options: S3ConditionalProxyOptions
           });
           return;
         }
-        const failed = failedPrecondition(req, (await currentState(url.pathname))?.etag);
+        const failed = failedPrecondition(req, (await currentState(rawPath))?.etag);
         if (failed) {
           release();
           // Answered before any `100 Continue`, so a client that asked for one sends no body.
