@@ -20,6 +20,8 @@ import type {
   WorkerPlacement,
 } from './types.js';
 import type { UsageInterval } from './usage-records.js';
+import type { JobRecord } from './job-record.js';
+import { reserve, type Reservation } from './backfill-reservation.js';
 import { validateJob, validateNode, validateQueue } from './validate.js';
 
 /** Preemption settings. */
@@ -128,39 +130,6 @@ export interface Scheduler {
   hasQueue(queueId: string): boolean;
   /** Records that a worker of `jobId` was bound to `nodeId` by an outside scheduler (Kubernetes). */
   bindExternal(job: JobSpec, nodeId: string, nowMs?: number): void;
-}
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
-interface JobRecord {
-  view: Mutable<JobView>;
-  spec: JobSpec;
-  id: string;
-  queue: QueueRecord;
-  priority: number;
-  workers: number;
-  req: WorkerRequest;
-  gpusPerWorkerEq: number;
-  totalGpus: number;
-  estimate: number | undefined;
-  preemptible: boolean;
-  checkpointable: boolean;
-  submitMs: number;
-  seq: number;
-  rank: number;
-  heapIndex: number;
-  bucket: Bucket<JobRecord> | null;
-  shapeKey: string;
-  state: JobStatus['state'];
-  placements: WorkerPlacement[];
-  nodes: NodeRecord[];
-  quotaCharges: Array<[string | null, number]>;
-  borrowing: boolean;
-  startMs: number | undefined;
-  firstStartMs: number | undefined;
-  attainedGpuMs: number;
-  progressMs: number;
-  preemptions: number;
 }
 
 const FULL = GPU_MILLI_FULL;
@@ -828,78 +797,6 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
     return j.progressMs + Math.max(0, t - (j.startMs ?? t));
   }
 
-  // ---- backfill reservation -----------------------------------------------------------------
-  interface Reservation {
-    timeMs: number;
-    nodes: Set<NodeRecord>;
-  }
-
-  function workersFit(j: JobRecord, node: NodeRecord, gpuFree: Int32Array, cpu: number, mem: number): number {
-    const req = j.req;
-    if (!node.schedulable) return 0;
-    if (req.models !== null && !req.models.includes(node.model)) return 0;
-    if (!req.allowSpot && node.pricing === 'spot') return 0;
-    let n = Number.POSITIVE_INFINITY;
-    if (req.gpus > 0) {
-      let full = 0;
-      for (const f of gpuFree) if (f === FULL) full++;
-      n = Math.floor(full / req.gpus);
-    } else if (req.gpuMilli > 0) {
-      let k = 0;
-      for (const f of gpuFree) k += Math.floor(f / req.gpuMilli);
-      n = k;
-    }
-    if (req.cpuMilli > 0) n = Math.min(n, Math.floor(cpu / req.cpuMilli));
-    if (req.memoryMiB > 0) n = Math.min(n, Math.floor(mem / req.memoryMiB));
-    return Number.isFinite(n) ? n : j.workers;
-  }
-
-  /** Earliest time at which running jobs' estimated ends leave room for `j`, and where. */
-  function reserve(j: JobRecord, t: number): Reservation | null {
-    const ends: Array<[number, JobRecord]> = [];
-    for (const r of running.values()) {
-      if (r.estimate === undefined) continue;
-      ends.push([(r.startMs ?? t) + Math.max(0, r.estimate - r.progressMs), r]);
-    }
-    ends.sort((a, b) => a[0] - b[0] || a[1].seq - b[1].seq);
-    const shadow = new Map<NodeRecord, { g: Int32Array; cpu: number; mem: number; fit: number }>();
-    let total = 0;
-    for (const n of cluster.nodes) {
-      if (n.removed) continue;
-      const fit = workersFit(j, n, n.gpuFree, n.cpuFree, n.memFree);
-      total += fit;
-      shadow.set(n, { g: n.gpuFree.slice(), cpu: n.cpuFree, mem: n.memFree, fit });
-    }
-    let timeMs = t;
-    for (const [end, r] of ends) {
-      if (total >= j.workers) break;
-      timeMs = Math.max(t, end);
-      for (let i = 0; i < r.placements.length; i++) {
-        const node = r.nodes[i]!;
-        const s = shadow.get(node);
-        if (!s) continue;
-        const p = r.placements[i]!;
-        for (const gi of p.gpuIndices) s.g[gi]! += p.gpuMilli;
-        s.cpu += r.req.cpuMilli;
-        s.mem += r.req.memoryMiB;
-        const fit = workersFit(j, node, s.g, s.cpu, s.mem);
-        total += fit - s.fit;
-        s.fit = fit;
-      }
-    }
-    if (total < j.workers) return null;
-    const contributing = [...shadow.entries()].filter(([, s]) => s.fit > 0);
-    contributing.sort((a, b) => b[1].fit - a[1].fit || a[0].idx - b[0].idx);
-    const nodes = new Set<NodeRecord>();
-    let covered = 0;
-    for (const [n, s] of contributing) {
-      if (covered >= j.workers) break;
-      nodes.add(n);
-      covered += s.fit;
-    }
-    return { timeMs, nodes };
-  }
-
   // ---- the scheduling pass ------------------------------------------------------------------
   function nextBucket(currentPass: number): Bucket<JobRecord> | null {
     let best: Bucket<JobRecord> | null = null;
@@ -967,7 +864,7 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
       if (backfill === 'none') break;
       if (backfill === 'easy' && reservedFor === null) {
         reservedFor = j;
-        reservation = reserve(j, t);
+        reservation = reserve(j, running.values(), cluster.nodes, t);
         // Without estimates nothing can be promised: hold everything back, as strict order would.
         if (reservation === null) break;
       }

@@ -1,0 +1,40 @@
+import type { NodeRecord, WorkerRequest } from './cluster-state.js';
+import type { Bucket } from './pending-queue.js';
+import type { JobView } from './policy-types.js';
+import type { QueueRecord } from './quota-book.js';
+import type { JobSpec, JobStatus, WorkerPlacement } from './types.js';
+
+/** Writable version of a readonly view (internal). */
+export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Internal state of one job; the scheduler owns and mutates it. */
+export interface JobRecord {
+  view: Mutable<JobView>;
+  spec: JobSpec;
+  id: string;
+  queue: QueueRecord;
+  priority: number;
+  workers: number;
+  req: WorkerRequest;
+  gpusPerWorkerEq: number;
+  totalGpus: number;
+  estimate: number | undefined;
+  preemptible: boolean;
+  checkpointable: boolean;
+  submitMs: number;
+  seq: number;
+  rank: number;
+  heapIndex: number;
+  bucket: Bucket<JobRecord> | null;
+  shapeKey: string;
+  state: JobStatus['state'];
+  placements: WorkerPlacement[];
+  nodes: NodeRecord[];
+  quotaCharges: Array<[string | null, number]>;
+  borrowing: boolean;
+  startMs: number | undefined;
+  firstStartMs: number | undefined;
+  attainedGpuMs: number;
+  progressMs: number;
+  preemptions: number;
+}
