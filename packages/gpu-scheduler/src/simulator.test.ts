@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { usageRecordContract, validateTable } from '@mlops/contracts';
 import { simulate } from './simulator.js';
 import { simulateFill } from './fill-experiment.js';
-import { fifoOrdering, shortestJobFirstOrdering, tiresiasOrdering } from './ordering-policies.js';
+import { fairShareOrdering, fifoOrdering, shortestJobFirstOrdering, tiresiasOrdering } from './ordering-policies.js';
 import { bestFitPlacement, fragmentationAwarePlacement } from './placement-policies.js';
 import { readAlibabaNodes, readAlibabaPods, readPhillyTrace, type TraceJob } from './trace-readers.js';
 import type { NodeSpec } from './types.js';
@@ -45,6 +45,30 @@ describe('simulate: hand-computed cases', () => {
       ['spot', 0, 40],
       ['od', 200, 260],
     ]);
+  });
+});
+
+describe('simulate: fair share protects a light queue from a flooding one', () => {
+  // 'flood' submits 20 one-hour jobs at t=0; 'light' submits 4 at t=1 ms. 2 GPUs.
+  const hour = 3_600_000;
+  const trace: TraceJob[] = [
+    ...Array.from({ length: 20 }, (_, i): TraceJob => ({ id: `f${i}`, queue: 'flood', submitMs: 0, durationMs: hour })),
+    ...Array.from({ length: 4 }, (_, i): TraceJob => ({ id: `l${i}`, queue: 'light', submitMs: 1, durationMs: hour })),
+  ];
+  const cluster = { nodes: [{ id: 'n', gpuModel: 'T4', gpuCount: 2 }] };
+  it('FIFO makes light wait behind all of flood; DRF interleaves them', () => {
+    const fifo = simulate({ trace, cluster, policy: { ordering: fifoOrdering() } });
+    const fair = simulate({ trace, cluster, policy: { ordering: fairShareOrdering() } });
+    const light = (r: typeof fifo) => r.perQueue.find((q) => q.queue === 'light')!;
+    // FIFO: light starts after the 20 flood jobs (10 hours); its jobs finish at 11 and 12 h.
+    expect(light(fifo).jctMs.mean).toBeCloseTo(11.5 * hour, -2);
+    // DRF: when both GPUs free up both shares are 0 and flood's older job goes first; then
+    // light's share (0) is below flood's (0.5), so each hour one job of each runs:
+    // light finishes at 2, 3, 4 and 5 h.
+    expect(light(fair).jctMs.mean).toBeCloseTo(3.5 * hour, -2);
+    expect(light(fair).finishTimeFairness.mean).toBeLessThan(light(fifo).finishTimeFairness.mean / 3);
+    // Same work, same makespan.
+    expect(fair.makespanMs).toBe(fifo.makespanMs);
   });
 });
 
