@@ -7,4 +7,4 @@ import { describeRegistrySuite } from './registry-suite.js';
 describeRegistrySuite('file', async () => {
   const root = await mkdtemp(path.join(tmpdir(), 'registry-file-'));
   return { newStore: () => createFileStore({ root }), cleanup: () => rm(root, { recursive: true, force: true }) };
-});
+}, { searchVersions: 100 });

@@ -6,4 +6,4 @@ describeRegistrySuite('memory', async () => {
   const store = createMemoryStore();
   const shared = { ...store, close: async () => undefined };
   return { newStore: () => shared, cleanup: () => store.close() };
-});
+}, { searchVersions: 300 });
