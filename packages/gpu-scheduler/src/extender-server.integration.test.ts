@@ -179,6 +179,19 @@ describe('extender handlers without HTTP', () => {
     expect(s.job('uid-qx')!.queue).toBe('default');
     expect(s.snapshot(0).queues.find((q) => q.id === 'team-a')!.usedGpus).toEqual({ '*': 2 });
   });
+
+  it('filter enforces the queue quota: nodes with room fail with the quota reason', () => {
+    const s = createScheduler({ queues: [{ id: 'team-a', nominalGpus: { '*': 4 } }], clock: () => 0 });
+    const h = createExtenderHandlers({ scheduler: s });
+    expect(h.filter({ Pod: pod('q1', '4', { queue: 'team-a' }), Nodes: nodeList }).Nodes!.items).toHaveLength(3);
+    s.bindExternal({ id: 'uid-q1', queue: 'team-a', gpusPerWorker: 4 }, 'gpu-a');
+    const r = h.filter({ Pod: pod('q2', '2', { queue: 'team-a' }), NodeNames: ['gpu-a', 'gpu-b'] });
+    expect(r.NodeNames).toEqual([]);
+    expect(r.FailedNodes).toEqual({
+      'gpu-a': 'queue team-a has no GPU quota left for 2 more GPU(s) (uses 4 of 4 nominal, nothing to borrow)',
+      'gpu-b': 'queue team-a has no GPU quota left for 2 more GPU(s) (uses 4 of 4 nominal, nothing to borrow)',
+    });
+  });
 });
 
 describe('Kubernetes quantities', () => {

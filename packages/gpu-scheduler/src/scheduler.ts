@@ -120,7 +120,7 @@ export interface Scheduler {
    * Uses `workload` when given, else the scheduler's workload mix.
    */
   fragmentedGpus(workload?: readonly WorkloadClass[]): number;
-  /** Can the job described fit on this node right now (for the Kubernetes extender's filter)? */
+  /** Can the job described fit on this node right now, capacity and queue quota (for the Kubernetes extender's filter)? */
   fitsOnNode(job: JobSpec, nodeId: string): { fits: boolean; reason: string; unresolvable: boolean };
   /** Placement score of one worker of `job` on each listed node, 0..1 (1 = best). */
   scoreNodes(job: JobSpec, nodeIds: readonly string[]): Map<string, number>;
@@ -1076,6 +1076,14 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
       if (!cluster.fits(node, j.req)) {
         const free = j.req.gpuMilli > 0 ? `${node.maxFree}/1000 on its emptiest GPU` : `${node.fullFree} whole GPUs`;
         return { fits: false, reason: `node ${nodeId} has ${free} free; needs ${describeShape(j)}`, unresolvable: false };
+      }
+      const key = quotas.keyFor(j.queue, node.spec.gpuModel);
+      if (quotas.check(j.queue, key, j.totalGpus) === 'no') {
+        return {
+          fits: false,
+          reason: `queue ${j.queue.id} has no ${key === '*' ? 'GPU' : node.spec.gpuModel} quota left for ${j.totalGpus} more GPU(s) (uses ${j.queue.used.get(key!) ?? 0} of ${j.queue.nominal.get(key!) ?? 0} nominal, nothing to borrow)`,
+          unresolvable: false,
+        };
       }
       return { fits: true, reason: '', unresolvable: false };
     },
