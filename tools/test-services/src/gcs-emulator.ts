@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { InvalidArgumentError } from '@mlops/contracts';
+import { ErrorCode, InvalidArgumentError, MlopsError } from '@mlops/contracts';
 import { crc32cToBase64 } from './crc32c.js';
 import { ResumableUploads } from './gcs-resumable.js';
 import {
@@ -477,7 +477,10 @@ export async function startGcsEmulator(options: GcsEmulatorOptions = {}): Promis
     });
   } catch (err) {
     await rm(directory, { recursive: true, force: true });
-    throw err;
+    throw new MlopsError(ErrorCode.ServiceUnavailable, `startGcsEmulator: could not listen on 127.0.0.1: ${(err as Error).message}`, {
+      cause: err,
+      retryable: true,
+    });
   }
   const { port } = server.address() as AddressInfo;
   let stopped: Promise<void> | undefined;

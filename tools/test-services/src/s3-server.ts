@@ -197,7 +197,11 @@ export async function startS3Server(options: S3TestServerOptions = {}): Promise<
     await probe(proxy.port, buckets[0]!);
   } catch (err) {
     await stop();
-    throw err;
+    if (MlopsError.isInstance(err)) throw err;
+    throw new MlopsError(ErrorCode.ServiceUnavailable, `startS3Server: the server started but did not answer: ${(err as Error).message}`, {
+      cause: err,
+      retryable: true,
+    });
   }
 
   const endpoint = `http://127.0.0.1:${proxy.port}`;
