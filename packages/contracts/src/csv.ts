@@ -1,7 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
-import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { rename, rm } from 'node:fs/promises';
 import { Field, RecordBatch, Schema, Struct, Table, makeData } from 'apache-arrow';
 import type { DataType, Dictionary, Int32, Utf8 } from 'apache-arrow';
 import { Utf8DictionaryEncoder, arrowDataFromValues } from './arrow-data.js';
@@ -10,6 +8,7 @@ import { ARROW_TYPE_NAMES, arrowType } from './arrow-types.js';
 import type { CsvRecord } from './csv-parser.js';
 import { CsvParser } from './csv-parser.js';
 import { convertValue, inferColumnType } from './csv-values.js';
+import { openTempFor } from './temp-file.js';
 import { DataCorruptedError, InvalidArgumentError, NotFoundError, SchemaMismatchError, UnsupportedError } from './errors.js';
 import { toStringArray } from './column-readers.js';
 import { ArrowTypeId, describeType, isUtf8Like } from './type-kinds.js';
@@ -457,8 +456,7 @@ export function tableToCsv(table: Table, options: CsvWriteOptions = {}): string 
  * + rename), one batch at a time.
  */
 export async function writeCsvFile(filePath: string, data: Table | Iterable<RecordBatch> | AsyncIterable<RecordBatch>, options: CsvWriteOptions = {}): Promise<void> {
-  const tmp = path.join(path.dirname(filePath), `.${path.basename(filePath)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(tmp, 'wx');
+  const { tmp, handle } = await openTempFor(filePath);
   try {
     const isTable = 'batches' in data && Array.isArray((data as Table).batches);
     let wroteHeader = options.header === false;

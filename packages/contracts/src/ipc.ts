@@ -1,11 +1,11 @@
 import { open, rename, rm } from 'node:fs/promises';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { RecordBatch, RecordBatchFileWriter, RecordBatchReader, RecordBatchStreamWriter, Struct, Table, makeData, tableFromIPC, tableToIPC } from 'apache-arrow';
 import type { Data, Dictionary, Int32, Schema, Utf8, Vector } from 'apache-arrow';
 import { Utf8DictionaryEncoder } from './arrow-data.js';
 import { toStringArray } from './column-readers.js';
+import { tempPathFor } from './temp-file.js';
 import { ArrowTypeId, describeType } from './type-kinds.js';
 import type { MlopsError} from './errors.js';
 import { DataCorruptedError, InvalidArgumentError, NotFoundError, UnsupportedError } from './errors.js';
@@ -179,7 +179,10 @@ export function createIpcWriter(options: IpcWriterOptions): IpcWriter {
   }
   const format = options.format ?? (options.path !== undefined ? 'file' : 'stream');
   if (format !== 'file' && format !== 'stream') throw new InvalidArgumentError(`IPC format must be "file" or "stream", got ${JSON.stringify(format)}.`);
-  const tmpPath = options.path !== undefined ? path.join(path.dirname(options.path), `.${path.basename(options.path)}.${randomBytes(6).toString('hex')}.tmp`) : undefined;
+  const tmpPath = options.path !== undefined ? tempPathFor(options.path) : undefined;
+  if (options.path !== undefined && !existsSync(path.dirname(path.resolve(options.path)))) {
+    throw new NotFoundError(`Cannot write "${options.path}": the directory "${path.dirname(options.path)}" does not exist. Create it first.`, { details: { path: options.path } });
+  }
   const out: NodeJS.WritableStream = options.stream ?? createWriteStream(tmpPath!);
   const writer = format === 'file' ? new RecordBatchFileWriter() : new RecordBatchStreamWriter();
   // The encoder queues bytes internally; pulling them through its async iterator lets each

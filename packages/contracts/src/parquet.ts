@@ -1,13 +1,12 @@
 import { open, rename, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { Field, RecordBatch, Schema, Struct, Table, makeData } from 'apache-arrow';
 import type { Data, DataType, Dictionary, Int32, Utf8 } from 'apache-arrow';
 import type { AsyncBuffer, Compressors, FileMetaData, ParquetParsers, SchemaElement } from 'hyparquet';
 import type { Writer } from 'hyparquet-writer';
 import { DataCorruptedError, InvalidArgumentError, MlopsError, MissingPeerDependencyError, NotFoundError, UnsupportedError } from './errors.js';
 import { importOptionalPeer } from './optional-peer.js';
+import { openTempFor } from './temp-file.js';
 import { Utf8DictionaryEncoder, arrowDataFromValues } from './arrow-data.js';
 import { ARROW_SCHEMA_KEY, arrowTypeForParquet, decodeArrowSchema, encodeArrowSchema, planParquetColumn } from './parquet-types.js';
 import type { ParquetColumnPlan } from './parquet-types.js';
@@ -286,8 +285,7 @@ interface Sink {
 }
 
 async function pathSink(target: string): Promise<Sink> {
-  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(tmp, 'wx');
+  const { tmp, handle } = await openTempFor(target);
   return {
     async write(bytes) {
       let done = 0;
