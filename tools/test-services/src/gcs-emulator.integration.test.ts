@@ -244,7 +244,6 @@ describe('preconditions', () => {
   it('concurrent compare-and-swap increments never lose an update', async () => {
     const file = bucket.file('cas/counter');
     await file.save('0', { resumable: false });
-    let conflicts = 0;
     await Promise.all(
       Array.from({ length: 4 }, async () => {
         for (let done = 0; done < 10; ) {
@@ -258,13 +257,11 @@ describe('preconditions', () => {
             done++;
           } catch (err) {
             if (statusOf(err) !== 412) throw err;
-            conflicts++;
           }
         }
       }),
     );
     expect((await file.download())[0].toString()).toBe('40');
-    expect(conflicts).toBeGreaterThanOrEqual(0);
   });
 
   it('delete honours ifGenerationMatch', async () => {

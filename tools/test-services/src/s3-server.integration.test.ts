@@ -229,7 +229,6 @@ describe('conditional writes', () => {
     await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'cas/counter', Body: '0' }));
     const writers = 4;
     const increments = 10;
-    let conflicts = 0;
     await Promise.all(
       Array.from({ length: writers }, async () => {
         for (let done = 0; done < increments; ) {
@@ -241,13 +240,11 @@ describe('conditional writes', () => {
             done++;
           } catch (err) {
             if ((err as S3ServiceException).$metadata?.httpStatusCode !== 412) throw err;
-            conflicts++;
           }
         }
       }),
     );
     expect((await readBody('cas/counter')).text).toBe(String(writers * increments));
-    expect(conflicts).toBeGreaterThan(0);
   });
 
   it('DeleteObject honours If-Match', async () => {
