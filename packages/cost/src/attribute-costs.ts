@@ -9,7 +9,8 @@ import { COST_METADATA_KEY, rememberCostColumns } from './cost-table.js';
 import type { CostTableMetadata } from './cost-table.js';
 import { findDuplicateRows } from './duplicates.js';
 import { CostErrorCode } from './error-codes.js';
-import { KeyIndex } from './key-index.js';
+import { DenseIndex, KeyIndex } from './key-index.js';
+import type { CellIndex } from './key-index.js';
 import { distributeInteger } from './money.js';
 import type { PriceCatalog } from './price-catalog.js';
 import { splitMethodId } from './split-methods.js';
@@ -362,9 +363,12 @@ export function attributeCosts(options: AttributeCostsOptions): Table {
 
   // Asset cells: (window, asset, resource) -> integer asset cost and capacity-milliseconds.
   const A = assets.count;
-  const rc = new KeyIndex(1 << 14);
-  let assetMicros = new Float64Array(1 << 14);
-  let capMs = new Float64Array(1 << 14);
+  // Dense addressing when windows x assets x 3 is modest (the usual case); hashing otherwise.
+  const windowCount = Math.ceil(rangeEnd / stepMs) - w0;
+  const denseSize = windowCount * A * 3;
+  const rc: CellIndex = denseSize <= 1 << 25 ? new DenseIndex(denseSize) : new KeyIndex(1 << 14);
+  let assetMicros = new Float64Array(rc instanceof DenseIndex ? denseSize : 1 << 14);
+  let capMs = new Float64Array(assetMicros.length);
   for (let a = 0; a < A; a++) {
     const s = Math.max(assets.start[a]!, rangeStart);
     const e = Math.min(assets.end[a]!, rangeEnd);
@@ -488,7 +492,7 @@ export function attributeCosts(options: AttributeCostsOptions): Table {
     }
     const idx = new KeyIndex(1024);
     for (let c = 0; c < R; c++) {
-      const key = rc.slotKeys[c]!;
+      const key = rc.keyOf(c);
       const r = key % 3;
       const w = Math.floor((key - r) / 3 / A);
       cellGroup[c] = idx.slot(w * 3 + r);
@@ -552,7 +556,6 @@ export function attributeCosts(options: AttributeCostsOptions): Table {
   let idleRows = 0;
   for (let c = 0; c < R; c++) if (idleRowMicros[c]! !== 0) idleRows++;
   const rows = S + idleRows;
-  const cellKeys = rc.slotKeys;
   const winStart = new Float64Array(rows);
   const winEnd = new Float64Array(rows);
   const nodeCodes = new Int32Array(rows);
@@ -633,7 +636,7 @@ export function attributeCosts(options: AttributeCostsOptions): Table {
   for (let c = 0; c < R; c++) {
     const v = idleRowMicros[c]!;
     if (v === 0) continue;
-    const key = cellKeys[c]!;
+    const key = rc.keyOf(c);
     const r = key % 3;
     const wa = (key - r) / 3;
     const a = wa % A;

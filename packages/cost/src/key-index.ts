@@ -53,6 +53,11 @@ export class KeyIndex {
     return s;
   }
 
+  /** The key stored in slot `s`. */
+  keyOf(s: number): number {
+    return this.slotKeys[s]!;
+  }
+
   /** The slot of `key`, or -1. */
   find(key: number): number {
     let i = KeyIndex.hash(key) & this.mask;
@@ -79,5 +84,30 @@ export class KeyIndex {
     this.keys = keys;
     this.slots = slots;
     this.mask = mask;
+  }
+}
+
+/** The part of {@link KeyIndex} the asset-cell code uses, so a dense identity index can stand in. */
+export interface CellIndex {
+  slot(key: number): number;
+  find(key: number): number;
+  keyOf(slot: number): number;
+  readonly size: number;
+}
+
+/**
+ * Identity index over [0, size): used when (windows x nodes x resources) is small enough to
+ * address directly, which skips hashing on the per-slice lookups.
+ */
+export class DenseIndex implements CellIndex {
+  constructor(readonly size: number) {}
+  slot(key: number): number {
+    return key;
+  }
+  find(key: number): number {
+    return key >= 0 && key < this.size ? key : -1;
+  }
+  keyOf(slot: number): number {
+    return slot;
   }
 }

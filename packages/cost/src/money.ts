@@ -51,7 +51,8 @@ export function distributeInteger(
     out[index[from]!]! += total;
     return;
   }
-  const remainders = new Float64Array(count);
+  if (scratch.length < count) scratch = new Float64Array(Math.max(count, scratch.length * 2));
+  const remainders = scratch;
   for (let k = from; k < to; k++) {
     const exact = useEven ? abs / count : (abs * weights[index[k]!]!) / weightSum;
     const whole = Math.floor(exact);
@@ -61,9 +62,20 @@ export function distributeInteger(
   }
   let left = abs - given;
   if (left <= 0) return;
-  // Hand the leftover units to the largest remainders; ties go to the earlier entry so results
-  // do not depend on sort stability.
+  // Hand the leftover units (fewer than `count`) to the largest remainders; ties go to the earlier
+  // entry. Small groups scan (no allocation: this runs once per node-window-resource); big ones sort.
+  if (count <= 64) {
+    for (; left > 0; left--) {
+      let best = 0;
+      for (let k = 1; k < count; k++) if (remainders[k]! > remainders[best]!) best = k;
+      out[index[from + best]!]! += sign;
+      remainders[best] = -1;
+    }
+    return;
+  }
   const order = Array.from({ length: count }, (_, k) => k);
   order.sort((a, b) => remainders[b]! - remainders[a]! || a - b);
-  for (let r = 0; left > 0; r = (r + 1) % count, left--) out[index[from + order[r]!]!]! += sign;
+  for (let r = 0; left > 0; r++, left--) out[index[from + order[r % count]!]!]! += sign;
 }
+
+let scratch = new Float64Array(256);
