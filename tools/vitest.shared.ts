@@ -1,6 +1,5 @@
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 const workspaceRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -13,7 +12,9 @@ const workspaceRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)),
 export function defineProjectTestConfig(configUrl: string, overrides: { testTimeout?: number; hookTimeout?: number } = {}) {
   const projectDir = path.dirname(fileURLToPath(configUrl));
   const reportFile = path.join(workspaceRoot, '.reports', 'vitest', `${path.relative(workspaceRoot, projectDir)}.json`);
-  const conditions = ['@mlops/source', ...defaultServerConditions];
+  // Not vite's defaults: its 'module' condition makes Node load SDK builds (AWS) that only
+  // bundlers can resolve. Tests run in Node, so resolve as Node would, plus our source condition.
+  const conditions = ['@mlops/source', 'node', 'development|production'];
   return defineConfig({
     resolve: { conditions },
     ssr: { resolve: { conditions, externalConditions: ['@mlops/source'] } },
