@@ -120,8 +120,13 @@ export function createGcsStore(options: GcsStoreOptions): ObjectStoreV1 {
       options?.ifMatch === undefined ? bucket.file(prefix + key) : bucket.file(prefix + key, { generation: Number(options.ifMatch) });
     const source = file.createReadStream();
     const body = new PassThrough({ highWaterMark: 1 << 20 });
+    let onAbort: (() => void) | undefined;
     const headers = await new Promise<Record<string, string | string[] | undefined>>((resolve, reject) => {
-      options?.signal?.addEventListener('abort', () => reject(options.signal?.reason as Error), { once: true });
+      onAbort = () => {
+        source.destroy();
+        reject(options?.signal?.reason as Error);
+      };
+      options?.signal?.addEventListener('abort', onAbort, { once: true });
       source.once('response', (response: { statusCode?: number; headers?: Record<string, string | string[] | undefined> }) => {
         // An error status is followed by an 'error' event carrying the parsed API error.
         if ((response.statusCode ?? 200) < 300) resolve(response.headers ?? {});
@@ -133,6 +138,8 @@ export function createGcsStore(options: GcsStoreOptions): ObjectStoreV1 {
       // No such generation: either the object is gone, or it was rewritten since.
       const [exists] = await bucket.file(prefix + key).exists();
       throw exists ? preconditionFailed(url, key, { ifMatch: options.ifMatch }, 'a newer generation') : error;
+    }).finally(() => {
+      if (onAbort) options?.signal?.removeEventListener('abort', onAbort);
     });
     source.on('error', (error) => body.destroy(mapGcsError(error, context('get', key)) as Error));
     body.on('close', () => source.destroy());
@@ -151,7 +158,12 @@ export function createGcsStore(options: GcsStoreOptions): ObjectStoreV1 {
       body.destroy();
       throw preconditionFailed(url, key, { ifMatch: options.ifMatch }, `generation ${etag}`);
     }
-    options?.signal?.addEventListener('abort', () => body.destroy(options.signal?.reason as Error), { once: true });
+    const signal = options?.signal;
+    if (signal) {
+      const abortBody = () => body.destroy(signal.reason as Error);
+      signal.addEventListener('abort', abortBody, { once: true });
+      body.once('close', () => signal.removeEventListener('abort', abortBody));
+    }
     return { ...meta, body };
   };
 
