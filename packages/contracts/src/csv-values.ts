@@ -2,6 +2,7 @@ import type { ArrowTypeName } from './arrow-types.js';
 
 const INT = /^[-+]?\d+$/;
 const FLOAT = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$|^[-+]?(?:inf|infinity|nan)$/i;
+const PLAIN_FLOAT = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
 const BOOL_TRUE = /^(?:true|TRUE|True)$/;
 const BOOL_FALSE = /^(?:false|FALSE|False)$/;
 
@@ -147,8 +148,8 @@ export function inferColumnType(values: readonly (string | null)[]): ArrowTypeNa
   return kind === 'empty' ? 'utf8' : kind;
 }
 
-/** Why a value failed to convert, or the converted value. */
-export type Converted = { ok: true; value: unknown } | { ok: false; expected: string };
+/** Returned by {@link convertValue} for a value that does not fit the type. */
+export const INVALID: unique symbol = Symbol('invalid CSV value');
 
 const INT_RANGES: Record<string, [bigint, bigint]> = {
   int8: [-128n, 127n],
@@ -169,25 +170,28 @@ const TIME_FACTOR: Record<string, { toMs: number; name: string }> = {
 };
 
 /**
- * Converts one CSV text value to what `arrowDataFromValues` expects for `type`: numbers,
- * bigints (Int64/Uint64, timestamps in their unit), booleans, days (Date) or strings.
+ * Converts one CSV text value to what the column builders expect for `type`: numbers (safe
+ * integers included, for 64-bit columns too), bigints (larger Int64/Uint64, sub-ms
+ * timestamps), booleans, days (Date) or strings; {@link INVALID} when it does not fit (then
+ * {@link describeExpected} says why). No allocation on the hot path.
  */
-export function convertValue(type: ArrowTypeName, text: string): Converted {
+export function convertValue(type: ArrowTypeName, text: string): unknown {
   switch (type) {
     case 'utf8':
     case 'large-utf8':
     case 'dictionary-utf8':
-      return { ok: true, value: text };
+      return text;
     case 'bool':
-      if (BOOL_TRUE.test(text) || text === '1') return { ok: true, value: true };
-      if (BOOL_FALSE.test(text) || text === '0') return { ok: true, value: false };
-      return { ok: false, expected: 'true or false' };
+      if (BOOL_TRUE.test(text) || text === '1') return true;
+      if (BOOL_FALSE.test(text) || text === '0') return false;
+      return INVALID;
     case 'float32':
     case 'float64': {
-      if (!FLOAT.test(text.trim())) return { ok: false, expected: 'a number' };
+      if (PLAIN_FLOAT.test(text)) return Number(text);
+      if (!FLOAT.test(text.trim())) return INVALID;
       const lower = text.trim().toLowerCase().replace(/^\+/, '');
       const value = lower === 'inf' || lower === 'infinity' ? Infinity : lower === '-inf' || lower === '-infinity' ? -Infinity : Number(text);
-      return { ok: true, value };
+      return value;
     }
     case 'int8':
     case 'int16':
@@ -198,24 +202,24 @@ export function convertValue(type: ArrowTypeName, text: string): Converted {
     case 'uint32':
     case 'uint64': {
       const t = text.trim();
-      if (!INT.test(t)) return { ok: false, expected: `an integer (${type})` };
+      if (!INT.test(t)) return INVALID;
       if (t.length <= 15) {
         // Up to 15 digits a double is exact: skip the BigInt allocation on the hot path (64-bit
         // columns take safe integers as numbers and store them without a BigInt).
         const n = Number(t);
         const [lo, hi] = INT_RANGES[type]!;
-        if (n < Number(lo) || n > Number(hi)) return { ok: false, expected: `an integer between ${lo} and ${hi} (${type})` };
-        return { ok: true, value: n };
+        if (n < Number(lo) || n > Number(hi)) return INVALID;
+        return n;
       }
       const b = BigInt(t);
       const [lo, hi] = INT_RANGES[type]!;
-      if (b < lo || b > hi) return { ok: false, expected: `an integer between ${lo} and ${hi} (${type})` };
-      return { ok: true, value: type === 'int64' || type === 'uint64' ? b : Number(b) };
+      if (b < lo || b > hi) return INVALID;
+      return type === 'int64' || type === 'uint64' ? b : Number(b);
     }
     case 'date-day': {
       const ms = parseIsoTimeMs(text.trim());
-      if (Number.isNaN(ms)) return { ok: false, expected: 'an ISO 8601 date (YYYY-MM-DD)' };
-      return { ok: true, value: Math.floor(ms / 86_400_000) };
+      if (Number.isNaN(ms)) return INVALID;
+      return Math.floor(ms / 86_400_000);
     }
     case 'timestamp-s':
     case 'timestamp-ms':
@@ -225,16 +229,48 @@ export function convertValue(type: ArrowTypeName, text: string): Converted {
       const ms = parseIsoTimeMs(t);
       if (!Number.isNaN(ms)) {
         // Milliseconds stay a number (the column builder writes them without a BigInt).
-        if (type === 'timestamp-ms') return { ok: true, value: ms };
-        if (type === 'timestamp-s') return { ok: true, value: Math.floor(ms / 1000) };
+        if (type === 'timestamp-ms') return ms;
+        if (type === 'timestamp-s') return Math.floor(ms / 1000);
         const big = BigInt(ms);
-        return { ok: true, value: type === 'timestamp-us' ? big * 1000n + BigInt(Math.floor(lastSubMsNanos / 1000)) : big * 1_000_000n + BigInt(lastSubMsNanos) };
+        return type === 'timestamp-us' ? big * 1000n + BigInt(Math.floor(lastSubMsNanos / 1000)) : big * 1_000_000n + BigInt(lastSubMsNanos);
       }
       // Bare integers are epoch values in the column's unit (what many exporters write).
-      if (INT.test(t)) return { ok: true, value: BigInt(t) };
-      return { ok: false, expected: `an ISO 8601 timestamp or integer epoch ${TIME_FACTOR[type]!.name}` };
+      if (INT.test(t)) return BigInt(t);
+      return INVALID;
     }
     default:
-      return { ok: false, expected: String(type) };
+      return INVALID;
+  }
+}
+
+/** What `type` expects, in words, for the error about `text` (which {@link convertValue} refused). */
+export function describeExpected(type: ArrowTypeName, text: string): string {
+  switch (type) {
+    case 'bool':
+      return 'true or false';
+    case 'float32':
+    case 'float64':
+      return 'a number';
+    case 'int8':
+    case 'int16':
+    case 'int32':
+    case 'int64':
+    case 'uint8':
+    case 'uint16':
+    case 'uint32':
+    case 'uint64': {
+      if (!INT.test(text.trim())) return `an integer (${type})`;
+      const [lo, hi] = INT_RANGES[type]!;
+      return `an integer between ${lo} and ${hi} (${type})`;
+    }
+    case 'date-day':
+      return 'an ISO 8601 date (YYYY-MM-DD)';
+    case 'timestamp-s':
+    case 'timestamp-ms':
+    case 'timestamp-us':
+    case 'timestamp-ns':
+      return `an ISO 8601 timestamp or integer epoch ${TIME_FACTOR[type]!.name}`;
+    default:
+      return String(type);
   }
 }

@@ -1,13 +1,13 @@
 import { createReadStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { Field, RecordBatch, Schema, Struct, Table, makeData } from 'apache-arrow';
-import type { DataType, Dictionary, Int32, Utf8 } from 'apache-arrow';
+import type { Data, DataType, Dictionary, Int32, Utf8 } from 'apache-arrow';
 import { Utf8DictionaryEncoder, arrowDataFromValues } from './arrow-data.js';
 import type { ArrowTypeName } from './arrow-types.js';
 import { ARROW_TYPE_NAMES, arrowType } from './arrow-types.js';
 import type { CsvRecord } from './csv-parser.js';
 import { CsvParser } from './csv-parser.js';
-import { convertValue, inferColumnType } from './csv-values.js';
+import { INVALID, convertValue, describeExpected, inferColumnType } from './csv-values.js';
 import { openTempFor } from './temp-file.js';
 import { DataCorruptedError, InvalidArgumentError, NotFoundError, SchemaMismatchError, UnsupportedError } from './errors.js';
 import { toStringArray } from './column-readers.js';
@@ -208,39 +208,93 @@ class CsvBatchBuilder {
 
   private cut(rows: number): RecordBatch {
     const lines = this.pendingLines.splice(0, rows);
-    const columns = this.columns!;
-    const children = columns.map((column, c) => {
-      const raws = this.pendingColumns[c]!.splice(0, rows);
-      const values = new Array<unknown>(rows);
+    const children = this.columns!.map((column, c) => this.buildColumn(column, this.pendingColumns[c]!.splice(0, rows), lines, rows));
+    return new RecordBatch(this.schema!, makeData({ type: new Struct(this.schema!.fields), length: rows, nullCount: 0, children }));
+  }
+
+  private fail(column: ResolvedColumn, line: number, raw: string): never {
+    const expected = describeExpected(column.typeName, raw);
+    const how = column.inferred
+      ? `The type ${column.typeName} was inferred from the first ${this.inferredFrom} rows; pass { schema: { ${JSON.stringify(column.name)}: 'utf8' } } (or the right type) to override, or a larger inferRows.`
+      : 'Fix the value or change the column type in the schema.';
+    throw new SchemaMismatchError(`CSV line ${line}, column "${column.name}": expected ${expected}, found ${JSON.stringify(raw)}. ${how}`, {
+      problems: [`line ${line}, "${column.name}": expected ${expected}, found ${JSON.stringify(raw)}`],
+      details: { line, column: column.name, value: raw },
+    });
+  }
+
+  private failNull(column: ResolvedColumn, line: number): never {
+    throw new SchemaMismatchError(`CSV line ${line}, column "${column.name}": expected a value (the schema marks it non-nullable), found an empty field. Fill it in or make the field nullable.`, {
+      problems: [`line ${line}: null in non-nullable "${column.name}"`],
+      details: { line, column: column.name },
+    });
+  }
+
+  private buildColumn(column: ResolvedColumn, raws: (string | null)[], lines: number[], rows: number): Data {
+    const kind = FIXED_WIDTH[column.typeName];
+    if (kind !== undefined) {
+      // Numbers go straight into the column's typed array: no per-value boxing or JS arrays.
+      const values = new kind.ArrayType(kind.wide ? rows * 2 : rows);
+      let bitmap: Uint8Array | null = null;
+      let nullCount = 0;
       for (let r = 0; r < rows; r++) {
         const raw = this.nullable(raws[r]!);
         if (raw === null) {
-          if (!column.field.nullable) {
-            throw new SchemaMismatchError(`CSV line ${lines[r]}, column "${column.name}": expected a value (the schema marks it non-nullable), found an empty field. Fill it in or make the field nullable.`, {
-              problems: [`line ${lines[r]}: null in non-nullable "${column.name}"`],
-              details: { line: lines[r], column: column.name },
-            });
-          }
-          values[r] = null;
+          if (!column.field.nullable) this.failNull(column, lines[r]!);
+          if (bitmap === null) bitmap = new Uint8Array(((rows + 63) >> 6) << 3).fill(0xff);
+          bitmap[r >> 3]! &= ~(1 << (r & 7));
+          nullCount++;
           continue;
         }
-        const converted = convertValue(column.typeName, raw);
-        if (!converted.ok) {
-          const how = column.inferred
-            ? `The type ${column.typeName} was inferred from the first ${this.inferredFrom} rows; pass { schema: { ${JSON.stringify(column.name)}: 'utf8' } } (or the right type) to override, or a larger inferRows.`
-            : 'Fix the value or change the column type in the schema.';
-          throw new SchemaMismatchError(`CSV line ${lines[r]}, column "${column.name}": expected ${converted.expected}, found ${JSON.stringify(raw)}. ${how}`, {
-            problems: [`line ${lines[r]}, "${column.name}": expected ${converted.expected}, found ${JSON.stringify(raw)}`],
-            details: { line: lines[r], column: column.name, value: raw },
-          });
+        const v = convertValue(column.typeName, raw);
+        if (v === INVALID) this.fail(column, lines[r]!, raw);
+        if (!kind.wide) values[r] = v as number;
+        else if (typeof v === 'number') {
+          const hi = Math.floor(v / 4294967296);
+          values[2 * r] = v - hi * 4294967296;
+          values[2 * r + 1] = hi;
+        } else {
+          new BigInt64Array(values.buffer, values.byteOffset + r * 8, 1)[0] = BigInt.asIntN(64, v as bigint);
         }
-        values[r] = converted.value;
       }
-      return arrowDataFromValues(column.field.type, values, rows, column.dictionary ? { dictionary: column.dictionary } : {});
-    });
-    return new RecordBatch(this.schema!, makeData({ type: new Struct(this.schema!.fields), length: rows, nullCount: 0, children }));
+      const data = kind.wide ? (column.typeName === 'uint64' ? new BigUint64Array(values.buffer) : new BigInt64Array(values.buffer)) : values;
+      return makeData({ type: column.field.type as Int32, length: rows, nullCount, nullBitmap: bitmap, data: data as Int32Array });
+    }
+    const values = new Array<unknown>(rows);
+    for (let r = 0; r < rows; r++) {
+      const raw = this.nullable(raws[r]!);
+      if (raw === null) {
+        if (!column.field.nullable) this.failNull(column, lines[r]!);
+        values[r] = null;
+        continue;
+      }
+      const v = convertValue(column.typeName, raw);
+      if (v === INVALID) this.fail(column, lines[r]!, raw);
+      values[r] = v;
+    }
+    return arrowDataFromValues(column.field.type, values, rows, column.dictionary ? { dictionary: column.dictionary } : {});
   }
 }
+
+// Column kinds written straight into typed arrays. 64-bit ones ("wide") are filled as pairs of
+// 32-bit words so safe integers need no BigInt.
+const FIXED_WIDTH: Partial<Record<ArrowTypeName, { ArrayType: Int32ArrayConstructor | Float64ArrayConstructor | Float32ArrayConstructor | Int8ArrayConstructor | Int16ArrayConstructor | Uint8ArrayConstructor | Uint16ArrayConstructor | Uint32ArrayConstructor; wide: boolean }>> = {
+  float64: { ArrayType: Float64Array, wide: false },
+  float32: { ArrayType: Float32Array, wide: false },
+  int8: { ArrayType: Int8Array, wide: false },
+  int16: { ArrayType: Int16Array, wide: false },
+  int32: { ArrayType: Int32Array, wide: false },
+  uint8: { ArrayType: Uint8Array, wide: false },
+  uint16: { ArrayType: Uint16Array, wide: false },
+  uint32: { ArrayType: Uint32Array, wide: false },
+  'date-day': { ArrayType: Int32Array, wide: false },
+  int64: { ArrayType: Int32Array, wide: true },
+  uint64: { ArrayType: Int32Array, wide: true },
+  'timestamp-s': { ArrayType: Int32Array, wide: true },
+  'timestamp-ms': { ArrayType: Int32Array, wide: true },
+  'timestamp-us': { ArrayType: Int32Array, wide: true },
+  'timestamp-ns': { ArrayType: Int32Array, wide: true },
+};
 
 function isArrowSchema(value: unknown): value is Schema {
   return typeof value === 'object' && value !== null && Array.isArray((value as Schema).fields) && typeof (value as Schema).select === 'function';
