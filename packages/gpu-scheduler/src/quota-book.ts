@@ -8,6 +8,7 @@ export interface QueueRecord {
   weight: number;
   nominal: Map<string, number>;
   borrowLimit: Map<string, number>;
+  lendLimit: Map<string, number>;
   /** GPUs in use per quota key. */
   used: Map<string, number>;
   gpuUsedMilli: number;
@@ -38,6 +39,7 @@ export class QuotaBook {
       weight: spec.weight ?? 1,
       nominal: new Map(Object.entries(spec.nominalGpus ?? {})),
       borrowLimit: new Map(Object.entries(spec.borrowingLimitGpus ?? {})),
+      lendLimit: new Map(Object.entries(spec.lendingLimitGpus ?? {})),
       used: new Map(),
       gpuUsedMilli: 0,
       cpuUsed: 0,
@@ -72,23 +74,30 @@ export class QuotaBook {
     if (q.cohort === undefined) return 'no';
     const limit = q.borrowLimit.get(key);
     if (limit !== undefined && used + amount - nominal > limit + 1e-9) return 'no';
-    let cohortNominal = 0;
-    let cohortUsed = 0;
+    // Everything borrowed in the cohort (with this request) must fit in what lenders leave
+    // unused and are willing to lend. Without lending limits this is "cohort usage <= cohort
+    // nominal quota".
+    let borrowed = 0;
+    let lendable = 0;
     for (const other of this.cohorts.get(q.cohort) ?? []) {
-      cohortNominal += other.nominal.get(key) ?? 0;
-      cohortUsed += other.used.get(key) ?? 0;
+      const nom = other.nominal.get(key) ?? 0;
+      const use = (other.used.get(key) ?? 0) + (other === q ? amount : 0);
+      if (use > nom) borrowed += use - nom;
+      else lendable += Math.min(nom - use, other.lendLimit.get(key) ?? Number.POSITIVE_INFINITY);
     }
-    return cohortUsed + amount <= cohortNominal + 1e-9 ? 'borrow' : 'no';
+    return borrowed <= lendable + 1e-9 ? 'borrow' : 'no';
   }
 
   /** The most `q` could ever hold on `key` (nominal + borrowing), for static rejection. */
   ceiling(q: QueueRecord, key: string): number {
     const nominal = q.nominal.get(key) ?? 0;
     if (q.cohort === undefined) return nominal;
-    let cohortNominal = 0;
-    for (const other of this.cohorts.get(q.cohort) ?? []) cohortNominal += other.nominal.get(key) ?? 0;
-    const limit = q.borrowLimit.get(key);
-    return limit === undefined ? cohortNominal : Math.min(cohortNominal, nominal + limit);
+    let lendable = 0;
+    for (const other of this.cohorts.get(q.cohort) ?? []) {
+      if (other !== q) lendable += Math.min(other.nominal.get(key) ?? 0, other.lendLimit.get(key) ?? Number.POSITIVE_INFINITY);
+    }
+    const limit = q.borrowLimit.get(key) ?? Number.POSITIVE_INFINITY;
+    return nominal + Math.min(lendable, limit);
   }
 
   charge(q: QueueRecord, key: string | null, amount: number): void {

@@ -155,6 +155,23 @@ describe('quotas and cohort borrowing', () => {
     expect(boundIds(s.schedule(30))).toEqual(['s0', 's1']);
   });
 
+  it('lending limit caps what the cohort may take from a queue', () => {
+    const s = createScheduler({
+      nodes: [node('n1', 8)],
+      queues: [
+        { id: 'x', cohort: 'k', nominalGpus: { '*': 4 } },
+        { id: 'y', cohort: 'k', nominalGpus: { '*': 4 }, lendingLimitGpus: { '*': 1 } },
+      ],
+      clock: () => 0,
+    });
+    for (let i = 0; i < 8; i++) s.submit({ id: `x${i}`, queue: 'x', submitMs: i });
+    // x: 4 nominal + 1 borrowed from y; y keeps 3 for itself even while idle.
+    expect(binds(s.schedule(10))).toHaveLength(5);
+    expect(() => createScheduler({ queues: [{ id: 'z', lendingLimitGpus: { '*': 1 } }] })).toThrow(/a cohort to lend to/);
+    const r = s.submit({ id: 'big', queue: 'x', gpusPerWorker: 6 });
+    expect(r).toMatchObject({ status: 'rejected', code: 'EXCEEDS_QUOTA_LIMIT' });
+  });
+
   it('borrowing limit caps b', () => {
     const s = createScheduler({ nodes: [node('n1', 8)], queues, clock: () => 0 });
     for (let i = 0; i < 7; i++) s.submit({ id: `b${i}`, queue: 'b', submitMs: i });

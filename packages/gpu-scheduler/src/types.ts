@@ -50,6 +50,11 @@ export interface QueueSpec {
    * unused quota). Borrowing is only possible inside a cohort.
    */
   borrowingLimitGpus?: Record<string, number>;
+  /**
+   * How much of this queue's unused nominal quota (per model key) the cohort may borrow, as
+   * Kueue's `lendingLimit`. Missing key = all of it. Needs a cohort.
+   */
+  lendingLimitGpus?: Record<string, number>;
   /** Cohort name: queues of one cohort lend each other unused nominal quota. */
   cohort?: string;
   /** Fair-share weight (default 1): a queue of weight 2 deserves twice the share of weight 1. */

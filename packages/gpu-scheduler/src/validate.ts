@@ -41,7 +41,7 @@ export function validateNode(n: NodeSpec): void {
 export function validateQueue(q: QueueSpec): void {
   if (!isObj(q)) fail('queue', 'an object', q, 'Pass a QueueSpec { id }.');
   const where = `queue "${idOf(q as unknown as Record<string, unknown>, 'queue')}"`;
-  for (const key of ['nominalGpus', 'borrowingLimitGpus'] as const) {
+  for (const key of ['nominalGpus', 'borrowingLimitGpus', 'lendingLimitGpus'] as const) {
     const m = q[key];
     if (m === undefined) continue;
     if (!isObj(m)) fail(`${where}.${key}`, 'an object of GPU model -> number', m, "Use e.g. { A100: 8 } or { '*': 8 }.");
@@ -54,6 +54,9 @@ export function validateQueue(q: QueueSpec): void {
   }
   if (q.borrowingLimitGpus !== undefined && q.cohort === undefined) {
     fail(`${where}.borrowingLimitGpus`, 'a cohort to borrow from', q.cohort, 'Set `cohort` or drop `borrowingLimitGpus`.');
+  }
+  if (q.lendingLimitGpus !== undefined && q.cohort === undefined) {
+    fail(`${where}.lendingLimitGpus`, 'a cohort to lend to', q.cohort, 'Set `cohort` or drop `lendingLimitGpus`.');
   }
 }
 
