@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { postInfer, sleep } from './helpers.js';
+import { httpRequest, postInfer, sleep } from './helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');
@@ -28,7 +28,15 @@ describe('SIGTERM', () => {
     const doc = { inputs: [{ name: 'x', shape: [1, 256], datatype: 'FP32', data: new Array(256).fill(0.5) }] };
     // Six slow requests: one runs, five queue behind it.
     const inflight = Array.from({ length: 6 }, () => postInfer(`${url}/v2/models/slow/infer`, doc));
-    await sleep(40);
+    // Signal only once all six reached the server (queued, running or done): on a loaded
+    // machine a fixed sleep is not enough, and requests still in transit are not "in flight".
+    for (let i = 0; i < 500; i++) {
+      const text = (await httpRequest(`${url}/metrics`)).body.toString();
+      const pending = Number(/mlops_serve_pending_requests\{[^}]*\} (\d+)/.exec(text)?.[1] ?? 0);
+      const done = Number(/mlops_serve_requests_total\{model="slow",status="200",version="1"\} (\d+)/.exec(text)?.[1] ?? 0);
+      if (pending + done >= 6) break;
+      await sleep(5);
+    }
     child.kill('SIGTERM');
     const responses = await Promise.all(inflight);
     expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
