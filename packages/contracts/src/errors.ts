@@ -16,6 +16,8 @@ export const ErrorCode = {
   Unsupported: 'UNSUPPORTED',
   /** Stored bytes are corrupt, foreign, or fail their integrity check. */
   DataCorrupted: 'DATA_CORRUPTED',
+  /** Credentials or policy do not allow the operation (HTTP 401/403, EACCES). Not retryable. */
+  PermissionDenied: 'PERMISSION_DENIED',
   /** A remote service failed (5xx, throttling, network). Usually `retryable`. */
   ServiceUnavailable: 'SERVICE_UNAVAILABLE',
   /** A deadline or timeout passed before the work finished. */

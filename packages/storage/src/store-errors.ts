@@ -44,7 +44,7 @@ export function serviceUnavailable(storeUrl: string, operation: string, found: s
 /** A permission failure (HTTP 403 / EACCES): not retryable, the fix is in credentials or policy. */
 export function permissionDenied(storeUrl: string, operation: string, found: string, cause?: unknown): MlopsError {
   return new MlopsError(
-    'PERMISSION_DENIED',
+    ErrorCode.PermissionDenied,
     `${operation} on ${storeUrl} was denied: ${found}. Check the credentials in use and that their policy allows ${operation} on this bucket/prefix.`,
     { cause, retryable: false, details: { store: storeUrl, operation } },
   );
