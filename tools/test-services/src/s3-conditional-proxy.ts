@@ -127,6 +127,22 @@ function isAwsChunked(headers: IncomingHttpHeaders): boolean {
   return /(^|,)\s*aws-chunked\s*(,|$)/i.test(encoding) || (typeof sha === 'string' && sha.startsWith('STREAMING-'));
 }
 
+/**
+ * Rewrites `x-amz-copy-source` for s3rver. S3 reads it as a URL-encoded `bucket/key` with an
+ * optional `?versionId=`; s3rver runs `decodeURI` on it, which leaves reserved characters
+ * encoded, so a source key with `?`, `#`, `+`, `&`, `=`... (sent as `%3F`, `%23`, `%2B`...)
+ * was not found. Decoding the S3 way and re-encoding with `encodeURI` makes s3rver's
+ * `decodeURI` return the exact key. (There is no versioning here, so a versionId is dropped.)
+ */
+function copySourceForS3rver(value: string): string {
+  const query = value.indexOf('?');
+  try {
+    return encodeURI(decodeURIComponent(query === -1 ? value : value.slice(0, query)));
+  } catch {
+    return value; // malformed escapes: let s3rver answer as it would
+  }
+}
+
 /** Rewrites the headers of an aws-chunked upload to describe the decoded body. */
 function decodedHeaders(headers: Record<string, string | string[]>): Record<string, string | string[]> {
   const out = { ...headers };
@@ -203,6 +219,8 @@ export async function startS3ConditionalProxy(options: S3ConditionalProxyOptions
     let headers = forwardableHeaders(req.headers);
     const decode = req.method === 'PUT' && isAwsChunked(req.headers);
     if (decode) headers = decodedHeaders(headers);
+    const copySource = headers['x-amz-copy-source'];
+    if (req.method === 'PUT' && typeof copySource === 'string') headers['x-amz-copy-source'] = copySourceForS3rver(copySource);
     const upstream = http.request({
       host: '127.0.0.1',
       port: upstreamPort,

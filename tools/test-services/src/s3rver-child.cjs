@@ -5,6 +5,9 @@
  * NODE_OPTIONS=--openssl-legacy-provider, which s3rver's DES continuation tokens need, so
  * the test process itself keeps the default OpenSSL providers).
  *
+ * Bucket listings (ListObjects v1/v2) are replaced by s3rver-listing.cjs, which follows S3's
+ * ordering, delimiter and pagination rules (s3rver's own lost common prefixes).
+ *
  * Three patches make s3rver's filesystem store behave like S3 under concurrency:
  * - putObject writes the object, its md5 and its metadata to temporary files and renames
  *   them into place, so a reader never sees a half-written object (s3rver truncates the
@@ -67,6 +70,7 @@ function* tolerantWalk(dir, recurseFilter) {
 utils.walk = tolerantWalk;
 
 const FilesystemStore = require('s3rver/lib/stores/filesystem');
+const { installListing } = require('./s3rver-listing.cjs');
 const S3rver = require('s3rver');
 
 /**
@@ -201,6 +205,14 @@ const S3Object = require('s3rver/lib/models/object');
 const ALLOWED_METADATA = new Set(S3Object.ALLOWED_METADATA);
 
 FilesystemStore.prototype.putObject = atomicPutObject;
+installListing({
+  FilesystemStore: /** @type {any} */ (FilesystemStore),
+  bucketController: require('s3rver/lib/controllers/bucket'),
+  S3Error: require('s3rver/lib/models/error'),
+  S3Object,
+  DUMMY_ACCOUNT: require('s3rver/lib/models/account').DUMMY_ACCOUNT,
+  walk: tolerantWalk,
+});
 FilesystemStore.prototype.deleteObject = tolerantDeleteObject;
 FilesystemStore.prototype.copyObject = atomicCopyObject;
 

@@ -37,7 +37,25 @@ declare module 's3rver/lib/stores/filesystem' {
 }
 declare module 's3rver/lib/models/object' {
   class S3Object {
+    constructor(bucket: string, key: string, content: null, metadata: Record<string, string>);
     static ALLOWED_METADATA: string[];
+    key: string;
+    metadata: Record<string, string>;
+    get size(): number;
+    get lastModifiedDate(): Date;
   }
   export = S3Object;
+}
+declare module 's3rver/lib/controllers/bucket' {
+  const controllers: Record<string, unknown>;
+  export = controllers;
+}
+declare module 's3rver/lib/models/error' {
+  class S3Error extends Error {
+    constructor(code: string, message: string, detail?: Record<string, unknown>);
+  }
+  export = S3Error;
+}
+declare module 's3rver/lib/models/account' {
+  export const DUMMY_ACCOUNT: { id: string; displayName: string };
 }
