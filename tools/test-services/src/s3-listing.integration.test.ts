@@ -138,6 +138,10 @@ describe('ListObjectsV2 with a delimiter on nested prefixes (bug report)', () =>
     const grouped = await v2Page({ Bucket: 'nested', Prefix: 'a/', Delimiter: '/', StartAfter: 'a/blobs/x' });
     expect(grouped.prefixes).toEqual(['a/models/']);
     expect(grouped.keys).toEqual(['a/readme']);
+    // A common prefix is listed only when it sorts after StartAfter, like every other entry.
+    const inside = await v2Page({ Bucket: 'nested', Prefix: 'a/', Delimiter: '/', StartAfter: 'a/models/m/1.json' });
+    expect(inside.prefixes).toEqual([]);
+    expect(inside.keys).toEqual(['a/readme']);
     // StartAfter naming a common prefix resumes after everything under it.
     const afterPrefix = await v2Page({ Bucket: 'nested', Prefix: 'a/', Delimiter: '/', StartAfter: 'a/models/' });
     expect(afterPrefix.prefixes).toEqual([]);
@@ -194,6 +198,15 @@ describe('ListObjectsV2 with a delimiter on nested prefixes (bug report)', () =>
 });
 
 describe('listing order', () => {
+  it('lists folder markers (keys ending in the delimiter) as keys under their own prefix', async () => {
+    await putAll('order', ['folder/', 'folder/x', 'folder/sub/', 'folder/sub/y']);
+    expect((await v2Page({ Bucket: 'order', Prefix: 'fo', Delimiter: '/' })).prefixes).toEqual(['folder/']);
+    const inside = await v2Page({ Bucket: 'order', Prefix: 'folder/', Delimiter: '/' });
+    expect(inside.keys).toEqual(['folder/', 'folder/x']);
+    expect(inside.prefixes).toEqual(['folder/sub/']);
+    expect((await v2Page({ Bucket: 'order', Prefix: 'folder/' })).keys).toEqual(['folder/', 'folder/sub/', 'folder/sub/y', 'folder/x']);
+  });
+
   it('sorts by UTF-8 bytes, not UTF-16 code units', async () => {
     // U+FF5E (3 UTF-8 bytes, EF BD 9E) sorts before U+1F600 (4 bytes, F0 9F 98 80) in UTF-8,
     // but after it in JavaScript's default string order (0xFF5E > 0xD83D).

@@ -41,26 +41,30 @@ const utils = require('s3rver/lib/utils');
  * @returns {Generator<string>}
  */
 function* tolerantWalk(dir, recurseFilter) {
-  /** @type {string[]} */
-  let names;
+  /** @type {fs.Dirent[]} */
+  let entries;
   try {
-    names = fs.readdirSync(dir);
+    // Entry types come with the directory read, so listings need no stat per file (three
+    // files per key); only a filesystem that reports no types costs a stat.
+    entries = fs.readdirSync(dir, { withFileTypes: true });
   } catch (err) {
     if (hasCode(err, 'ENOENT') || hasCode(err, 'ENOTDIR')) return;
     throw err;
   }
-  for (const name of names) {
+  for (const entry of entries) {
+    const name = entry.name;
     if (name.includes(PARTIAL_MARKER)) continue;
     const filePath = path.posix.join(dir, name);
-    /** @type {fs.Stats} */
-    let stats;
-    try {
-      stats = fs.statSync(filePath);
-    } catch (err) {
-      if (hasCode(err, 'ENOENT')) continue;
-      throw err;
+    let isDirectory = entry.isDirectory();
+    if (!isDirectory && !entry.isFile()) {
+      try {
+        isDirectory = fs.statSync(filePath).isDirectory();
+      } catch (err) {
+        if (hasCode(err, 'ENOENT')) continue;
+        throw err;
+      }
     }
-    if (!stats.isDirectory()) {
+    if (!isDirectory) {
       yield filePath;
     } else if (!recurseFilter || recurseFilter(filePath)) {
       yield* tolerantWalk(filePath, recurseFilter);
