@@ -2,7 +2,7 @@ import { MlopsError } from '@mlops/contracts';
 import { tableFromArrays, vectorFromArray, Table, Dictionary, Utf8, Int32, makeVector, RecordBatchReader, tableToIPC } from 'apache-arrow';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createKllSketch, kllCdf, kllRank, kllUpdate } from './kll-sketch.js';
+import { createKllSketch, kllCdf, kllRank, kllSamplingLevel, kllUpdate } from './kll-sketch.js';
 import { hllEstimate } from './hyperloglog.js';
 import type { NumericColumnProfile, CategoricalColumnProfile, Profile } from './profile.js';
 import { mergeProfiles, profile, createProfileBuilder, profileBatches } from './profile.js';
@@ -82,6 +82,41 @@ describe('mergeProfiles equals the profile of the concatenation', () => {
     }
     expect(worst).toBeLessThanOrEqual(bound);
     expect(kllCdf(sketch).total).toBe(n);
+  });
+});
+
+describe('KLL sampler for large streams', () => {
+  it('samples once n is large and keeps the rank error within its bound on 2.5M values in odd-sized batches, sorted input included', () => {
+    const n = 2_500_000;
+    expect(kllSamplingLevel(1024, 100_000)).toBe(0);
+    expect(kllSamplingLevel(1024, n)).toBeGreaterThan(0);
+    const all = new Float64Array(n);
+    let s = 11;
+    for (let i = 0; i < n; i++) {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      all[i] = Math.tan((s / 4294967296 - 0.5) * 3);
+    }
+    const sorted = Float64Array.from(all).sort();
+    // Odd batch sizes exercise the remainder blocks that go to the levels below the sampling level.
+    for (const input of [all, sorted]) {
+      const sketch = createKllSketch();
+      for (let i = 0; i < n; i += 65_537) kllUpdate(sketch, input.subarray(i, Math.min(n, i + 65_537)));
+      expect(sketch.n).toBe(n);
+      expect(kllCdf(sketch).total).toBe(n);
+      let worst = 0;
+      for (let q = 0.005; q < 1; q += 0.005) {
+        const v = sorted[Math.floor(q * n)]!;
+        let lo = 0;
+        let hi = n;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (sorted[mid]! <= v) lo = mid + 1;
+          else hi = mid;
+        }
+        worst = Math.max(worst, Math.abs(kllRank(sketch, v) - lo / n));
+      }
+      expect(worst).toBeLessThanOrEqual(kllRankErrorBound(sketch));
+    }
   });
 });
 

@@ -1,12 +1,11 @@
 import { InvalidArgumentError, SchemaMismatchError } from '@mlops/contracts';
-import type { ArrowTableLike } from './arrow-like.js';
+import type { ArrowDataLike, ArrowTableLike } from './arrow-like.js';
 import { isArrowTableLike } from './arrow-like.js';
 import { countCategoriesChunk, columnKind, readNumericChunk } from './internal/arrow-columns.js';
-import { sortFloat64 } from './internal/radix-sort.js';
 import type { HyperLogLog } from './hyperloglog.js';
 import { createHyperLogLog, hllAddNumbers, hllAddString, hllMerge } from './hyperloglog.js';
 import type { KllSketch } from './kll-sketch.js';
-import { createKllSketch, DEFAULT_SKETCH_K, kllMerge, kllUpdateSorted } from './kll-sketch.js';
+import { createKllSketch, DEFAULT_SKETCH_K, kllMerge, kllUpdate } from './kll-sketch.js';
 
 /** Default number of categories counted exactly before switching to a heavy-hitters summary. */
 export const DEFAULT_CATEGORY_CAP = 1000;
@@ -147,24 +146,59 @@ function reduceCategories(c: CategoricalColumnProfile): void {
   c.maxUndercount += cut;
 }
 
+// Float64 chunks without nulls are read in place: updateNumeric never writes to its input.
+function readNumericChunkView(data: ArrowDataLike): Float64Array {
+  if (data.type.typeId === 3 && data.type.precision === 2 && data.nullCount === 0 && data.values instanceof Float64Array) return data.values.subarray(0, data.length);
+  return readNumericChunk(data);
+}
+
+// Finite values of the current batch when it has NaN/Infinity; reused so batches do not churn
+// the GC (nothing downstream keeps a reference to it: the sketch copies or samples).
+let finiteScratch = new Float64Array(0);
+
+function histogramBin(edges: readonly number[], v: number): number {
+  let lo = 0;
+  let hi = edges.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (v >= edges[mid]!) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 function updateNumeric(p: NumericColumnProfile, values: Float64Array, nullCount: number): void {
   p.nulls += nullCount;
-  const finite = new Float64Array(values.length);
   let n = 0;
   let nans = 0;
+  let infinities = 0;
   let sum = 0;
+  let min = Infinity;
+  let max = -Infinity;
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     if (v - v === 0) {
-      finite[n++] = v;
+      n++;
       sum += v;
+      if (v < min) min = v;
+      if (v > max) max = v;
     } else if (v !== v) nans++;
-    else p.infinities++;
+    else infinities++;
   }
   // Nulls were read as NaN; separate them from real NaN.
   p.nans += nans - nullCount;
+  p.infinities += infinities;
   if (n === 0) return;
-  const f = finite.subarray(0, n);
+  let f = values;
+  if (n < values.length) {
+    if (finiteScratch.length < n) finiteScratch = new Float64Array(Math.max(n, 65536));
+    f = finiteScratch.subarray(0, n);
+    let o = 0;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (v - v === 0) f[o++] = v;
+    }
+  }
   const mean = sum / n;
   let m2 = 0;
   for (let i = 0; i < n; i++) {
@@ -173,19 +207,13 @@ function updateNumeric(p: NumericColumnProfile, values: Float64Array, nullCount:
   }
   mergeMoments(p, n, mean, m2);
   hllAddNumbers(p.distinct, f);
-  sortFloat64(f);
-  p.min = p.min === null ? f[0]! : Math.min(p.min, f[0]!);
-  p.max = p.max === null ? f[n - 1]! : Math.max(p.max, f[n - 1]!);
+  p.min = p.min === null ? min : Math.min(p.min, min);
+  p.max = p.max === null ? max : Math.max(p.max, max);
   if (p.histogram) {
     const { edges, counts } = p.histogram;
-    let bin = 0;
-    for (let i = 0; i < n; i++) {
-      const v = f[i]!;
-      while (bin < edges.length && v >= edges[bin]!) bin++;
-      counts[bin]!++;
-    }
+    for (let i = 0; i < n; i++) counts[histogramBin(edges, f[i]!)]!++;
   }
-  kllUpdateSorted(p.sketch, f);
+  kllUpdate(p.sketch, f);
 }
 
 /** Incremental profiling: add tables or record batches one at a time, then {@link ProfileBuilder.finish}. */
@@ -237,7 +265,7 @@ export function createProfileBuilder(options: ProfileOptions = {}): ProfileBuild
         }
         for (const data of vector.data) {
           if (col.kind === 'numeric') {
-            updateNumeric(col, readNumericChunk(data), data.nullCount);
+            updateNumeric(col, readNumericChunkView(data), data.nullCount);
           } else {
             const chunkCounts = new Map<string, number>();
             col.nulls += countCategoriesChunk(data, chunkCounts);
