@@ -23,9 +23,11 @@ export interface SpotSavingsRow {
   savings: number;
   /** `savings / onDemandCost` (0 when nothing was on discount). */
   savingsRatio: number;
-  /** The same three amounts in integer micros. */
+  /** `cost` in integer micros. */
   costMicros: number;
+  /** `onDemandCost` in integer micros. */
   onDemandMicros: number;
+  /** `savings` in integer micros. */
   savingsMicros: number;
 }
 
