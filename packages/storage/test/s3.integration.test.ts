@@ -49,8 +49,6 @@ describeObjectStoreConformance(
     // of 30-49 MiB were measured on a loaded machine. Buffering the 64 MiB object would show
     // at least 64 MiB on top of those buffers, so 60 MiB still tells the two apart.
     maxStreamingGrowthBytes: 60 << 20,
-    listOrderDeviation:
-      's3rver 3.7.1 lists in directory-walk order (its utils.walk: "a/b" before "a-b") and pages by UTF-16 comparison; real S3 lists in UTF-8 byte order',
   },
 );
 
