@@ -162,7 +162,11 @@ function checkThreshold(t: unknown, where: string): number {
 function countsOfVector(v: ArrowVectorLike): { counts: Map<string, number>; nulls: number } {
   const counts = new Map<string, number>();
   let nulls = 0;
-  for (const d of v.data) nulls += countCategoriesChunk(d, counts);
+  let at = 0;
+  for (const d of v.data) {
+    nulls += countCategoriesChunk(v, d, at, counts);
+    at += d.length;
+  }
   return { counts, nulls };
 }
 

@@ -135,14 +135,6 @@ export function kllUpdate(s: KllSketch, values: Float64Array): void {
   compress(s);
 }
 
-/** Adds values that are already sorted ascending and finite. */
-export function kllUpdateSorted(s: KllSketch, sorted: Float64Array): void {
-  if (sorted.length === 0) return;
-  s.levels[0] = mergeSorted(s.levels[0]!, sorted);
-  s.n += sorted.length;
-  compress(s);
-}
-
 // Level arrays are never mutated in place (compaction replaces them), so sharing them is safe.
 /** A new sketch summarizing both inputs (inputs are not modified). */
 export function kllMerge(a: KllSketch, b: KllSketch): KllSketch {

@@ -1,5 +1,5 @@
-import { InvalidArgumentError, SchemaMismatchError } from '@mlops/contracts';
-import type { ArrowDataLike, ArrowTableLike } from './arrow-like.js';
+import { InvalidArgumentError, isFloat64, SchemaMismatchError } from '@mlops/contracts';
+import type { ArrowDataLike, ArrowTableLike, ArrowVectorLike } from './arrow-like.js';
 import { isArrowTableLike } from './arrow-like.js';
 import { countCategoriesChunk, columnKind, readNumericChunk } from './internal/arrow-columns.js';
 import type { HyperLogLog } from './hyperloglog.js';
@@ -147,9 +147,9 @@ function reduceCategories(c: CategoricalColumnProfile): void {
 }
 
 // Float64 chunks without nulls are read in place: updateNumeric never writes to its input.
-function readNumericChunkView(data: ArrowDataLike): Float64Array {
-  if (data.type.typeId === 3 && data.type.precision === 2 && data.nullCount === 0 && data.values instanceof Float64Array) return data.values.subarray(0, data.length);
-  return readNumericChunk(data);
+function readNumericChunkView(vector: ArrowVectorLike, data: ArrowDataLike, at: number): Float64Array {
+  if (isFloat64(data.type) && data.nullCount === 0 && data.values instanceof Float64Array) return data.values.subarray(0, data.length);
+  return readNumericChunk(vector, data, at);
 }
 
 // Finite values of the current batch when it has NaN/Infinity; reused so batches do not churn
@@ -263,12 +263,13 @@ export function createProfileBuilder(options: ProfileOptions = {}): ProfileBuild
         } else if (col.kind !== kind) {
           throw new SchemaMismatchError(`Column "${name}" changed from ${col.kind} (${col.sourceType}) to ${kind} (${vector.type.toString()}) between batches. Every batch must have the same schema.`, { problems: [`${name}: ${col.sourceType} -> ${vector.type.toString()}`] });
         }
+        let at = 0;
         for (const data of vector.data) {
           if (col.kind === 'numeric') {
-            updateNumeric(col, readNumericChunkView(data), data.nullCount);
+            updateNumeric(col, readNumericChunkView(vector, data, at), data.nullCount);
           } else {
             const chunkCounts = new Map<string, number>();
-            col.nulls += countCategoriesChunk(data, chunkCounts);
+            col.nulls += countCategoriesChunk(vector, data, at, chunkCounts);
             for (const [key, c] of chunkCounts) {
               col.count += c;
               col.counts.set(key, (col.counts.get(key) ?? 0) + c);
@@ -276,6 +277,7 @@ export function createProfileBuilder(options: ProfileOptions = {}): ProfileBuild
             }
             reduceCategories(col);
           }
+          at += data.length;
         }
       }
       result.rowCount += batch.numRows;
