@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { runPlatformFlow } from './platform-flow.js';
+import type { PlatformFlowResult } from './platform-flow.js';
+import { formatSummary } from './summary.js';
+
+describe('platform example, end to end', () => {
+  let result: PlatformFlowResult;
+
+  it('runs the whole flow', async () => {
+    result = await runPlatformFlow({ requestsPerBatch: 150, rowsPerRequest: 2 });
+    expect(formatSummary(result)).toContain('dataset drift DETECTED');
+  }, 60_000);
+
+  it('registers two versions and moves champion 1 -> 2 through the metric gate', () => {
+    expect(result.registeredVersions).toEqual([1, 2]);
+    expect(result.promoted).toBe(true);
+    expect(result.championHistory).toEqual([1, 2]);
+  });
+
+  it('hot-reloads the server: every request before is answered by v1, every request after by v2', () => {
+    expect(result.reloads.map((e) => [e.from, e.to, e.ok])).toEqual([
+      [undefined, '1', true],
+      ['1', '2', true],
+    ]);
+    expect(result.before.versions).toEqual({ '1': 150 });
+    expect(result.after.versions).toEqual({ '2': 150 });
+    // FP32 inference vs. a float64 reference of the same weights.
+    expect(result.before.maxAbsError).toBeLessThan(1e-5);
+    expect(result.after.maxAbsError).toBeLessThan(1e-5);
+  });
+
+  it('logs one valid PredictionLog row per scored row, per version', () => {
+    expect(result.logRows).toEqual({ '1': 300, '2': 300 });
+    expect(result.logFiles).toBeGreaterThanOrEqual(2);
+  });
+
+  it('detects drift on the shifted batch only, on the shifted columns', () => {
+    expect(result.driftUnshifted.comparedColumns).toBe(4);
+    expect(result.driftUnshifted.datasetDrift).toBe(false);
+    expect(result.driftUnshifted.driftedColumns).toBe(0);
+    expect(result.driftShifted.datasetDrift).toBe(true);
+    const drifted = result.driftShifted.columns.filter((c) => c.drifted).map((c) => c.column);
+    // x_1 is the one feature the second batch does not shift.
+    expect(drifted.sort()).toEqual(['input_x_0', 'input_x_2', 'input_x_3']);
+    for (const c of result.driftShifted.columns) expect(c.currentSize).toBe(300);
+  });
+
+  it('schedules the GPU jobs, with the preemption, and the team costs add up to the node cost', () => {
+    expect(result.gpu.decisions).toContain('preempt search-finetune');
+    expect(result.gpu.usageRows).toBeGreaterThan(0);
+    const teams = result.gpu.teams.map((t) => t.team).sort();
+    expect(teams).toEqual(['__idle__', 'ads', 'fraud', 'search']);
+    const parts = result.gpu.teams.reduce((s, t) => s + t.costMicros, 0);
+    expect(parts).toBe(result.gpu.totalMicros);
+    // 2 x p4d.24xlarge ($32.7726/h) + 1 x g5.12xlarge ($5.672/h), 3 hours, whole micro-dollars.
+    expect(result.gpu.expectedNodeMicros).toBe(213_651_600);
+    expect(result.gpu.totalMicros).toBe(result.gpu.expectedNodeMicros);
+    // Held GPU-hours: gang 2x8 GPUs for 45 min = 12; search-eval 4 GPUs x 2 h = 8; ads 8 x 1.75 h + 0.5 x 3 h; fraud 1 h.
+    const gpuHours = Object.fromEntries(result.gpu.teams.map((t) => [t.team, t.gpuHours]));
+    expect(gpuHours).toEqual({ search: 20, ads: 15.5, fraud: 1, __idle__: 0 });
+  });
+});
