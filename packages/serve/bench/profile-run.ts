@@ -32,9 +32,18 @@ for (const kind of kinds) {
   const target = { host: '127.0.0.1', port, path: '/v2/models/mlp/infer', body };
   await closedLoop(target, 64, 1);
   await ask('eld-reset', 'eld-reset-done');
-  const r = await closedLoop(target, 64, 3);
+  const r = await closedLoop(target, 64, Number(process.env.SECONDS ?? 3));
   const { cpuMs } = await ask('eld-read', 'eld');
-  console.log(`${kind.padEnd(8)} ${r.rps.toFixed(0).padStart(6)} req/s  server CPU ${((cpuMs * 1000) / r.requests).toFixed(1)} us/req`);
+  let batches = '';
+  if (kind === 'serve') {
+    // Mean requests per batch: how many requests share one worker round trip (postMessage both ways).
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const num = (re: RegExp): number => Number(re.exec(text)?.[1] ?? NaN);
+    const sum = num(/^mlops_serve_batch_requests_sum\{[^}]*\} (\S+)$/m);
+    const count = num(/^mlops_serve_batch_requests_count\{[^}]*\} (\S+)$/m);
+    batches = `  ${(sum / count).toFixed(1)} requests/batch`;
+  }
+  console.log(`${kind.padEnd(8)} ${r.rps.toFixed(0).padStart(6)} req/s  server CPU ${((cpuMs * 1000) / r.requests).toFixed(1)} us/req${batches}`);
   const exited = new Promise((res) => child.once('exit', res));
   child.send({ type: 'exit' });
   await exited;

@@ -148,7 +148,12 @@ export class Batcher {
     }
     let key = '';
     if (this.batchable) {
-      for (const [name, t] of tensors) key += `${name}:${t.shape.slice(1).join('x')};`;
+      for (const [name, t] of tensors) {
+        key += name;
+        key += ':';
+        for (let i = 1; i < t.shape.length; i++) key += `${t.shape[i]}x`;
+        key += ';';
+      }
     }
     return new Promise<BatchedResult>((resolve, reject) => {
       const q: Queued = { tensors, rows, key, priority, enqueuedAt: performance.now(), timeoutMs, timer: undefined, state: QUEUED, resolve, reject };

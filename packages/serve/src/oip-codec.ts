@@ -77,7 +77,7 @@ export function parseInferRequest(body: Uint8Array, headerLength: number | undef
   if (!Array.isArray(doc.inputs) || doc.inputs.length === 0) {
     throw bad('The request needs a non-empty "inputs" array of tensors {name, shape, datatype, data}.');
   }
-  const specByName = new Map(specs.map((s) => [s.name, s]));
+  const specByName = specIndex(specs);
   const inputs: Record<string, TensorInput> = {};
   let blobOffset = jsonEnd;
   for (const raw of doc.inputs as unknown[]) {
@@ -133,6 +133,17 @@ export function parseInferRequest(body: Uint8Array, headerLength: number | undef
     }
   }
   return { id, parameters, inputs, outputs, binaryOutputDefault: binaryDefault };
+}
+
+// Model metadata never changes after load: index it once, not per request.
+const specIndexes = new WeakMap<readonly TensorMetadata[], Map<string, TensorMetadata>>();
+function specIndex(specs: readonly TensorMetadata[]): Map<string, TensorMetadata> {
+  let m = specIndexes.get(specs);
+  if (m === undefined) {
+    m = new Map(specs.map((s) => [s.name, s]));
+    specIndexes.set(specs, m);
+  }
+  return m;
 }
 
 function parseRawBinary(body: Uint8Array, specs: readonly TensorMetadata[]): ParsedInferRequest {

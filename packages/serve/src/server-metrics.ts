@@ -27,6 +27,7 @@ export class ServeMetrics {
   readonly logFiles = this.registry.gauge('mlops_serve_prediction_log_files', 'Prediction log files (state = written, failed); monitor errors.');
   private readonly keys = new LabelCache();
   private readonly attached = new WeakSet<Model>();
+  private readonly okKeys = new Map<string, Map<string, { requests: string; duration: string }>>();
   private readonly lastBusy = new WeakMap<Model, { busyMs: number; wallMs: number }>();
 
   attach(m: Model): void {
@@ -46,8 +47,21 @@ export class ServeMetrics {
   }
 
   observeRequest(model: string, version: string, status: number, latencyMs: number): void {
+    if (status === 200) {
+      // Every successful request lands here: look its two label keys up without building strings.
+      let byVersion = this.okKeys.get(model);
+      if (byVersion === undefined) this.okKeys.set(model, (byVersion = new Map()));
+      let k = byVersion.get(version);
+      if (k === undefined) {
+        k = { requests: this.keys.key('model', model, 'status', '200', 'version', version), duration: this.keys.key('model', model, 'version', version) };
+        // Bounded like LabelCache: version strings come from requests.
+        if (byVersion.size < 1000) byVersion.set(version, k);
+      }
+      this.requests.incKey(k.requests);
+      this.requestDuration.observeKey(k.duration, latencyMs / 1000);
+      return;
+    }
     this.requests.incKey(this.keys.key('model', model, 'status', String(status), 'version', version));
-    if (status === 200) this.requestDuration.observeKey(this.keys.key('model', model, 'version', version), latencyMs / 1000);
   }
 
   render(deployments: Map<string, Deployment>, loop: IntervalHistogram | undefined, log: PredictionLogStats | undefined): string {

@@ -249,7 +249,9 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
       }
       const enc = encodeInferResponse({ modelName: d.name, modelVersion: model.version, id: parsed.id }, list);
       const body2 = enc.body;
-      res.writeHead(200, { ...enc.headers, 'content-length': typeof body2 === 'string' ? Buffer.byteLength(body2) : body2.length });
+      const headers = enc.headers;
+      headers['content-length'] = String(typeof body2 === 'string' ? Buffer.byteLength(body2) : body2.length);
+      res.writeHead(200, headers);
       res.end(body2);
       const latencyMs = performance.now() - started;
       metrics.observeRequest(d.name, model.version, 200, latencyMs);

@@ -67,11 +67,12 @@ export function validateInputs(
   if (typeof inputs !== 'object' || inputs === null) {
     throw new InvalidArgumentError(`Model "${modelName}" expects an object of inputs keyed by name; found ${String(inputs)}.`);
   }
-  const known = new Set(specs.map((s) => s.name));
   for (const name of Object.keys(inputs)) {
-    if (!known.has(name)) {
+    let known = false;
+    for (const s of specs) if (s.name === name) known = true;
+    if (!known) {
       throw new InvalidArgumentError(
-        `Model "${modelName}" has no input named "${name}"; its inputs are: ${[...known].join(', ')}.`,
+        `Model "${modelName}" has no input named "${name}"; its inputs are: ${specs.map((s) => s.name).join(', ')}.`,
         { details: { input: name } },
       );
     }
@@ -90,32 +91,35 @@ export function validateInputs(
   return out;
 }
 
+function where(modelName: string, spec: TensorMetadata): string {
+  return `Input "${spec.name}" of model "${modelName}"`;
+}
+
 function checkTensor(modelName: string, spec: TensorMetadata, input: TensorInput): Tensor {
-  const where = `Input "${spec.name}" of model "${modelName}"`;
   const data = input.data;
   if (!ArrayBuffer.isView(data) && !Array.isArray(data)) {
-    throw new InvalidArgumentError(`${where} must carry a typed array or an array of strings; found ${typeof data}.`, {
+    throw new InvalidArgumentError(`${where(modelName, spec)} must carry a typed array or an array of strings; found ${typeof data}.`, {
       details: { input: spec.name },
     });
   }
   if (input.datatype !== undefined && !isDatatype(input.datatype)) {
-    throw new InvalidArgumentError(`${where} has unknown datatype "${String(input.datatype)}".`, { details: { input: spec.name } });
+    throw new InvalidArgumentError(`${where(modelName, spec)} has unknown datatype "${String(input.datatype)}".`, { details: { input: spec.name } });
   }
   const datatype = input.datatype ?? (spec.datatype === 'BOOL' || spec.datatype === 'FP16' ? spec.datatype : datatypeOfArray(data));
   if (datatype !== spec.datatype) {
-    throw new InvalidArgumentError(`${where} expects datatype ${spec.datatype}; found ${datatype ?? 'an unsupported array type'}.`, {
+    throw new InvalidArgumentError(`${where(modelName, spec)} expects datatype ${spec.datatype}; found ${datatype ?? 'an unsupported array type'}.`, {
       details: { input: spec.name, expected: spec.datatype, found: datatype },
     });
   }
   if (!storageMatches(datatype, data)) {
-    throw new InvalidArgumentError(`${where} is ${datatype} but its data is a ${data.constructor.name}.`, {
+    throw new InvalidArgumentError(`${where(modelName, spec)} is ${datatype} but its data is a ${data.constructor.name}.`, {
       details: { input: spec.name },
     });
   }
   const shape = Array.from(input.shape);
   if (shape.length !== spec.shape.length) {
     throw new InvalidArgumentError(
-      `${where} expects shape ${formatShape(spec.shape)} (rank ${spec.shape.length}); found ${formatShape(shape)} (rank ${shape.length}).`,
+      `${where(modelName, spec)} expects shape ${formatShape(spec.shape)} (rank ${spec.shape.length}); found ${formatShape(shape)} (rank ${shape.length}).`,
       { details: { input: spec.name, expected: spec.shape, found: shape } },
     );
   }
@@ -124,7 +128,7 @@ function checkTensor(modelName: string, spec: TensorMetadata, input: TensorInput
     const want = spec.shape[i]!;
     if (!Number.isInteger(d) || d < 0 || (want >= 0 && d !== want)) {
       throw new InvalidArgumentError(
-        `${where} expects shape ${formatShape(spec.shape)} (-1 = any size); found ${formatShape(shape)}: dim ${i} is ${d}.`,
+        `${where(modelName, spec)} expects shape ${formatShape(spec.shape)} (-1 = any size); found ${formatShape(shape)}: dim ${i} is ${d}.`,
         { details: { input: spec.name, expected: spec.shape, found: shape } },
       );
     }
@@ -132,7 +136,7 @@ function checkTensor(modelName: string, spec: TensorMetadata, input: TensorInput
   const count = elementCount(shape);
   if (data.length !== count) {
     throw new InvalidArgumentError(
-      `${where} has shape ${formatShape(shape)}, which needs ${count} elements; found ${data.length}.`,
+      `${where(modelName, spec)} has shape ${formatShape(shape)}, which needs ${count} elements; found ${data.length}.`,
       { details: { input: spec.name, expectedElements: count, foundElements: data.length } },
     );
   }
