@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 
 /** Seeded xorshift + Box–Muller normals, so every run benchmarks the same data. */
 export function normalGenerator(seed: number): () => number {
@@ -39,6 +40,16 @@ export function fmt(ms: number): string {
   return ms >= 10000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(0)} ms`;
 }
 
+/**
+ * Peak RSS of this process in MiB. On Linux, getrusage's ru_maxrss survives execve and starts at
+ * the parent's RSS when it forked us, so a benchmark parent holding freshly generated data
+ * inflated the children's figures (the 719 MiB once recorded at 10M rows was the parent's);
+ * /proc/self/status VmHWM is the high-water mark of this process's own memory only.
+ */
 export function peakRssMiB(): number {
+  if (existsSync('/proc/self/status')) {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) / 1024;
+  }
   return process.resourceUsage().maxRSS / 1024;
 }

@@ -4,6 +4,7 @@
 //                                                       processes (one core each), then compare()
 import { spawn } from 'node:child_process';
 import { createReadStream, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { peakRssMiB } from './common.js';
 import { RecordBatchReader } from 'apache-arrow';
 import { compare } from '../src/compare.js';
 import { profileBatches } from '../src/profile.js';
@@ -32,7 +33,7 @@ if (mode === 'profile') {
   if (b) writeFileSync(b, bytes);
   const p = deserializeProfile(bytes);
   const c = process.cpuUsage(c0);
-  console.log(JSON.stringify({ cpuMs: (c.user + c.system) / 1000, wallMs: performance.now() - w0, rssMiB: process.resourceUsage().maxRSS / 1024, rows: p.rowCount, columns: p.columns.size, bytes: bytes.length }));
+  console.log(JSON.stringify({ cpuMs: (c.user + c.system) / 1000, wallMs: performance.now() - w0, rssMiB: peakRssMiB(), rows: p.rowCount, columns: p.columns.size, bytes: bytes.length }));
 } else {
   const refOut = `${a}.profile`;
   const curOut = `${b}.profile`;
@@ -45,7 +46,7 @@ if (mode === 'profile') {
   const c = process.cpuUsage(c0);
   console.log(JSON.stringify({
     cpuMs: rs.cpuMs + cs.cpuMs + (c.user + c.system) / 1000, compareMs: (compareCpu.user + compareCpu.system) / 1000, wallMs: performance.now() - w0,
-    rssMiB: rs.rssMiB + cs.rssMiB + process.resourceUsage().maxRSS / 1024,
+    rssMiB: rs.rssMiB + cs.rssMiB + peakRssMiB(),
     columns: report.comparedColumns, drifted: report.driftedColumns, methods: [...new Set(report.columns.map((x) => x.method))],
   }));
 }

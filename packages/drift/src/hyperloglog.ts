@@ -31,15 +31,17 @@ function addHash(hll: HyperLogLog, hash: number): void {
   if (rank > hll.registers[index]!) hll.registers[index] = rank;
 }
 
-const scratch = new Float64Array(1);
-const scratchWords = new Uint32Array(scratch.buffer);
-
 /** Adds finite numbers (-0 and 0 count as one value). */
 export function hllAddNumbers(hll: HyperLogLog, values: Float64Array): void {
   const regs = hll.registers;
+  // Hash the IEEE words read in place (a Float64Array is always 8-byte aligned) instead of
+  // copying each value through a scratch cell: the hash is the same, at about half the cost.
+  const words = new Uint32Array(values.buffer, values.byteOffset, values.length * 2);
   for (let i = 0; i < values.length; i++) {
-    scratch[0] = values[i]! + 0;
-    const h = fmix(scratchWords[0]! ^ fmix(scratchWords[1]! + 0x9e3779b9));
+    const lo = words[2 * i]!;
+    let hi = words[2 * i + 1]!;
+    if (hi === 0x80000000 && lo === 0) hi = 0; // -0 hashes as 0
+    const h = fmix(lo ^ fmix(hi + 0x9e3779b9));
     const index = h >>> (32 - HLL_PRECISION);
     const rank = Math.clz32((h << HLL_PRECISION) | (1 << (HLL_PRECISION - 1))) + 1;
     if (rank > regs[index]!) regs[index] = rank;
