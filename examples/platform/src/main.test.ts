@@ -13,7 +13,7 @@ describe('platform example, end to end', () => {
 
   it('registers two versions and moves champion 1 -> 2 through the metric gate', () => {
     expect(result.registeredVersions).toEqual([1, 2]);
-    expect(result.promoted).toBe(true);
+    expect(result.promotion.promoted).toBe(true);
     expect(result.championHistory).toEqual([1, 2]);
   });
 
@@ -29,8 +29,18 @@ describe('platform example, end to end', () => {
     expect(result.after.maxAbsError).toBeLessThan(1e-5);
   });
 
-  it('logs one valid PredictionLog row per scored row, per version', () => {
-    expect(result.logRows).toEqual({ '1': 300, '2': 300 });
+  it('keeps answering while v2 is swapped in: no failed request, v1 before the swap and v2 after', () => {
+    expect(result.during.failures).toBe(0);
+    expect(result.during.versions['1']).toBeGreaterThanOrEqual(10);
+    expect(result.during.versions['2']).toBeGreaterThanOrEqual(20);
+    expect(result.during.maxAbsError).toBeLessThan(1e-5);
+  });
+
+  it('logs one valid PredictionLog row per scored row, under the version that answered', () => {
+    const rowsOf = (version: string) =>
+      [result.before, result.during, result.after].reduce((s, t) => s + (t.versions[version] ?? 0) * 2, 0);
+    expect(result.logRows).toEqual({ '1': rowsOf('1'), '2': rowsOf('2') });
+    expect(rowsOf('1') + rowsOf('2')).toBe(result.before.rows + result.during.rows + result.after.rows);
     expect(result.logFiles).toBeGreaterThanOrEqual(2);
   });
 
@@ -43,6 +53,18 @@ describe('platform example, end to end', () => {
     // x_1 is the one feature the second batch does not shift.
     expect(drifted.sort()).toEqual(['input_x_0', 'input_x_2', 'input_x_3']);
     for (const c of result.driftShifted.columns) expect(c.currentSize).toBe(300);
+    for (const c of result.driftUnshifted.columns) expect(c.currentSize).toBe(300);
+    // The DriftResult table (validated against the contract inside the flow) says the same.
+    expect(result.driftShiftedTable.numRows).toBe(4);
+    expect(result.driftShiftedTable.getChild('drifted')!.toArray()).toEqual(result.driftShifted.columns.map((c) => c.drifted));
+  });
+
+  it('finds the same answer in-process, from the monitor profiles and the reference profile stored with the model', () => {
+    expect(Object.keys(result.monitorDrift).sort()).toEqual(['1', '2']);
+    expect(result.monitorDrift['1']!.estimate).toBe(true);
+    expect(result.monitorDrift['1']!.datasetDrift).toBe(false);
+    expect(result.monitorDrift['2']!.datasetDrift).toBe(true);
+    expect(result.monitorDrift['1']!.columns[0]!.currentSize).toBe(result.logRows['1']);
   });
 
   it('schedules the GPU jobs, with the preemption, and the team costs add up to the node cost', () => {
