@@ -1,5 +1,5 @@
 import { MlopsError } from '@mlops/contracts';
-import { tableFromArrays, vectorFromArray, Table, Dictionary, Utf8, Int32, makeVector, RecordBatchReader, tableToIPC } from 'apache-arrow';
+import { tableFromArrays, vectorFromArray, Table, Dictionary, Utf8, Utf8View, Int32, makeVector, RecordBatchReader, tableToIPC } from 'apache-arrow';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createKllSketch, kllCdf, kllRank, kllSamplingLevel, kllUpdate } from './kll-sketch.js';
@@ -121,6 +121,14 @@ describe('KLL sampler for large streams', () => {
 });
 
 describe('profile()', () => {
+  it('profiles Utf8View string columns as categorical (read with the @mlops/contracts readers)', () => {
+    const p = profile(new Table({ c: vectorFromArray(['a', 'b', null, 'a'], new Utf8View()) }));
+    const c = p.columns.get('c') as CategoricalColumnProfile;
+    expect(c.kind).toBe('categorical');
+    expect(c.nulls).toBe(1);
+    expect([...c.counts]).toEqual([['a', 2], ['b', 1]]);
+  });
+
   it('counts nulls, NaN and infinities separately, and reads ints, dictionaries and booleans', () => {
     const t = new Table({
       f: vectorFromArray([1.5, null, NaN, Infinity, -2, 3], undefined),
