@@ -1,5 +1,6 @@
 // A tiny logistic scorer built in code, so the example needs no model file
 // (same approach as @mlops/serve's tests: onnx-proto, irVersion 7, opset 13).
+import { InvalidArgumentError } from '@mlops/contracts';
 import onnxProto from 'onnx-proto';
 import type { onnx as Onnx } from 'onnx-proto';
 
@@ -22,7 +23,7 @@ function floatInit(name: string, dims: number[], values: Float32Array): Onnx.ITe
  * Input `x`, output `score`.
  */
 export function buildScorerModel(weights: readonly number[], bias: number): Uint8Array {
-  if (weights.length !== 4) throw new RangeError(`Expected 4 weights (one per feature), found ${weights.length}.`);
+  if (weights.length !== 4) throw new InvalidArgumentError(`Expected 4 weights (one per feature), found ${weights.length}. Pass one weight per input column.`);
   return onnx.ModelProto.encode({
     irVersion: 7,
     opsetImport: [{ domain: '', version: 13 }],

@@ -211,8 +211,8 @@ export async function runPlatformFlow(options: PlatformFlowOptions = {}): Promis
     // The server hears the registry's alias_set event, loads and warms v2, then swaps it in.
     const reload = await waitFor('the hot reload', () => reloads.find((e) => e.to === String(v2.version)), 20_000);
     if (!reload.ok) throw new MlopsError(ErrorCode.Internal, `The server could not load version ${v2.version}: ${String(reload.error)}.`, { cause: reload.error });
-    const answeredAtReload = during.result.requests - during.result.failures;
-    await during.answered(answeredAtReload + 20);
+    // Requests queued before the swap still finish on v1; keep going until v2 has answered 20.
+    await waitFor('20 answers from version 2', () => ((during.result.versions[String(v2.version)] ?? 0) >= 20 ? true : undefined), 20_000);
     const duringResult = await during.stop();
     log(`server hot-reloaded ${reload.model}: ${reload.from} -> ${reload.to}; live traffic meanwhile: ${duringResult.requests} requests, ${duringResult.failures} failed, answered by ${JSON.stringify(duringResult.versions)}`);
 
