@@ -166,12 +166,17 @@ export function groupCosts(cols: CostColumns, groupBy: readonly string[], window
   let out = emptyGroups(keys.map((k) => k.name), values, 1024);
   const bucketIdx = new KeyIndex(1 << 10);
   const buckets: [number, number][] = [];
+  const kindCodes = cols.resourceKind.values.map((v) => ['gpu', 'cpu', 'memory'].indexOf(v));
+  // Pass 1: bucket of every kept row (cheap; rows come window-major, so the bucket rarely changes).
+  const n = cols.n;
+  const rowBucket = new Int32Array(n);
   let lastStart = NaN;
   let lastBucket = -1;
-  const kindCodes = cols.resourceKind.values.map((v) => ['gpu', 'cpu', 'memory'].indexOf(v));
-  const codesNow = new Int32Array(keys.length);
-  for (let i = 0; i < cols.n; i++) {
-    if (keep && !keep(i)) continue;
+  for (let i = 0; i < n; i++) {
+    if (keep && !keep(i)) {
+      rowBucket[i] = -1;
+      continue;
+    }
     const ws = cols.windowStart[i]!;
     if (ws !== lastStart) {
       const b = bucketOf(ws, window, all);
@@ -180,28 +185,45 @@ export function groupCosts(cols: CostColumns, groupBy: readonly string[], window
       lastStart = ws;
       lastBucket = bi;
     }
-    const isIdle = cols.allocation.codes[i] === idleCode;
-    let key = lastBucket;
-    let text = exact ? '' : String(lastBucket);
-    for (let k = 0; k < keys.length; k++) {
-      const c = keys[k]!.cats.codes[i]!;
-      const v = c >= 0 ? c + 2 : keys[k]!.isLabel && isIdle ? 0 : 1;
+    rowBucket[i] = lastBucket;
+  }
+  // Pass 2: one composite numeric key per row. When buckets x key widths is modest, a dense
+  // Int32Array maps keys to groups directly (no hash probe, whose cache misses dominated).
+  const keySpace = buckets.length * widths.reduce((p, w) => p * w, 1);
+  const dense = exact && keySpace <= Math.max(1 << 22, 4 * n) ? new Int32Array(keySpace).fill(-1) : null;
+  const codeCols = keys.map((k) => k.cats.codes);
+  const labelKey = keys.map((k) => k.isLabel);
+  const idleCodes = cols.allocation.codes;
+  const codesNow = new Int32Array(keys.length);
+  const K = keys.length;
+  for (let i = 0; i < n; i++) {
+    const bucket = rowBucket[i]!;
+    if (bucket < 0) continue;
+    const isIdle = idleCodes[i] === idleCode;
+    let key = bucket;
+    let text = exact ? '' : String(bucket);
+    for (let k = 0; k < K; k++) {
+      const c = codeCols[k]![i]!;
+      const v = c >= 0 ? c + 2 : labelKey[k] && isIdle ? 0 : 1;
       codesNow[k] = v;
       if (exact) key = key * widths[k]! + v;
       else text += `,${v}`;
     }
     let g: number;
-    if (exact) g = index.slot(key);
+    if (dense) {
+      g = dense[key]!;
+      if (g < 0) dense[key] = g = out.count;
+    } else if (exact) g = index.slot(key);
     else {
       g = byText.get(text) ?? byText.size;
       byText.set(text, g);
     }
     if (g === out.count) {
       out = growGroups(out, g + 1);
-      const b = buckets[lastBucket]!;
+      const b = buckets[bucket]!;
       out.windowStart[g] = b[0];
       out.windowEnd[g] = b[1];
-      for (let k = 0; k < keys.length; k++) out.keyCodes[k]![g] = codesNow[k]!;
+      for (let k = 0; k < K; k++) out.keyCodes[k]![g] = codesNow[k]!;
       out.count++;
     }
     out.totalMicros[g]! += cols.totalMicros[i]!;
