@@ -324,7 +324,11 @@ export function groupsToTable(g: GroupedCosts): Table {
  * @throws InvalidArgumentError for an unknown key or a bucket finer than the attribution step.
  */
 export function aggregateCosts(costs: ArrowTableLike, options: AggregateCostsOptions): Table {
-  const cols = readCostTable(costs);
+  return aggregateCostColumns(readCostTable(costs), options);
+}
+
+/** {@link aggregateCosts} over cost columns already in typed arrays. */
+export function aggregateCostColumns(cols: CostColumns, options: AggregateCostsOptions): Table {
   const window = options.window ?? 'all';
   const minBucket = window === 'hour' ? HOUR : window === 'day' ? DAY : window === 'week' ? 7 * DAY : window === 'month' ? 28 * DAY : Infinity;
   if (cols.meta && cols.meta.stepMs > minBucket) {

@@ -6,7 +6,7 @@ import type { ArrowTableLike } from './arrow-columns.js';
 import { resolveAssets, toEpochMs, unitRatesFor } from './assets.js';
 import type { AssetSpec, TimeInput, UnitRates } from './assets.js';
 import { COST_METADATA_KEY, rememberCostColumns } from './cost-table.js';
-import type { CostTableMetadata } from './cost-table.js';
+import type { CostColumns, CostTableMetadata } from './cost-table.js';
 import { findDuplicateRows } from './duplicates.js';
 import { CostErrorCode } from './error-codes.js';
 import { DenseIndex, KeyIndex } from './key-index.js';
@@ -161,7 +161,8 @@ function groupMembers(groupOf: Int32Array, count: number, groups: number): { off
   return { offsets, members };
 }
 
-interface SliceInput {
+/** Inputs of the slicing loops (exported for tests). */
+export interface SliceInput {
   n: number;
   start: Float64Array;
   end: Float64Array;
@@ -237,7 +238,8 @@ function sliceIntoCells(x: SliceInput): { cells: KeyIndex; charge: Float64Array;
   return { cells, charge, used };
 }
 
-interface SlicedCells {
+/** Cells produced by {@link sliceRecords}. */
+export interface SlicedCells {
   /** Number of (window, group) cells. */
   S: number;
   /** Window of each cell, relative to `w0`. */
@@ -255,7 +257,7 @@ interface SlicedCells {
  * (the probe's cache misses were the largest cost in the profile). Otherwise it falls back to
  * hashing. Either way cells come out window-major, groups ascending within a window.
  */
-function sliceRecords(x: SliceInput): SlicedCells {
+export function sliceRecords(x: SliceInput, force?: 'dense' | 'hash'): SlicedCells {
   const { n, start, end, gid, rangeStart, rangeEnd, stepMs, w0, G } = x;
   const gMin = new Int32Array(G).fill(0x7fffffff);
   const gMax = new Int32Array(G).fill(-1);
@@ -279,7 +281,8 @@ function sliceRecords(x: SliceInput): SlicedCells {
     if (gMax[g]! + 1 > W) W = gMax[g]! + 1;
   }
   const total = base[G]!;
-  if (total > Math.max(1 << 20, 3 * recordWindows) || total >= 2 ** 30) return fromHashed(sliceIntoCells(x), G);
+  const tooSparse = total > Math.max(1 << 20, 3 * recordWindows) || total >= 2 ** 30;
+  if (force === 'hash' || (tooSparse && force !== 'dense')) return fromHashed(sliceIntoCells(x), G);
   const denseCharge = new Float64Array(total);
   const denseUsed = new Float64Array(total);
   const touched = new Uint8Array(total);
@@ -390,6 +393,11 @@ function sliceDense(x: SliceInput, gMin: Int32Array, base: Float64Array, charge:
  *   offending row kind or name; nothing is charged when any is thrown.
  */
 export function attributeCosts(options: AttributeCostsOptions): Table {
+  return costColumnsTable(computeCostColumns(options));
+}
+
+/** The work of {@link attributeCosts}, up to typed arrays (no Arrow). */
+export function computeCostColumns(options: AttributeCostsOptions): CostColumns {
   const method = options.method ?? 'aws-split';
   const basis = options.basis ?? 'max';
   const idleMode = options.idle?.mode ?? 'separate';
@@ -701,7 +709,6 @@ export function attributeCosts(options: AttributeCostsOptions): Table {
   const sharedOut = new Float64Array(rows);
   const totalOut = new Float64Array(rows);
   const listOut = new Float64Array(rows);
-  const usd = new Float64Array(rows);
   // Output string dictionaries: asset values first, then usage values (offset).
   const nodeDict = [...u.nodes.values];
   const nodeCodeOfAsset = assets.nodeName.map((name) => {
@@ -758,7 +765,6 @@ export function attributeCosts(options: AttributeCostsOptions): Table {
     const total = allocated[s]! + idleShare[s]! + sharedMicros[s]!;
     totalOut[s] = total;
     listOut[s] = a >= 0 ? Math.round(total * listRatio[a]!) : total === allocated[s]! ? listMicros[s]! : Math.round(total * (allocated[s]! ? listMicros[s]! / allocated[s]! : 1));
-    usd[s] = total / 1e6;
   }
   let row = S;
   for (let c = 0; c < R; c++) {
@@ -782,36 +788,9 @@ export function attributeCosts(options: AttributeCostsOptions): Table {
     idleOut[row] = v;
     totalOut[row] = v;
     listOut[row] = Math.round(v * listRatio[a]!);
-    usd[row] = v / 1e6;
     row++;
   }
 
-  const unitCodes = kindCodes;
-  const columns: Record<string, Vector> = {
-    window_start: timestampVector(winStart),
-    window_end: timestampVector(winEnd),
-    node: dictionaryVector(nodeCodes, nodeDict),
-    instance_type: dictionaryVector(itCodes, itDict.list),
-    region: dictionaryVector(rgCodes, rgDict.list),
-    pricing_model: dictionaryVector(pmCodes, PRICING_MODELS),
-    resource_kind: dictionaryVector(kindCodes, RESOURCE_KINDS),
-    unit: dictionaryVector(unitCodes, KIND_UNITS),
-    sku: dictionaryVector(skuCodes, skuDict.list),
-    allocation: dictionaryVector(allocCodes, ['workload', 'idle']),
-  };
-  u.labels.forEach((l, k) => {
-    columns[l.column] = dictionaryVector(labelCodes[k]!, l.cats.values);
-  });
-  Object.assign(columns, {
-    quantity_hours: float64Vector(qtyH),
-    usage_hours: float64Vector(useH),
-    allocated_micros: int64Vector(allocOut),
-    idle_micros: int64Vector(idleOut),
-    shared_micros: int64Vector(sharedOut),
-    total_micros: int64Vector(totalOut),
-    list_micros: int64Vector(listOut),
-    cost: float64Vector(usd),
-  });
   const meta: CostTableMetadata = {
     version: 1,
     currency: options.prices.currency,
@@ -826,10 +805,9 @@ export function attributeCosts(options: AttributeCostsOptions): Table {
     priceSource: options.prices.source ?? null,
     pricesAsOf: options.prices.asOf ?? null,
   };
-  const table = new Table(columns);
-  table.schema.metadata.set(COST_METADATA_KEY, JSON.stringify(meta));
+  const unitCodes = kindCodes;
   const cat = (codes: Int32Array, values: readonly string[]) => ({ codes, values: [...values] });
-  rememberCostColumns(table, {
+  return {
     n: rows,
     windowStart: winStart,
     windowEnd: winEnd,
@@ -850,6 +828,38 @@ export function attributeCosts(options: AttributeCostsOptions): Table {
     totalMicros: totalOut,
     listMicros: listOut,
     meta,
+  };
+}
+
+/** The Arrow cost table of computed columns; remembers the typed arrays so later steps skip reading them back. */
+function costColumnsTable(c: CostColumns): Table {
+  const usd = new Float64Array(c.n);
+  for (let i = 0; i < c.n; i++) usd[i] = c.totalMicros[i]! / 1e6;
+  const columns: Record<string, Vector> = {
+    window_start: timestampVector(c.windowStart),
+    window_end: timestampVector(c.windowEnd),
+    node: dictionaryVector(c.node.codes, c.node.values),
+    instance_type: dictionaryVector(c.instanceType.codes, c.instanceType.values),
+    region: dictionaryVector(c.region.codes, c.region.values),
+    pricing_model: dictionaryVector(c.pricingModel.codes, c.pricingModel.values),
+    resource_kind: dictionaryVector(c.resourceKind.codes, c.resourceKind.values),
+    unit: dictionaryVector(c.unit.codes, c.unit.values),
+    sku: dictionaryVector(c.sku.codes, c.sku.values),
+    allocation: dictionaryVector(c.allocation.codes, c.allocation.values),
+  };
+  for (const l of c.labels) columns[l.column] = dictionaryVector(l.cats.codes, l.cats.values);
+  Object.assign(columns, {
+    quantity_hours: float64Vector(c.quantityHours),
+    usage_hours: float64Vector(c.usageHours),
+    allocated_micros: int64Vector(c.allocatedMicros),
+    idle_micros: int64Vector(c.idleMicros),
+    shared_micros: int64Vector(c.sharedMicros),
+    total_micros: int64Vector(c.totalMicros),
+    list_micros: int64Vector(c.listMicros),
+    cost: float64Vector(usd),
   });
+  const table = new Table(columns);
+  table.schema.metadata.set(COST_METADATA_KEY, JSON.stringify(c.meta));
+  rememberCostColumns(table, c);
   return table;
 }

@@ -1,5 +1,7 @@
 export { attributeCosts } from './attribute-costs.js';
 export type { AttributeCostsOptions, IdleOptions, SharedOptions, WindowOptions, UnitPrices } from './attribute-costs.js';
+export { attributeAndAggregate } from './attribute-and-aggregate.js';
+export type { AttributeAndAggregateOptions } from './attribute-and-aggregate.js';
 export type { AssetSpec, TimeInput } from './assets.js';
 export { loadPriceCatalog, samplePriceCatalog, findPrice } from './price-catalog.js';
 export type { PriceCatalog, PriceCatalogEntry, LoadPriceCatalogOptions, PriceLookup } from './price-catalog.js';

@@ -1,0 +1,112 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { aggregateCosts } from './aggregate-costs.js';
+import { attributeAndAggregate } from './attribute-and-aggregate.js';
+import { attributeCosts, sliceRecords } from './attribute-costs.js';
+import type { SliceInput } from './attribute-costs.js';
+import { readCategories, readNumbers } from './arrow-columns.js';
+import { samplePriceCatalog } from './price-catalog.js';
+import { H, T0, usageTable } from '../test/usage-fixtures.js';
+import type { UsageRow } from '../test/usage-fixtures.js';
+
+const prices = samplePriceCatalog();
+const row = fc
+  .record({
+    node: fc.constantFrom('a', 'b'),
+    kind: fc.constantFrom('gpu', 'cpu', 'memory'),
+    start: fc.integer({ min: 0, max: 5 * H }),
+    length: fc.integer({ min: 1, max: 3 * H }),
+    quantity: fc.double({ min: 0, max: 4, noNaN: true }),
+    team: fc.constantFrom('t1', 't2', null),
+    model: fc.constantFrom('m1', 'm2', 'm3'),
+  })
+  .map(
+    (r): UsageRow => ({
+      start: T0 + r.start,
+      end: T0 + Math.min(r.start + r.length, 6 * H),
+      kind: r.kind,
+      quantity: r.quantity,
+      request: null,
+      node: r.node,
+      instanceType: 'p3.16xlarge',
+      labels: { team: r.team, model: r.model },
+    }),
+  );
+
+function columns(t: ReturnType<typeof aggregateCosts>): Record<string, unknown[]> {
+  const out: Record<string, unknown[]> = {};
+  for (const f of t.schema.fields) {
+    const v = t.getChild(f.name)!;
+    out[f.name] = ['team', 'model'].includes(f.name)
+      ? (() => {
+          const c = readCategories(v, f.name);
+          return Array.from(c.codes, (k) => c.values[k]);
+        })()
+      : Array.from(readNumbers(v, f.name, f.name.startsWith('window') ? 'time' : 'number'));
+  }
+  return out;
+}
+
+describe('attributeAndAggregate', () => {
+  it('equals aggregateCosts(attributeCosts(...)) exactly', () => {
+    fc.assert(
+      fc.property(fc.array(row, { minLength: 1, maxLength: 40 }), fc.constantFrom('hour', 'day', 'all'), (rows, window) => {
+        const opts = {
+          usage: usageTable(rows, ['team', 'model']),
+          prices,
+          assets: [{ node: 'a', instanceType: 'p3.16xlarge' }, { node: 'b', instanceType: 'p3.16xlarge' }],
+          window: { step: 'hour' as const, start: T0, end: T0 + 6 * H },
+          overcommit: 'scale' as const,
+          duplicates: 'allow' as const,
+        };
+        const aggregate = { groupBy: ['team', 'model'], window: window as 'hour' | 'day' | 'all' };
+        const fused = attributeAndAggregate({ ...opts, aggregate });
+        const twoStep = aggregateCosts(attributeCosts(opts), aggregate);
+        expect(columns(fused)).toEqual(columns(twoStep));
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
+
+describe('sliceRecords', () => {
+  it('dense and hashed cell addressing give the same cells in the same order', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ s: fc.integer({ min: 0, max: 50 * H }), len: fc.integer({ min: 1, max: 5 * H }), g: fc.integer({ min: 0, max: 6 }), q: fc.integer({ min: 0, max: 8 }) }), {
+          minLength: 1,
+          maxLength: 60,
+        }),
+        (recs) => {
+          const n = recs.length;
+          const x: SliceInput = {
+            n,
+            start: Float64Array.from(recs, (r) => T0 + r.s),
+            end: Float64Array.from(recs, (r) => T0 + r.s + r.len),
+            quantity: Float64Array.from(recs, (r) => r.q),
+            request: new Float64Array(n).fill(NaN),
+            kind: new Uint8Array(n),
+            gid: Int32Array.from(recs, (r) => r.g),
+            nodeAsset: new Int32Array(7).fill(-1),
+            assetStart: new Float64Array(0),
+            assetEnd: new Float64Array(0),
+            rangeStart: T0,
+            rangeEnd: T0 + 60 * H,
+            stepMs: H,
+            w0: Math.floor(T0 / H),
+            G: 7,
+            basis: 'max',
+            onOutside: () => undefined,
+          };
+          const dense = sliceRecords(x, 'dense');
+          const hashed = sliceRecords(x, 'hash');
+          expect(dense.S).toBe(hashed.S);
+          expect(Array.from(dense.slotW)).toEqual(Array.from(hashed.slotW));
+          expect(Array.from(dense.slotG)).toEqual(Array.from(hashed.slotG));
+          expect(Array.from(dense.charge)).toEqual(Array.from(hashed.charge));
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+});
