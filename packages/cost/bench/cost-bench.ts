@@ -9,7 +9,7 @@
 import os from 'node:os';
 import { DOUBLE, INTEGER, DuckDBDataChunk, DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBDoubleVector, DuckDBIntegerVector } from '@duckdb/node-api';
-import { aggregateCosts, attributeCosts, resourceShares, samplePriceCatalog } from '../src/index.js';
+import { aggregateCosts, attributeAndAggregate, attributeCosts, resourceShares, samplePriceCatalog } from '../src/index.js';
 import { readNumbers, readStrings } from '../src/arrow-columns.js';
 import { syntheticUsage, syntheticUsageTable } from './synthetic-usage.js';
 
@@ -110,10 +110,12 @@ async function duck(detail: boolean): Promise<{ ms: number; total: number; group
   return { ms: elapsed, total, groups };
 }
 
-function ours(duplicates: 'error' | 'allow', detail: boolean): { ms: number; total: number; groups: Map<string, number> | null } {
+function ours(duplicates: 'error' | 'allow', detail: boolean, fused = false): { ms: number; total: number; groups: Map<string, number> | null } {
   const t0 = performance.now();
-  const costs = attributeCosts({ usage, prices, assets, window, duplicates });
-  const agg = aggregateCosts(costs, { groupBy: ['team', 'model'], window: 'hour' });
+  const aggregate = { groupBy: ['team', 'model'], window: 'hour' as const };
+  const agg = fused
+    ? attributeAndAggregate({ usage, prices, assets, window, duplicates, aggregate })
+    : aggregateCosts(attributeCosts({ usage, prices, assets, window, duplicates }), aggregate);
   const elapsed = performance.now() - t0;
   const micros = readNumbers(agg.getChild('total_micros')!, 'total_micros', 'number');
   const total = micros.reduce((x, y) => x + y, 0);
@@ -132,6 +134,7 @@ const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
 const duckTimes: number[] = [];
 const ourTimes: number[] = [];
 const ourAllowTimes: number[] = [];
+const fusedTimes: number[] = [];
 {
   const d = await duck(true);
   duckTimes.push(d.ms);
@@ -150,14 +153,25 @@ const ourAllowTimes: number[] = [];
   );
 }
 ourAllowTimes.push(ours('allow', false).ms);
+{
+  // The fused path must give the very same groups.
+  const f = ours('error', true, true);
+  fusedTimes.push(f.ms);
+  const o = ours('error', true);
+  let differ = f.groups!.size === o.groups!.size ? 0 : 1;
+  for (const [k, v] of f.groups!) if (o.groups!.get(k) !== v) differ++;
+  console.log(`check: attributeAndAggregate vs attributeCosts+aggregateCosts: ${differ} differing groups`);
+}
 for (let r = 1; r < runs; r++) {
   duckTimes.push((await duck(false)).ms);
   ourTimes.push(ours('error', false).ms);
   ourAllowTimes.push(ours('allow', false).ms);
+  fusedTimes.push(ours('error', false, true).ms);
 }
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
 console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), node ${process.version}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} (shared with other work)`);
 console.log(`@mlops/cost attribute+aggregate (duplicate check on):  median ${median(ourTimes).toFixed(0)} ms of ${ourTimes.map((x) => x.toFixed(0)).join(', ')}`);
 console.log(`@mlops/cost attribute+aggregate (duplicates: 'allow'): median ${median(ourAllowTimes).toFixed(0)} ms of ${ourAllowTimes.map((x) => x.toFixed(0)).join(', ')}`);
+console.log(`@mlops/cost attributeAndAggregate (fused, dup check on): median ${median(fusedTimes).toFixed(0)} ms of ${fusedTimes.map((x) => x.toFixed(0)).join(', ')}`);
 console.log(`DuckDB SQL (same attribution + aggregation):          median ${median(duckTimes).toFixed(0)} ms of ${duckTimes.map((x) => x.toFixed(0)).join(', ')}`);
-console.log(`ratio @mlops/cost / DuckDB: ${(median(ourTimes) / median(duckTimes)).toFixed(2)}x (default), ${(median(ourAllowTimes) / median(duckTimes)).toFixed(2)}x (no duplicate check)`);
+console.log(`ratio @mlops/cost / DuckDB: ${(median(ourTimes) / median(duckTimes)).toFixed(2)}x (default), ${(median(ourAllowTimes) / median(duckTimes)).toFixed(2)}x (no duplicate check), ${(median(fusedTimes) / median(duckTimes)).toFixed(2)}x (fused)`);
