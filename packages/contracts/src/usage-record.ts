@@ -35,6 +35,9 @@ export const CONVENTIONAL_LABELS = ['team', 'project', 'model', 'job'] as const;
  * | `label_team`, `label_project`, `label_model`, `label_job` | Utf8-like | yes | | conventional labels (optional columns) |
  * | `label_<key>` | Utf8-like | yes | | any other free-form label |
  *
+ * `request_quantity`, `sku`, `instance_type`, `node` and `region` are optional columns: a producer
+ * that knows none of them may leave the column out instead of writing an all-null one.
+ *
  * Row rules: `interval_end > interval_start`; `quantity >= 0` and `request_quantity >= 0`.
  * String columns are `Dictionary<Int32, Utf8>` in built schemas (few distinct values, many rows).
  */
@@ -47,12 +50,12 @@ export const usageRecordContract: TableContract = defineTableContract({
     { name: 'resource_kind', type: 'utf8-like', arrowType: 'dictionary-utf8', nullable: false, allowedValues: RESOURCE_KINDS, description: 'Kind of resource: gpu, cpu, memory, storage or network.' },
     { name: 'quantity', type: 'float64', nullable: false, unit: 'unit column', description: 'Amount held during the interval (>= 0), in `unit`; for network, GiB transferred in the interval.' },
     { name: 'unit', type: 'utf8-like', arrowType: 'dictionary-utf8', nullable: false, allowedValues: USAGE_UNITS, description: 'Unit of quantity: gpu, vcpu or GiB.' },
-    { name: 'request_quantity', type: 'float64', nullable: true, unit: 'unit column', description: 'Amount requested, when quantity is measured usage (cost charges max(request, usage)).' },
-    { name: 'sku', type: 'utf8-like', arrowType: 'dictionary-utf8', nullable: true, description: 'Accelerator or product SKU, e.g. A100-80GB.' },
-    { name: 'instance_type', type: 'utf8-like', arrowType: 'dictionary-utf8', nullable: true, description: 'Instance type, e.g. p4d.24xlarge.' },
-    { name: 'node', type: 'utf8-like', arrowType: 'dictionary-utf8', nullable: true, description: 'Node / machine id the resource was on.' },
+    { name: 'request_quantity', optional: true, type: 'float64', nullable: true, unit: 'unit column', description: 'Amount requested, when quantity is measured usage (cost charges max(request, usage)).' },
+    { name: 'sku', optional: true, type: 'utf8-like', arrowType: 'dictionary-utf8', nullable: true, description: 'Accelerator or product SKU, e.g. A100-80GB.' },
+    { name: 'instance_type', optional: true, type: 'utf8-like', arrowType: 'dictionary-utf8', nullable: true, description: 'Instance type, e.g. p4d.24xlarge.' },
+    { name: 'node', optional: true, type: 'utf8-like', arrowType: 'dictionary-utf8', nullable: true, description: 'Node / machine id the resource was on.' },
     { name: 'pricing_model', type: 'utf8-like', arrowType: 'dictionary-utf8', nullable: false, allowedValues: PRICING_MODELS, description: 'on-demand, spot, reserved or committed.' },
-    { name: 'region', type: 'utf8-like', arrowType: 'dictionary-utf8', nullable: true, description: 'Cloud region.' },
+    { name: 'region', optional: true, type: 'utf8-like', arrowType: 'dictionary-utf8', nullable: true, description: 'Cloud region.' },
     ...namedColumnFields('Label', 'label_', CONVENTIONAL_LABELS, { type: 'utf8-like', nullable: true, description: (n) => `Conventional label "${n}".` }).map((f) => ({
       ...f,
       optional: true,
