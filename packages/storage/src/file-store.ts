@@ -6,13 +6,13 @@ import { pathToFileURL } from 'node:url';
 import { InvalidArgumentError, MlopsError } from '@mlops/contracts';
 import { normalizeBody } from './body.js';
 import { acquireFileLock, KeyedMutex, type FileLockOptions } from './file-lock.js';
-import { compareKeys, RESERVED_SEGMENT_PREFIX, validateKey, validateKeyPrefix } from './keys.js';
+import { compareKeys, RESERVED_SEGMENT_PREFIX, validateKey } from './keys.js';
 import { paginate, type ListItem } from './list-pages.js';
 import {
   checkPutOptions,
   checkReadOptions,
   objectNotFound,
-  pageSizeOf,
+  checkListOptions,
   permissionDenied,
   preconditionFailed,
   storeClosed,
@@ -424,9 +424,7 @@ export function createFileStore(options: FileStoreOptions): ObjectStoreV1 {
 
     list(options?: ListOptions): AsyncIterable<ListPage> {
       ensureOpen();
-      const prefix = validateKeyPrefix(options?.prefix, 'prefix');
-      const startAfter = validateKeyPrefix(options?.startAfter, 'startAfter');
-      const pageSize = pageSizeOf(options);
+      const { prefix, startAfter, pageSize } = checkListOptions(options);
       return paginate(walk(root, '', prefix, startAfter, options?.delimiter), pageSize, options?.signal);
     },
 

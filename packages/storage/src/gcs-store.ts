@@ -5,9 +5,9 @@ import type { File, Storage, StorageOptions } from '@google-cloud/storage';
 import { InvalidArgumentError, MlopsError } from '@mlops/contracts';
 import { normalizeBody, readAll } from './body.js';
 import { mapGcsError, type GcsErrorContext } from './gcs-errors.js';
-import { normalizeStorePrefix, validateKey, validateKeyPrefix } from './keys.js';
+import { normalizeStorePrefix, validateKey } from './keys.js';
 import { importPeer, lazy } from './peer.js';
-import { checkPutOptions, checkReadOptions, objectNotFound, pageSizeOf, preconditionFailed, storeClosed } from './store-errors.js';
+import { checkListOptions, checkPutOptions, checkReadOptions, objectNotFound, preconditionFailed, storeClosed } from './store-errors.js';
 import type {
   DeleteOptions,
   GetOptions,
@@ -168,9 +168,7 @@ export function createGcsStore(options: GcsStoreOptions): ObjectStoreV1 {
   };
 
   async function* listPages(listOptions: ListOptions | undefined): AsyncGenerator<ListPage> {
-    const listPrefix = validateKeyPrefix(listOptions?.prefix, 'prefix');
-    const startAfter = validateKeyPrefix(listOptions?.startAfter, 'startAfter');
-    const pageSize = pageSizeOf(listOptions);
+    const { prefix: listPrefix, startAfter, pageSize } = checkListOptions(listOptions);
     ensureOpen();
     const bucket = await connect();
     const fullStartAfter = startAfter ? prefix + startAfter : '';
@@ -295,9 +293,7 @@ export function createGcsStore(options: GcsStoreOptions): ObjectStoreV1 {
 
     list(options?: ListOptions): AsyncIterable<ListPage> {
       ensureOpen();
-      validateKeyPrefix(options?.prefix, 'prefix');
-      validateKeyPrefix(options?.startAfter, 'startAfter');
-      pageSizeOf(options);
+      checkListOptions(options);
       return listPages(options);
     },
 

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { collect, normalizeBody, readableOf } from './body.js';
-import { compareKeys, validateKey, validateKeyPrefix } from './keys.js';
+import { compareKeys, validateKey } from './keys.js';
 import { filterSorted, paginate } from './list-pages.js';
 import {
   checkPutOptions,
   checkReadOptions,
   objectNotFound,
-  pageSizeOf,
+  checkListOptions,
   preconditionFailed,
   storeClosed,
 } from './store-errors.js';
@@ -121,9 +121,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): ObjectStore
 
     list(options?: ListOptions): AsyncIterable<ListPage> {
       open();
-      const prefix = validateKeyPrefix(options?.prefix, 'prefix');
-      const startAfter = validateKeyPrefix(options?.startAfter, 'startAfter');
-      const pageSize = pageSizeOf(options);
+      const { prefix, startAfter, pageSize } = checkListOptions(options);
       // Snapshot at call time: the listing is consistent even if writes happen while paging.
       const snapshot = [...objects.entries()]
         .filter(([key]) => key.startsWith(prefix))

@@ -2,10 +2,10 @@ import { Readable } from 'node:stream';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { InvalidArgumentError } from '@mlops/contracts';
 import { normalizeBody } from './body.js';
-import { normalizeStorePrefix, validateKey, validateKeyPrefix } from './keys.js';
+import { normalizeStorePrefix, validateKey } from './keys.js';
 import { importPeer, lazy } from './peer.js';
 import { mapS3Error, type S3ErrorContext } from './s3-errors.js';
-import { checkPutOptions, checkReadOptions, pageSizeOf, preconditionFailed, storeClosed } from './store-errors.js';
+import { checkListOptions, checkPutOptions, checkReadOptions, preconditionFailed, storeClosed } from './store-errors.js';
 import type {
   DeleteOptions,
   GetOptions,
@@ -138,9 +138,7 @@ export function createS3Store(options: S3StoreOptions): ObjectStoreV1 {
   };
 
   async function* listPages(listOptions: ListOptions | undefined): AsyncGenerator<ListPage> {
-    const listPrefix = validateKeyPrefix(listOptions?.prefix, 'prefix');
-    const startAfter = validateKeyPrefix(listOptions?.startAfter, 'startAfter');
-    const pageSize = pageSizeOf(listOptions);
+    const { prefix: listPrefix, startAfter, pageSize } = checkListOptions(listOptions);
     ensureOpen();
     const { sdk, client } = await connect();
     let token: string | undefined;
@@ -263,10 +261,7 @@ export function createS3Store(options: S3StoreOptions): ObjectStoreV1 {
 
     list(options?: ListOptions): AsyncIterable<ListPage> {
       ensureOpen();
-      // Validate now so bad arguments throw at the call, as on every driver.
-      validateKeyPrefix(options?.prefix, 'prefix');
-      validateKeyPrefix(options?.startAfter, 'startAfter');
-      pageSizeOf(options);
+      checkListOptions(options);
       return listPages(options);
     },
 

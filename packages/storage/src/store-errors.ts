@@ -5,6 +5,7 @@ import {
   NotFoundError,
   PreconditionFailedError,
 } from '@mlops/contracts';
+import { validateKeyPrefix } from './keys.js';
 import type { DeleteOptions, GetOptions, ListOptions, PutOptions } from './types.js';
 
 /** `NOT_FOUND` for a missing object, naming the store so the user knows where we looked. */
@@ -93,6 +94,18 @@ export function checkReadOptions(options: GetOptions | DeleteOptions | undefined
 export const MAX_PAGE_SIZE = 1000;
 
 /** Validate and default `pageSize`. */
+/**
+ * Check every list option at the call (so bad arguments throw there on every driver, not at the
+ * first page) and return them normalized.
+ */
+export function checkListOptions(options: ListOptions | undefined): { prefix: string; startAfter: string; pageSize: number } {
+  return {
+    prefix: validateKeyPrefix(options?.prefix, 'prefix'),
+    startAfter: validateKeyPrefix(options?.startAfter, 'startAfter'),
+    pageSize: pageSizeOf(options),
+  };
+}
+
 export function pageSizeOf(options: ListOptions | undefined): number {
   const size = options?.pageSize ?? MAX_PAGE_SIZE;
   if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
