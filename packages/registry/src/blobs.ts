@@ -3,7 +3,7 @@ import { pipeline, Transform, type Readable } from 'node:stream';
 import { DataCorruptedError } from '@mlops/contracts';
 import type { ObjectStore } from '@mlops/storage';
 import type { PendingArtifact } from './artifact-sources.js';
-import { hashAhead } from './hashing-prefetch.js';
+import type { HashWorker } from './hash-worker.js';
 import { decodeBlobPointer, encodeJson, type BlobPointer } from './codec.js';
 import type { RegistryLayout } from './layout.js';
 import { getOrUndefined, isPreconditionFailed } from './store-ops.js';
@@ -46,6 +46,7 @@ export async function uploadArtifact(
   artifact: PendingArtifact,
   now: number,
   signal: AbortSignal,
+  hasher: HashWorker,
 ): Promise<ArtifactEntry> {
   const blob = layout.blobDataKey(randomUUID().replaceAll('-', ''));
   if (artifact.bytes) {
@@ -56,19 +57,19 @@ export async function uploadArtifact(
     const pointer = await claimPointer(store, layout, { formatVersion: 1, sha256, size: artifact.bytes.byteLength, blob, createdAt: now });
     return { path: artifact.path, sha256, size: pointer.size, blob: pointer.blob };
   }
-  const { chunks, result } = hashAhead(artifact.open!());
+  const { chunks, result } = hasher.hash(artifact.open!());
+  let hashed;
   try {
     await store.put(blob, chunks, { signal, contentType: 'application/octet-stream' });
+    // The digest may still be finishing on the hashing worker; nothing is recorded until it is known.
+    hashed = await result();
   } catch (error) {
     // The store's put is atomic, but a backend may still hold a finished object if the failure
-    // came after it; make sure nothing unreferenced is left behind.
+    // came after it (or the hash failed after the write); make sure nothing unreferenced is left behind.
     await store.delete(blob).catch(() => undefined);
     throw error;
   }
-  if (result.sha256 === '') {
-    throw new DataCorruptedError(`The store finished writing artifact "${artifact.path}" before reading its whole stream; refusing to record a partial blob.`);
-  }
-  const { sha256, size } = result;
+  const { sha256, size } = hashed;
   const pointer = await claimPointer(store, layout, { formatVersion: 1, sha256, size, blob, createdAt: now });
   if (pointer.blob !== blob && !(await store.head(pointer.blob))) {
     // The claimed pointer names a blob that gc removed: nothing references it, so re-point it at ours.

@@ -5,6 +5,7 @@ import { ErrorCode, InvalidArgumentError, MlopsError, NotFoundError, Preconditio
 import type { ObjectStore, OpenStoreOptions } from '@mlops/storage';
 import { collectArtifacts } from './artifact-sources.js';
 import { openVerified, uploadArtifact } from './blobs.js';
+import { createHashWorker } from './hash-worker.js';
 import {
   decodeAliasPointer,
   decodeBlobPointer,
@@ -285,6 +286,8 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
     throw new InvalidArgumentError('Expected the store option to be an ObjectStore or a URL/path string such as "./.mlops" or "s3://bucket/prefix".');
   }
   const ownsStore = typeof target === 'string';
+  // Large artifacts are hashed on a second core while the main thread writes them.
+  const hasher = createHashWorker();
   const storePromise: Promise<ObjectStore> = isObjectStore(target) ? Promise.resolve(target) : openRegistryStore(target, options.storeOptions);
   // Surfaced on first use instead; avoid an unhandled rejection before that.
   storePromise.catch(() => undefined);
@@ -592,7 +595,7 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
         input.signal?.throwIfAborted();
         entries = await mapLimit(pending, concurrency, async (artifact) => {
           try {
-            return await uploadArtifact(store, layout, artifact, now(), controller.signal);
+            return await uploadArtifact(store, layout, artifact, now(), controller.signal, hasher);
           } catch (error) {
             controller.abort(error);
             throw error;
@@ -998,6 +1001,7 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
     },
 
     async close() {
+      await hasher.close();
       if (ownsStore) await (await storePromise).close();
     },
   };
