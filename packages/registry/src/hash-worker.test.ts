@@ -45,6 +45,23 @@ describe('createHashWorker', () => {
     }
   });
 
+  it('hashes chunks of varying sizes through reused buffers correctly', async () => {
+    const sizes = Array.from({ length: 40 }, (_, i) => (i % 3 === 0 ? 3 * MiB + 17 : i % 3 === 1 ? 100_003 : MiB));
+    const make = async function* (): AsyncGenerator<Uint8Array> {
+      for (const [i, n] of sizes.entries()) yield new Uint8Array(n).fill((i * 13) % 256);
+    };
+    const expected = createHash('sha256');
+    for await (const chunk of make()) expected.update(chunk);
+    const hasher = createHashWorker();
+    try {
+      const { chunks, result } = hasher.hash(make());
+      for await (const chunk of chunks) void chunk;
+      expect(await result()).toEqual({ sha256: expected.digest('hex'), size: sizes.reduce((x, y) => x + y, 0) });
+    } finally {
+      await hasher.close();
+    }
+  });
+
   it('hashes small streams in-thread and refuses a digest before the stream ended', async () => {
     const hasher = createHashWorker();
     const { chunks, result } = hasher.hash(chunksOf(3, 1000));

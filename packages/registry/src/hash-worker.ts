@@ -19,8 +19,9 @@ parentPort.on('message', (m) => {
     if (m.type === 'start') jobs.set(m.id, createHash('sha256'));
     else if (m.type === 'chunk') {
       const hash = jobs.get(m.id);
-      if (hash) hash.update(new Uint8Array(m.buffer));
-      parentPort.postMessage({ type: 'ack', id: m.id, bytes: m.buffer.byteLength });
+      if (hash) hash.update(new Uint8Array(m.buffer, 0, m.length));
+      // Hand the buffer back for reuse: no allocation (and no garbage) per chunk.
+      parentPort.postMessage({ type: 'ack', id: m.id, buffer: m.buffer }, [m.buffer]);
     } else if (m.type === 'end') {
       const hash = jobs.get(m.id);
       jobs.delete(m.id);
@@ -33,7 +34,7 @@ parentPort.on('message', (m) => {
 });
 `;
 
-type WorkerReply = { type: 'ack'; id: number; bytes: number } | { type: 'done'; id: number; sha256: string } | { type: 'error'; id: number; message: string };
+type WorkerReply = { type: 'ack'; id: number; buffer: ArrayBuffer } | { type: 'done'; id: number; sha256: string } | { type: 'error'; id: number; message: string };
 
 interface Job {
   inFlight: number;
@@ -67,6 +68,17 @@ export function createHashWorker(threshold = WORKER_HASH_THRESHOLD): HashWorker 
   let closed = false;
   let nextId = 1;
   const jobs = new Map<number, Job>();
+  // Copy buffers the worker handed back, so steady-state memory is bounded by MAX_IN_FLIGHT.
+  const pool: ArrayBuffer[] = [];
+  let pooled = 0;
+  const takeBuffer = (size: number): ArrayBuffer => {
+    const reused = pool.pop();
+    if (reused) {
+      pooled -= reused.byteLength;
+      if (reused.byteLength >= size) return reused;
+    }
+    return new ArrayBuffer(size);
+  };
 
   const failAll = (error: Error) => {
     for (const job of jobs.values()) {
@@ -86,7 +98,11 @@ export function createHashWorker(threshold = WORKER_HASH_THRESHOLD): HashWorker 
       const job = jobs.get(reply.id);
       if (!job) return;
       if (reply.type === 'ack') {
-        job.inFlight -= reply.bytes;
+        job.inFlight -= reply.buffer.byteLength;
+        if (pooled + reply.buffer.byteLength <= MAX_IN_FLIGHT) {
+          pool.push(reply.buffer);
+          pooled += reply.buffer.byteLength;
+        }
         const wake = job.wake;
         job.wake = undefined;
         wake?.();
@@ -179,11 +195,11 @@ export function createHashWorker(threshold = WORKER_HASH_THRESHOLD): HashWorker 
             while (current.inFlight >= MAX_IN_FLIGHT && !current.failure) await new Promise<void>((resolve) => (current.wake = resolve));
             if (current.failure) throw current.failure;
             // One memcpy (far cheaper than the hash) so the caller may reuse its buffer and the store keeps its own.
-            const copy = new Uint8Array(chunk.byteLength);
-            copy.set(chunk);
-            current.inFlight += copy.byteLength;
-            size += copy.byteLength;
-            thread.postMessage({ type: 'chunk', id, buffer: copy.buffer }, [copy.buffer]);
+            const buffer = takeBuffer(chunk.byteLength);
+            new Uint8Array(buffer, 0, chunk.byteLength).set(chunk);
+            current.inFlight += buffer.byteLength;
+            size += chunk.byteLength;
+            thread.postMessage({ type: 'chunk', id, buffer, length: chunk.byteLength }, [buffer]);
           };
           for (const chunk of buffered) {
             await send(chunk);
@@ -229,6 +245,8 @@ export function createHashWorker(threshold = WORKER_HASH_THRESHOLD): HashWorker 
       const running = worker;
       worker = undefined;
       failAll(workerError('the registry was closed during the upload'));
+      pool.length = 0;
+      pooled = 0;
       if (running) await running.terminate();
     },
   };
