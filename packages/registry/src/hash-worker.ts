@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { DataCorruptedError, type MlopsError } from '@mlops/contracts';
-import type { HashResult } from './hashing-prefetch.js';
+
+/** The sha256 (hex) and byte count of a hashed artifact. */
+export interface HashResult {
+  sha256: string;
+  size: number;
+}
 
 /** Artifacts at least this large are hashed on a worker thread; smaller ones are not worth the copies. */
 export const WORKER_HASH_THRESHOLD = 8 * 1024 * 1024;
