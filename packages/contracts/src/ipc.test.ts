@@ -3,11 +3,13 @@ import { createReadStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { Float64, Int32, RecordBatch, Table, makeVector, tableFromArrays } from 'apache-arrow';
+import { RecordBatch, Table, tableFromArrays } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectSameTable, mixedTable } from '../test/fixtures.js';
+import { expectSameTable, mixedTable, numberedBatch as numbered } from '../test/fixtures.js';
 import { MlopsError } from './errors.js';
 import { createIpcWriter, readIpcBatches, readIpcFile, tableFromIpc, tableToIpc, writeIpcFile } from './ipc.js';
+
+const numberedBatch = (start: number, rows: number): RecordBatch => numbered(start, rows, Math.sin);
 
 let dir: string;
 beforeAll(async () => {
@@ -16,16 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-function numberedBatch(start: number, rows: number): RecordBatch {
-  const ids = new Int32Array(rows);
-  const xs = new Float64Array(rows);
-  for (let i = 0; i < rows; i++) {
-    ids[i] = start + i;
-    xs[i] = Math.sin(start + i);
-  }
-  return new Table({ id: makeVector({ type: new Int32(), data: ids }), x: makeVector({ type: new Float64(), data: xs }) }).batches[0]!;
-}
 
 describe('Arrow IPC bytes', () => {
   it.each(['file', 'stream'] as const)('round-trips every type in %s format', (format) => {

@@ -1,13 +1,15 @@
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DateDay, Field, Float16, Float64, Int16, Int32, Int8, LargeUtf8, Schema, Table, TimeUnit, Timestamp, Uint16, Uint32, Uint64, Uint8, makeVector, tableFromArrays, vectorFromArray } from 'apache-arrow';
+import { DateDay, Field, Float16, Int16, Int8, LargeUtf8, Schema, Table, TimeUnit, Timestamp, Uint16, Uint32, Uint64, Uint8, tableFromArrays, vectorFromArray } from 'apache-arrow';
 import { buildTable } from './contract-schema.js';
 import type { RecordBatch } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectSameTable, mixedTable } from '../test/fixtures.js';
+import { expectSameTable, mixedTable, numberedBatch as numbered } from '../test/fixtures.js';
 import { MlopsError } from './errors.js';
 import { createParquetWriter, readParquet, readParquetBatches, tableToParquet, writeParquetFile } from './parquet.js';
+
+const numberedBatch = (start: number, rows: number): RecordBatch => numbered(start, rows, (id) => id / 7);
 
 let dir: string;
 beforeAll(async () => {
@@ -16,16 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-function numberedBatch(start: number, rows: number): RecordBatch {
-  const ids = new Int32Array(rows);
-  const xs = new Float64Array(rows);
-  for (let i = 0; i < rows; i++) {
-    ids[i] = start + i;
-    xs[i] = (start + i) / 7;
-  }
-  return new Table({ id: makeVector({ type: new Int32(), data: ids }), x: makeVector({ type: new Float64(), data: xs }) }).batches[0]!;
-}
 
 describe('Parquet', () => {
   it('round-trips every type through bytes (timestamps, dictionary strings, nulls, int64, bool, floats)', async () => {

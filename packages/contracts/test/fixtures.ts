@@ -1,5 +1,5 @@
-import { Bool, Dictionary, Field, Float32, Float64, Int32, Int64, Schema, TimeUnit, Timestamp, Utf8 } from 'apache-arrow';
-import type { Table } from 'apache-arrow';
+import { Bool, Dictionary, Field, Float32, Float64, Int32, Int64, Schema, Table, TimeUnit, Timestamp, Utf8, makeVector } from 'apache-arrow';
+import type { RecordBatch } from 'apache-arrow';
 import { expect } from 'vitest';
 import { buildTable } from '../src/contract-schema.js';
 
@@ -44,4 +44,15 @@ export function expectSameTable(actual: Table, expected: Table, options: { ignor
     const values = (v: typeof a) => Array.from({ length: v.length }, (_, i) => v.get(i) as unknown);
     expect(values(a), `column ${field.name}`).toEqual(values(e));
   }
+}
+
+/** One batch of `rows` rows: `id` = start..start+rows-1 (Int32) and `x` = value(id) (Float64). */
+export function numberedBatch(start: number, rows: number, value: (id: number) => number): RecordBatch {
+  const ids = new Int32Array(rows);
+  const xs = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) {
+    ids[i] = start + i;
+    xs[i] = value(start + i);
+  }
+  return new Table({ id: makeVector({ type: new Int32(), data: ids }), x: makeVector({ type: new Float64(), data: xs }) }).batches[0]!;
 }
