@@ -1,4 +1,4 @@
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { RecordBatchStreamWriter, tableFromArrays } from 'apache-arrow';
 import { normalGenerator } from './common.js';
@@ -49,4 +49,30 @@ export function columnMajor(rows: number, cols: number, seed: number, shift: (c:
     }
   }
   return out;
+}
+
+/**
+ * Writes the bench file unless `DRIFT_BENCH_KEEP=1` and a complete one with the same shape is
+ * already there (a `.done` marker records rows, columns, seed and byte size after a finished
+ * write, so a half-written file is never reused). Returns whether the file was reused.
+ */
+export async function ensureIpcFile(file: string, rows: number, cols: number, seed: number, shift?: (c: number) => number): Promise<boolean> {
+  const keep = process.env.DRIFT_BENCH_KEEP === '1';
+  const marker = `${file}.done`;
+  const want = { rows, cols, seed };
+  if (keep && existsSync(file) && existsSync(marker)) {
+    const m = JSON.parse(readFileSync(marker, 'utf8')) as { rows: number; cols: number; seed: number; bytes: number };
+    if (m.rows === rows && m.cols === cols && m.seed === seed && m.bytes === statSync(file).size) return true;
+  }
+  rmSync(marker, { force: true });
+  await writeIpcFile(file, rows, cols, seed, shift);
+  writeFileSync(marker, JSON.stringify({ ...want, bytes: statSync(file).size }));
+  return false;
+}
+
+/** Removes a bench file and its marker unless `DRIFT_BENCH_KEEP=1`. */
+export function dropIpcFile(file: string): void {
+  if (process.env.DRIFT_BENCH_KEEP === '1') return;
+  rmSync(file, { force: true });
+  rmSync(`${file}.done`, { force: true });
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fmt, runPython } from './common.js';
-import { columnMajor, writeIpcFile } from './ipc-data.js';
+import { columnMajor, dropIpcFile, ensureIpcFile } from './ipc-data.js';
 import { runChild } from './profile-bench.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -20,16 +20,20 @@ export async function runWideBench(): Promise<void> {
   console.log(`\n## 3. Evidently case: ${rows.toLocaleString()} rows x ${cols} columns per side from Arrow IPC files, default methods`);
   const refFile = path.join(dir, 'wide-ref.arrows');
   const curFile = path.join(dir, 'wide-cur.arrows');
-  await writeIpcFile(refFile, rows, cols, 11);
-  await writeIpcFile(curFile, rows, cols, 12, (c) => (c % 5 === 0 ? 0.2 : 0));
+  const w0 = performance.now();
+  const refReused = await ensureIpcFile(refFile, rows, cols, 11);
+  const curReused = await ensureIpcFile(curFile, rows, cols, 12, (c) => (c % 5 === 0 ? 0.2 : 0));
+  const reused = refReused && curReused;
+  console.log(reused ? `reusing ${refFile} and ${curFile} (DRIFT_BENCH_KEEP=1)` : `wrote ${refFile} and ${curFile} in ${fmt(performance.now() - w0)}${process.env.DRIFT_BENCH_KEEP === '1' ? ' (kept for the next run: DRIFT_BENCH_KEEP=1)' : ''}`);
   const size = statSync(refFile).size;
-  const r = runChild(["compare", refFile, curFile]) as { cpuMs: number; compareMs: number; wallMs: number; rssMiB: number; columns: number; drifted: number; methods: string[] };
+  const reader = process.env.DRIFT_BENCH_WIDE_READER ?? 'ipc-file';
+  const r = runChild(['compare', refFile, curFile, reader]) as { cpuMs: number; compareMs: number; wallMs: number; rssMiB: number; columns: number; drifted: number; methods: string[] };
   console.log(`@mlops/drift: ${r.columns} columns compared (${r.drifted} drifted, methods ${r.methods.join(', ')}), files ${(size / 2 ** 20).toFixed(0)} MiB per side`);
   console.log(`  wall ${fmt(r.wallMs)}, CPU ${fmt(r.cpuMs)} (compare() on the two profiles: ${fmt(r.compareMs)}), peak RSS ${r.rssMiB.toFixed(0)} MiB (sum of the two profiling processes and the parent)`);
   const factor = 1000 / cols;
   console.log(`  extrapolated to 1,000 columns (x${factor}, linear in columns; RSS does not grow with columns beyond the per-column profile): wall ~${fmt(r.wallMs * factor)}, CPU ~${fmt(r.cpuMs * factor)}`);
-  rmSync(refFile);
-  rmSync(curFile);
+  dropIpcFile(refFile);
+  dropIpcFile(curFile);
   // scipy peer on a sample of the columns (in memory): wasserstein_distance + ks_2samp per column.
   const sample = Math.min(cols, 5);
   const refRaw = path.join(dir, 'wide-ref.f64');

@@ -15,6 +15,8 @@ export type { NumericSample } from './samples.js';
 export type { TestStatus, TwoSampleResult, TwoSampleTestResult } from './types.js';
 export { profile, profileBatches, createProfileBuilder, mergeProfiles, isProfile, DEFAULT_CATEGORY_CAP } from './profile.js';
 export type { Profile, ProfileOptions, ProfileBuilder, ColumnProfile, NumericColumnProfile, CategoricalColumnProfile, FixedHistogram } from './profile.js';
+export { profileIpcFile, DEFAULT_READ_BUFFER_BYTES } from './profile-ipc-file.js';
+export type { ProfileIpcFileOptions } from './profile-ipc-file.js';
 export { DEFAULT_SKETCH_K } from './kll-sketch.js';
 export type { KllSketch } from './kll-sketch.js';
 export type { HyperLogLog } from './hyperloglog.js';

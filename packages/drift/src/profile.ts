@@ -1,5 +1,5 @@
 import { InvalidArgumentError, isFloat64, SchemaMismatchError } from '@mlops/contracts';
-import type { ArrowDataLike, ArrowTableLike, ArrowVectorLike } from './arrow-like.js';
+import type { ArrowDataLike, ArrowTableLike, ArrowTypeLike, ArrowVectorLike } from './arrow-like.js';
 import { isArrowTableLike } from './arrow-like.js';
 import { countCategoriesChunk, columnKind, readNumericChunk } from './internal/arrow-columns.js';
 import type { HyperLogLog } from './hyperloglog.js';
@@ -233,57 +233,104 @@ function checkEdges(name: string, edges: readonly number[]): void {
   }
 }
 
-/** Creates an incremental profiler (for Arrow IPC streams and other batch sources). */
-export function createProfileBuilder(options: ProfileOptions = {}): ProfileBuilder {
+/**
+ * The column-level core shared by {@link createProfileBuilder} and `profileIpcFile`: the IPC file
+ * reader feeds one column of one record batch at a time, so it never holds a whole batch.
+ * Internal: not exported from the package root.
+ */
+export interface ColumnProfiler {
+  /** The columns to profile given a batch's field names (options.columns, or every field). */
+  namesFor(fieldNames: readonly string[]): readonly string[];
+  /**
+   * Checks that `name` (present or not) can be profiled: returns false to skip it, throws
+   * SCHEMA_MISMATCH when options.columns named it and it is missing or unsupported.
+   */
+  accepts(name: string, type: ArrowTypeLike | null, fieldNames: readonly string[]): boolean;
+  /** Creates column `name` of `type` if it is new (fixes its position in the profile). */
+  ensureColumn(name: string, type: ArrowTypeLike): ColumnProfile;
+  /** Profiles every chunk of `vector` into column `name` (creating the column on first sight). */
+  addVector(name: string, vector: ArrowVectorLike): void;
+  /** Counts rows once per batch. */
+  addRows(n: number): void;
+  /** The profile so far. */
+  readonly result: Profile;
+}
+
+/** Creates the column-level profiler behind {@link createProfileBuilder}. */
+export function createColumnProfiler(options: ProfileOptions = {}): ColumnProfiler {
   const k = options.sketchK ?? DEFAULT_SKETCH_K;
   const cap = options.categoryCap ?? DEFAULT_CATEGORY_CAP;
   if (!Number.isInteger(cap) || cap < 1) throw new InvalidArgumentError(`Expected categoryCap to be a positive integer, found ${cap}.`);
   createKllSketch(k);
   for (const [name, edges] of Object.entries(options.histogramEdges ?? {})) checkEdges(name, edges);
   const result: Profile = { format: 'mlops-drift-profile', rowCount: 0, columns: new Map() };
+  const ensureColumn = (name: string, type: ArrowTypeLike): ColumnProfile => {
+    const kind = columnKind(type);
+    let col = result.columns.get(name);
+    if (col === undefined) {
+      col = kind === 'numeric' ? newNumeric(type.toString(), k, options.histogramEdges?.[name]) : newCategorical(type.toString(), cap);
+      result.columns.set(name, col);
+    } else if (col.kind !== kind) {
+      throw new SchemaMismatchError(`Column "${name}" changed from ${col.kind} (${col.sourceType}) to ${kind} (${type.toString()}) between batches. Every batch must have the same schema.`, { problems: [`${name}: ${col.sourceType} -> ${type.toString()}`] });
+    }
+    return col;
+  };
+  return {
+    result,
+    ensureColumn,
+    namesFor: (fieldNames) => options.columns ?? fieldNames,
+    accepts(name, type, fieldNames) {
+      if (type === null) {
+        if (options.columns) throw new SchemaMismatchError(`Column "${name}" (listed in options.columns) is not in the table; it has [${fieldNames.join(', ')}].`, { problems: [`${name}: missing`] });
+        return false;
+      }
+      if (columnKind(type) === 'unsupported') {
+        if (options.columns) throw new SchemaMismatchError(`Column "${name}" has type ${type.toString()}, which drift cannot profile. Use numbers, timestamps, booleans or strings.`, { problems: [`${name}: ${type.toString()}`] });
+        return false;
+      }
+      return true;
+    },
+    addVector(name, vector) {
+      const col = ensureColumn(name, vector.type);
+      let at = 0;
+      for (const data of vector.data) {
+        if (col.kind === 'numeric') {
+          updateNumeric(col, readNumericChunkView(vector, data, at), data.nullCount);
+        } else {
+          const chunkCounts = new Map<string, number>();
+          col.nulls += countCategoriesChunk(vector, data, at, chunkCounts);
+          for (const [key, c] of chunkCounts) {
+            col.count += c;
+            col.counts.set(key, (col.counts.get(key) ?? 0) + c);
+            hllAddString(col.distinct, key);
+          }
+          reduceCategories(col);
+        }
+        at += data.length;
+      }
+    },
+    addRows(n) {
+      result.rowCount += n;
+    },
+  };
+}
+
+/** Creates an incremental profiler (for Arrow IPC streams and other batch sources). */
+export function createProfileBuilder(options: ProfileOptions = {}): ProfileBuilder {
+  const columns = createColumnProfiler(options);
   return {
     add(batch) {
       if (!isArrowTableLike(batch)) throw new InvalidArgumentError('Expected an Apache Arrow Table or RecordBatch (with schema, numRows and getChild). Convert the data with tableFromArrays() or tableFromIPC() first.');
-      const names = options.columns ?? batch.schema.fields.map((f) => f.name);
-      for (const name of names) {
+      const fieldNames = batch.schema.fields.map((f) => f.name);
+      for (const name of columns.namesFor(fieldNames)) {
         const vector = batch.getChild(name);
-        if (vector === null) {
-          if (options.columns) throw new SchemaMismatchError(`Column "${name}" (listed in options.columns) is not in the table; it has [${batch.schema.fields.map((f) => f.name).join(', ')}].`, { problems: [`${name}: missing`] });
-          continue;
-        }
-        const kind = columnKind(vector.type);
-        if (kind === 'unsupported') {
-          if (options.columns) throw new SchemaMismatchError(`Column "${name}" has type ${vector.type.toString()}, which drift cannot profile. Use numbers, timestamps, booleans or strings.`, { problems: [`${name}: ${vector.type.toString()}`] });
-          continue;
-        }
-        let col = result.columns.get(name);
-        if (col === undefined) {
-          col = kind === 'numeric' ? newNumeric(vector.type.toString(), k, options.histogramEdges?.[name]) : newCategorical(vector.type.toString(), cap);
-          result.columns.set(name, col);
-        } else if (col.kind !== kind) {
-          throw new SchemaMismatchError(`Column "${name}" changed from ${col.kind} (${col.sourceType}) to ${kind} (${vector.type.toString()}) between batches. Every batch must have the same schema.`, { problems: [`${name}: ${col.sourceType} -> ${vector.type.toString()}`] });
-        }
-        let at = 0;
-        for (const data of vector.data) {
-          if (col.kind === 'numeric') {
-            updateNumeric(col, readNumericChunkView(vector, data, at), data.nullCount);
-          } else {
-            const chunkCounts = new Map<string, number>();
-            col.nulls += countCategoriesChunk(vector, data, at, chunkCounts);
-            for (const [key, c] of chunkCounts) {
-              col.count += c;
-              col.counts.set(key, (col.counts.get(key) ?? 0) + c);
-              hllAddString(col.distinct, key);
-            }
-            reduceCategories(col);
-          }
-          at += data.length;
-        }
+        if (!columns.accepts(name, vector === null ? null : vector.type, fieldNames)) continue;
+        columns.addVector(name, vector!);
       }
-      result.rowCount += batch.numRows;
+      columns.addRows(batch.numRows);
     },
     finish() {
-      return result;
+      return columns.result;
     },
   };
 }
