@@ -2,6 +2,7 @@
 // to the small MLP, for each server kind given on the command line. CPU time is far less
 // sensitive than throughput to other work on a shared machine. PROFILE=1 adds --cpu-prof.
 import { fork } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { closedLoop } from './http-load.js';
@@ -12,6 +13,21 @@ const kinds = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['ceili
 const sizes = [32, 256, 256, 2];
 const rand = seededRandom(2);
 const body = new TextEncoder().encode(JSON.stringify({ inputs: [{ name: 'x', shape: [1, 32], datatype: 'FP32', data: Array.from({ length: 32 }, () => Math.round(rand() * 1000) / 1000) }] }));
+/** CPU ticks (utime + stime, 1/100 s) per thread of a process, from /proc (Linux only). */
+function threadTicks(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(tid, Number(f[11]) + Number(f[12]));
+    }
+  } catch {
+    // Not Linux, or the process is gone: no per-thread split.
+  }
+  return out;
+}
+
 for (const kind of kinds) {
   const child = fork(path.join(here, 'server-process.ts'), [kind, sizes.join(',')], {
     execArgv: ['--import', 'tsx', '--conditions=@mlops/source', ...(process.env.PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROF_DIR ?? '/tmp'}`] : [])],
@@ -32,8 +48,17 @@ for (const kind of kinds) {
   const target = { host: '127.0.0.1', port, path: '/v2/models/mlp/infer', body };
   await closedLoop(target, 64, 1);
   await ask('eld-reset', 'eld-reset-done');
+  const before = threadTicks(child.pid!);
+  const loadCpu = process.cpuUsage();
   const r = await closedLoop(target, 64, Number(process.env.SECONDS ?? 3));
+  const loadUs = process.cpuUsage(loadCpu);
+  const after = threadTicks(child.pid!);
   const { cpuMs } = await ask('eld-read', 'eld');
+  // Main thread = the pid; the busiest other thread is the ONNX worker for `serve` (a V8 helper otherwise).
+  const usPerReq = (ticks: number): number => (ticks * 10_000) / r.requests;
+  const main = (after.get(String(child.pid)) ?? 0) - (before.get(String(child.pid)) ?? 0);
+  const others = [...after].filter(([tid]) => tid !== String(child.pid)).map(([tid, t]) => t - (before.get(tid) ?? 0)).sort((a, b) => b - a);
+  const split = `  [main ${usPerReq(main).toFixed(1)}, busiest other thread ${usPerReq(others[0] ?? 0).toFixed(1)}, rest ${usPerReq(others.slice(1).reduce((a, b) => a + b, 0)).toFixed(1)} us/req]`;
   let batches = '';
   if (kind === 'serve') {
     // Mean requests per batch: how many requests share one worker round trip (postMessage both ways).
@@ -43,7 +68,7 @@ for (const kind of kinds) {
     const count = num(/^mlops_serve_batch_requests_count\{[^}]*\} (\S+)$/m);
     batches = `  ${(sum / count).toFixed(1)} requests/batch`;
   }
-  console.log(`${kind.padEnd(8)} ${r.rps.toFixed(0).padStart(6)} req/s  server CPU ${((cpuMs * 1000) / r.requests).toFixed(1)} us/req${batches}`);
+  console.log(`${kind.padEnd(8)} ${r.rps.toFixed(0).padStart(6)} req/s  server CPU ${((cpuMs * 1000) / r.requests).toFixed(1)} us/req${split}  load generator ${((loadUs.user + loadUs.system) / r.requests).toFixed(1)} us/req${batches}`);
   const exited = new Promise((res) => child.once('exit', res));
   child.send({ type: 'exit' });
   await exited;

@@ -2,6 +2,7 @@
 // string built from `sessionWorkerMain.toString()`, so the package needs no second entry file
 // and works the same from src/ (tests) and dist/ (ESM and CJS). The function must therefore be
 // self-contained: no imports, no helpers, only its parameters and globals.
+import { type RingTensor, type TensorRingCodec, tensorRingCodec } from './tensor-ring.js';
 
 /** Message a worker receives. */
 export type WorkerRequest =
@@ -34,7 +35,31 @@ export interface WorkerInit {
   ortPath: string;
   source: Uint8Array | string;
   sessionOptions: Record<string, unknown>;
+  /** The batch channel shared with the main thread. */
+  sab: SharedArrayBuffer;
+  /** Its layout: {@link ChannelLayout}, passed in because the worker function cannot import it. */
+  layout: typeof ChannelLayout;
 }
+
+/**
+ * Layout of a worker's SharedArrayBuffer: a control block of int32 words, then `slots` job
+ * slots (main -> worker), then `slots` result slots (worker -> main), `slotBytes` each.
+ * Job k uses job slot k % slots and its result result slot k % slots; the main thread keeps at
+ * most `slots` ring jobs in flight, so a slot is never overwritten before it has been read.
+ */
+export const ChannelLayout = {
+  /** Bumped by the main thread after publishing any work (ring job or port message); the worker sleeps on it. */
+  DOORBELL: 0,
+  /** 1 while the worker is (about to be) asleep in `Atomics.wait`: only then does the main thread pay for a notify. */
+  SLEEPING: 1,
+  /** Ring jobs published by the main thread (a running count). */
+  JOBS: 2,
+  /** Ring results published by the worker (a running count); the main thread waits on it with `Atomics.waitAsync`. */
+  RESULTS: 3,
+  controlBytes: 64,
+  slots: 4,
+  slotBytes: 1 << 20,
+} as const;
 
 interface OrtTensorLike {
   type: string;
@@ -54,13 +79,29 @@ interface OrtLike {
   Tensor: new (type: string, data: ArrayBufferView | string[], dims: readonly number[]) => OrtTensorLike;
 }
 interface PortLike {
-  on(event: 'message', listener: (message: WorkerRequest) => void): void;
   postMessage(message: WorkerReply, transfer?: ArrayBuffer[]): void;
   close(): void;
 }
 
-export function sessionWorkerMain(ort: OrtLike, port: PortLike, init: WorkerInit): void {
-  let session: OrtSessionLike | undefined;
+/**
+ * The worker's main function. Jobs arrive two ways, both announced on the doorbell word:
+ * small fixed-width batches as ring records in the shared buffer (no structured clone), and
+ * everything else (BYTES tensors, batches larger than a slot, requested output subsets,
+ * `close`) as port messages pulled with `receiveMessageOnPort`. The worker runs one job at a
+ * time and sleeps in `Atomics.wait` when there is none.
+ */
+export function sessionWorkerMain(
+  ort: OrtLike,
+  port: PortLike,
+  init: WorkerInit,
+  codec: TensorRingCodec,
+  receive: (port: PortLike) => { message: WorkerRequest } | undefined,
+): void {
+  const L = init.layout;
+  const ctl = new Int32Array(init.sab, 0, L.controlBytes >> 2);
+  const views = codec.views(init.sab);
+  const resultBase = L.controlBytes + L.slots * L.slotBytes;
+  let taken = 0;
   const describe = (
     names: readonly string[],
     meta: ReadonlyArray<{ name: string; type?: string; shape?: ReadonlyArray<number | string> }> | undefined,
@@ -69,67 +110,124 @@ export function sessionWorkerMain(ort: OrtLike, port: PortLike, init: WorkerInit
       const m = meta?.find((x) => x.name === name);
       return { name, type: m?.type ?? 'float32', shape: m?.shape ? Array.from(m.shape) : [] };
     });
+  const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+  /** The next job: a ring record (with its ring index) or a port message. Blocks while there is none. */
+  const next = (): { ring: number; id: number; inputs: Record<string, WireTensor> | undefined; tensors: RingTensor[] | undefined; outputs: string[] | undefined } | { ring: -1; close: true } => {
+    for (;;) {
+      if (taken !== Atomics.load(ctl, L.JOBS)) {
+        const k = taken;
+        taken = (taken + 1) | 0;
+        const rec = codec.read(views, L.controlBytes + (((k % L.slots) + L.slots) % L.slots) * L.slotBytes);
+        return { ring: k, id: rec.id, inputs: undefined, tensors: rec.tensors, outputs: undefined };
+      }
+      const m = receive(port);
+      if (m !== undefined) {
+        const msg = m.message;
+        if (msg.type === 'close') return { ring: -1, close: true };
+        return { ring: -1, id: msg.id, inputs: msg.inputs, tensors: undefined, outputs: msg.outputs };
+      }
+      const bell = Atomics.load(ctl, L.DOORBELL);
+      Atomics.store(ctl, L.SLEEPING, 1);
+      // Re-check after announcing sleep: work published before the doorbell read is seen here,
+      // work published after it changes the doorbell, so the wait returns at once.
+      if (taken === Atomics.load(ctl, L.JOBS)) Atomics.wait(ctl, L.DOORBELL, bell);
+      Atomics.store(ctl, L.SLEEPING, 0);
+    }
+  };
+
+  const loop = async (s: OrtSessionLike): Promise<void> => {
+    for (;;) {
+      const job = next();
+      if ('close' in job) {
+        await s.release().catch(() => undefined);
+        port.close();
+        return;
+      }
+      const feeds: Record<string, OrtTensorLike> = {};
+      try {
+        if (job.tensors) {
+          for (const t of job.tensors) feeds[s.inputNames[t.index]!] = new ort.Tensor(t.type, t.data, t.dims);
+        } else {
+          for (const name of Object.keys(job.inputs!)) {
+            const t = job.inputs![name]!;
+            feeds[name] = new ort.Tensor(t.type, t.data, t.dims);
+          }
+        }
+      } catch (err) {
+        reply(s, job.ring, job.id, undefined, 0, message(err));
+        continue;
+      }
+      const started = performance.now();
+      try {
+        const result = await s.run(feeds, job.outputs);
+        reply(s, job.ring, job.id, result, performance.now() - started, undefined);
+      } catch (err) {
+        reply(s, job.ring, job.id, undefined, 0, message(err));
+      }
+    }
+  };
+
+  /** Send a result: inline in the result slot when it fits, else as a message (the slot then says so). */
+  const reply = (s: OrtSessionLike, ring: number, id: number, result: Record<string, OrtTensorLike> | undefined, runMs: number, error: string | undefined): void => {
+    if (ring >= 0) {
+      const base = resultBase + (((ring % L.slots) + L.slots) % L.slots) * L.slotBytes;
+      let inline = false;
+      if (result) {
+        const tensors: RingTensor[] = [];
+        let ok = true;
+        for (const name of Object.keys(result)) {
+          const t = result[name]!;
+          if (!ArrayBuffer.isView(t.data)) ok = false;
+          else tensors.push({ index: s.outputNames.indexOf(name), type: t.type, dims: Array.from(t.dims), data: t.data });
+        }
+        inline = ok && codec.write(views, base, L.slotBytes, id, 1, runMs, tensors);
+      }
+      if (!inline) codec.write(views, base, L.slotBytes, id, 2, runMs, []);
+      if (inline) {
+        Atomics.add(ctl, L.RESULTS, 1);
+        Atomics.notify(ctl, L.RESULTS);
+        return;
+      }
+      // Post first, then publish the slot: the main thread keeps the job pending until the message lands.
+      post(id, result, runMs, error);
+      Atomics.add(ctl, L.RESULTS, 1);
+      Atomics.notify(ctl, L.RESULTS);
+      return;
+    }
+    post(id, result, runMs, error);
+  };
+
+  const post = (id: number, result: Record<string, OrtTensorLike> | undefined, runMs: number, error: string | undefined): void => {
+    if (!result) {
+      port.postMessage({ type: 'run-error', id, message: error ?? 'unknown error' });
+      return;
+    }
+    const outputs: Record<string, WireTensor> = {};
+    const transfer: ArrayBuffer[] = [];
+    for (const name of Object.keys(result)) {
+      const t = result[name]!;
+      outputs[name] = { type: t.type, dims: Array.from(t.dims), data: t.data };
+      if (ArrayBuffer.isView(t.data) && t.data.buffer instanceof ArrayBuffer && !transfer.includes(t.data.buffer)) transfer.push(t.data.buffer);
+    }
+    const msg: WorkerReply = { type: 'result', id, outputs, runMs };
+    try {
+      port.postMessage(msg, transfer);
+    } catch {
+      // Some output buffers are owned by native code and cannot be transferred: copy them.
+      port.postMessage(msg);
+    }
+  };
 
   ort.InferenceSession.create(init.source, init.sessionOptions).then(
     (s) => {
-      session = s;
       port.postMessage({ type: 'ready', inputs: describe(s.inputNames, s.inputMetadata), outputs: describe(s.outputNames, s.outputMetadata) });
+      void loop(s);
     },
     (err: unknown) => {
-      port.postMessage({ type: 'load-error', message: err instanceof Error ? err.message : String(err) });
+      port.postMessage({ type: 'load-error', message: message(err) });
     },
   );
-
-  port.on('message', (msg) => {
-    if (msg.type === 'close') {
-      const s = session;
-      session = undefined;
-      const done = (): void => port.close();
-      if (s) s.release().then(done, done);
-      else done();
-      return;
-    }
-    const s = session;
-    if (!s) {
-      port.postMessage({ type: 'run-error', id: msg.id, message: 'the session is not loaded' });
-      return;
-    }
-    const feeds: Record<string, OrtTensorLike> = {};
-    try {
-      for (const name of Object.keys(msg.inputs)) {
-        const t = msg.inputs[name]!;
-        feeds[name] = new ort.Tensor(t.type, t.data, t.dims);
-      }
-    } catch (err) {
-      port.postMessage({ type: 'run-error', id: msg.id, message: err instanceof Error ? err.message : String(err) });
-      return;
-    }
-    const started = performance.now();
-    s.run(feeds, msg.outputs).then(
-      (result) => {
-        const runMs = performance.now() - started;
-        const outputs: Record<string, WireTensor> = {};
-        const transfer: ArrayBuffer[] = [];
-        for (const name of Object.keys(result)) {
-          const t = result[name]!;
-          outputs[name] = { type: t.type, dims: Array.from(t.dims), data: t.data };
-          if (ArrayBuffer.isView(t.data) && t.data.buffer instanceof ArrayBuffer && !transfer.includes(t.data.buffer)) {
-            transfer.push(t.data.buffer);
-          }
-        }
-        const reply: WorkerReply = { type: 'result', id: msg.id, outputs, runMs };
-        try {
-          port.postMessage(reply, transfer);
-        } catch {
-          // Some output buffers are owned by native code and cannot be transferred: copy them.
-          port.postMessage(reply);
-        }
-      },
-      (err: unknown) => {
-        port.postMessage({ type: 'run-error', id: msg.id, message: err instanceof Error ? err.message : String(err) });
-      },
-    );
-  });
 }
 
 /** The script a worker evaluates: load ONNX Runtime from the resolved path, then run the main function. */
@@ -139,6 +237,7 @@ export function sessionWorkerScript(): string {
     `var __name = (fn) => fn;\n` +
     `const wt = require('node:worker_threads');\n` +
     `const ort = require(wt.workerData.ortPath);\n` +
-    `(${sessionWorkerMain.toString()})(ort, wt.parentPort, wt.workerData);\n`
+    `const codec = (${tensorRingCodec.toString()})();\n` +
+    `(${sessionWorkerMain.toString()})(ort, wt.parentPort, wt.workerData, codec, wt.receiveMessageOnPort);\n`
   );
 }

@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { type RingTensor, RingStatus, tensorRingCodec, type RingViews } from './tensor-ring.js';
 import { MissingPeerDependencyError, MlopsError, ErrorCode } from '@mlops/contracts';
-import { sessionWorkerScript, type WireMeta, type WireTensor, type WorkerReply, type WorkerRequest } from './session-worker.js';
+import { ChannelLayout as L, sessionWorkerScript, type WireMeta, type WireTensor, type WorkerReply, type WorkerRequest } from './session-worker.js';
 
 /** Result of one `session.run` in a worker. */
 export interface RunResult {
@@ -10,8 +11,42 @@ export interface RunResult {
   runMs: number;
 }
 
+/** Main-thread side of one worker's SharedArrayBuffer channel (layout in session-worker.ts). */
+interface Channel {
+  sab: SharedArrayBuffer;
+  ctl: Int32Array;
+  views: RingViews;
+  /** Ring jobs written (running count, wraps like the int32 word it mirrors). */
+  jobs: number;
+  /** Ring results consumed. */
+  results: number;
+  /** Ring jobs whose result slot has not been consumed yet (at most `L.slots`). */
+  ringInflight: number;
+  /** An `Atomics.waitAsync` on the results word is pending. */
+  waiting: boolean;
+  /** The worker died: a late wake-up must not touch the replacement's state. */
+  dead: boolean;
+}
+
+const codec = tensorRingCodec();
+// Atomics.waitAsync is in Node 16+ (V8) but in TypeScript's lib only from es2024.
+const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, index: number, value: number): { async: boolean; value: Promise<string> | string } }).waitAsync;
+const resultBase = L.controlBytes + L.slots * L.slotBytes;
+
+function newChannel(): Channel {
+  const sab = new SharedArrayBuffer(L.controlBytes + 2 * L.slots * L.slotBytes);
+  return { sab, ctl: new Int32Array(sab, 0, L.controlBytes >> 2), views: codec.views(sab), jobs: 0, results: 0, ringInflight: 0, waiting: false, dead: false };
+}
+
+/** Tell the worker there is work; wake it only if it is asleep (a notify costs a cross-core wake-up). */
+function ringDoorbell(ch: Channel): void {
+  Atomics.add(ch.ctl, L.DOORBELL, 1);
+  if (Atomics.load(ch.ctl, L.SLEEPING) === 1) Atomics.notify(ch.ctl, L.DOORBELL, 1);
+}
+
 interface Slot {
   worker: Worker;
+  ch: Channel;
   /** False between a worker's death and its replacement: nothing is sent to it then. */
   alive: boolean;
   inflight: number;
@@ -56,6 +91,7 @@ export class WorkerPool {
   readonly outputs: WireMeta[];
   private readonly slots: Slot[];
   private nextId = 1;
+  private readonly inputIndex: Map<string, number>;
   private closed = false;
   private readonly createdAt = performance.now();
   /** Called whenever a worker finishes a run (the batcher dispatches the next batch). */
@@ -65,6 +101,7 @@ export class WorkerPool {
     this.slots = slots;
     this.inputs = inputs;
     this.outputs = outputs;
+    this.inputIndex = new Map(inputs.map((m, i) => [m.name, i]));
     for (const slot of slots) this.attach(slot);
   }
 
@@ -75,13 +112,13 @@ export class WorkerPool {
       Array.from({ length: options.workers }, () => startWorker(script, ortPath, options)),
     );
     const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-    const ok = started.filter((s): s is PromiseFulfilledResult<{ worker: Worker; inputs: WireMeta[]; outputs: WireMeta[] }> => s.status === 'fulfilled');
+    const ok = started.filter((s): s is PromiseFulfilledResult<Started> => s.status === 'fulfilled');
     if (failed) {
       await Promise.all(ok.map((s) => s.value.worker.terminate()));
       throw failed.reason;
     }
     const first = ok[0]!.value;
-    const slots = ok.map((s) => ({ worker: s.value.worker, alive: true, inflight: 0, busyMs: 0, pending: new Map() }));
+    const slots = ok.map((s) => ({ worker: s.value.worker, ch: s.value.ch, alive: true, inflight: 0, busyMs: 0, pending: new Map() }));
     return new WorkerPool(slots, first.inputs, first.outputs, options);
   }
 
@@ -126,9 +163,70 @@ export class WorkerPool {
     slot.inflight++;
     return new Promise<RunResult>((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
+      const ch = slot.ch;
+      if (outputs === undefined && ch.ringInflight < L.slots && this.writeJob(ch, id, inputs)) {
+        ch.jobs = (ch.jobs + 1) | 0;
+        ch.ringInflight++;
+        Atomics.store(ch.ctl, L.JOBS, ch.jobs);
+        ringDoorbell(ch);
+        this.awaitResults(slot, ch);
+        return;
+      }
+      // BYTES tensors, output subsets, batches larger than a slot, or a full ring: a message.
       const msg: WorkerRequest = { type: 'run', id, inputs, outputs };
       slot.worker.postMessage(msg, transfer);
+      ringDoorbell(ch);
     });
+  }
+
+  private writeJob(ch: Channel, id: number, inputs: Record<string, WireTensor>): boolean {
+    const tensors: RingTensor[] = [];
+    for (const name in inputs) {
+      const t = inputs[name]!;
+      const index = this.inputIndex.get(name);
+      if (index === undefined || !ArrayBuffer.isView(t.data)) return false;
+      tensors.push({ index, type: t.type, dims: t.dims, data: t.data });
+    }
+    const base = L.controlBytes + (((ch.jobs % L.slots) + L.slots) % L.slots) * L.slotBytes;
+    return codec.write(ch.views, base, L.slotBytes, id, RingStatus.Inline, 0, tensors);
+  }
+
+  /** Keep one `Atomics.waitAsync` on the results word armed while ring jobs are in flight. */
+  private awaitResults(slot: Slot, ch: Channel): void {
+    if (ch.waiting || ch.dead || ch.ringInflight === 0) return;
+    const w = waitAsync(ch.ctl, L.RESULTS, ch.results);
+    ch.waiting = true;
+    const drain = (): void => {
+      ch.waiting = false;
+      this.drainResults(slot, ch);
+    };
+    if (w.async) void (w.value as Promise<string>).then(drain);
+    else queueMicrotask(drain);
+  }
+
+  private drainResults(slot: Slot, ch: Channel): void {
+    if (ch.dead) return;
+    const head = Atomics.load(ch.ctl, L.RESULTS);
+    let settled = false;
+    while (ch.results !== head) {
+      const base = resultBase + (((ch.results % L.slots) + L.slots) % L.slots) * L.slotBytes;
+      const rec = codec.read(ch.views, base);
+      ch.results = (ch.results + 1) | 0;
+      ch.ringInflight--;
+      // ByMessage: the reply (a result too large for the slot, or an error) arrives as a message.
+      if (rec.status !== RingStatus.Inline) continue;
+      const p = slot.pending.get(rec.id);
+      if (!p) continue;
+      slot.pending.delete(rec.id);
+      slot.inflight--;
+      slot.busyMs += rec.runMs;
+      const outputs: Record<string, WireTensor> = {};
+      for (const t of rec.tensors) outputs[this.outputs[t.index]?.name ?? String(t.index)] = { type: t.type, dims: t.dims, data: t.data };
+      p.resolve({ outputs, runMs: rec.runMs });
+      settled = true;
+    }
+    this.awaitResults(slot, ch);
+    if (settled) this.onIdle?.();
   }
 
   /** Stop every worker (after their current runs) and release the sessions. */
@@ -139,6 +237,7 @@ export class WorkerPool {
       this.slots.map(async (slot) => {
         const exited = new Promise<void>((resolve) => slot.worker.once('exit', () => resolve()));
         slot.worker.postMessage({ type: 'close' } satisfies WorkerRequest);
+        ringDoorbell(slot.ch);
         // Terminating a worker inside a native session.run aborts the whole process (ORT
         // throws through N-API), so force it only when the worker is idle.
         const timer = setInterval(() => {
@@ -146,6 +245,7 @@ export class WorkerPool {
         }, 5000);
         await exited;
         clearInterval(timer);
+        this.retire(slot.ch);
       }),
     );
   }
@@ -176,6 +276,7 @@ export class WorkerPool {
       if (failed || slot.worker !== worker) return;
       failed = true;
       slot.alive = false;
+      this.retire(slot.ch);
       const err = new MlopsError(ErrorCode.Internal, `A worker of model "${this.options.label}" stopped: ${why}.`, {
         details: { reason: 'worker_crashed' },
       });
@@ -190,6 +291,12 @@ export class WorkerPool {
     });
   }
 
+  /** Mark a channel dead and release its pending `waitAsync` (it would otherwise wait forever). */
+  private retire(ch: Channel): void {
+    ch.dead = true;
+    Atomics.notify(ch.ctl, L.RESULTS);
+  }
+
   private async replace(slot: Slot): Promise<void> {
     for (let attempt = 0; !this.closed; attempt++) {
       try {
@@ -200,6 +307,7 @@ export class WorkerPool {
         }
         slot.worker.removeAllListeners();
         slot.worker = fresh.worker;
+        slot.ch = fresh.ch;
         slot.alive = true;
         this.attach(slot);
         this.onIdle?.();
@@ -212,20 +320,24 @@ export class WorkerPool {
   }
 }
 
-function startWorker(
-  script: string,
-  ortPath: string,
-  options: WorkerPoolOptions,
-): Promise<{ worker: Worker; inputs: WireMeta[]; outputs: WireMeta[] }> {
+interface Started {
+  worker: Worker;
+  ch: Channel;
+  inputs: WireMeta[];
+  outputs: WireMeta[];
+}
+
+function startWorker(script: string, ortPath: string, options: WorkerPoolOptions): Promise<Started> {
+  const ch = newChannel();
   const worker = new Worker(script, {
     eval: true,
-    workerData: { ortPath, source: options.source, sessionOptions: options.sessionOptions },
+    workerData: { ortPath, source: options.source, sessionOptions: options.sessionOptions, sab: ch.sab, layout: L },
   });
   return new Promise((resolve, reject) => {
     const onMessage = (msg: WorkerReply): void => {
       if (msg.type === 'ready') {
         cleanup();
-        resolve({ worker, inputs: msg.inputs, outputs: msg.outputs });
+        resolve({ worker, ch, inputs: msg.inputs, outputs: msg.outputs });
       } else if (msg.type === 'load-error') {
         cleanup();
         void worker.terminate();
