@@ -14,6 +14,8 @@ export interface PendingArtifact {
   bytes?: Uint8Array;
   /** Opens the bytes as a stream of chunks (files, caller streams). */
   open?: () => AsyncIterable<Uint8Array>;
+  /** The local file behind `open`, if any: read into shared memory and hashed in place on the worker. */
+  localFile?: string;
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<Uint8Array> {
@@ -49,13 +51,17 @@ async function fromLocalPath(prefix: string, localPath: string): Promise<Pending
   }
   if (info.isFile()) {
     const name = prefix || path.basename(localPath);
-    return [{ path: validateArtifactPath(name), open: () => createReadStream(localPath, { highWaterMark: 1024 * 1024 }) }];
+    return [{ path: validateArtifactPath(name), localFile: localPath, open: () => createReadStream(localPath, { highWaterMark: 1024 * 1024 }) }];
   }
   if (!info.isDirectory()) throw new InvalidArgumentError(`Artifact path "${localPath}" is neither a file nor a directory.`);
   const files = await walk(localPath);
   return files.map((rel) => {
     const full = path.join(localPath, ...rel.split('/'));
-    return { path: validateArtifactPath(prefix ? `${prefix}/${rel}` : rel), open: () => createReadStream(full, { highWaterMark: 1024 * 1024 }) };
+    return {
+      path: validateArtifactPath(prefix ? `${prefix}/${rel}` : rel),
+      localFile: full,
+      open: () => createReadStream(full, { highWaterMark: 1024 * 1024 }),
+    };
   });
 }
 

@@ -11,18 +11,33 @@ import type { ArtifactEntry } from './types.js';
 
 /**
  * Records a blob under its content address. The pointer is created if absent: when the same bytes
- * are already stored, the existing blob wins and ours (if any) is deleted, so every sha256 has one blob.
+ * are already stored, the existing blob wins and ours is deleted, so every sha256 has one blob. A
+ * pointer whose blob is gone (collected by `gc`) is re-pointed at ours by compare-and-swap.
  */
 async function claimPointer(store: ObjectStore, layout: RegistryLayout, pointer: BlobPointer): Promise<BlobPointer> {
   const key = layout.blobPointerKey(pointer.sha256);
-  try {
-    await store.put(key, encodeJson(pointer), { ifNoneMatch: '*', contentType: 'application/json' });
-    return pointer;
-  } catch (error) {
-    if (!isPreconditionFailed(error)) throw error;
-    const existing = decodeBlobPointer(key, (await store.get(key)).body);
-    if (existing.blob !== pointer.blob) await store.delete(pointer.blob);
-    return existing;
+  for (;;) {
+    try {
+      await store.put(key, encodeJson(pointer), { ifNoneMatch: '*', contentType: 'application/json' });
+      return pointer;
+    } catch (error) {
+      if (!isPreconditionFailed(error)) throw error;
+    }
+    const found = await getOrUndefined(store, key);
+    if (!found) continue; // deleted meanwhile: create it again
+    const existing = decodeBlobPointer(key, found.body);
+    if (existing.blob === pointer.blob) return existing;
+    if (await store.head(existing.blob)) {
+      await store.delete(pointer.blob);
+      return existing;
+    }
+    // Its blob was collected: nothing references that content any more, so ours takes its place.
+    try {
+      await store.put(key, encodeJson(pointer), { ifMatch: found.etag, contentType: 'application/json' });
+      return pointer;
+    } catch (error) {
+      if (!isPreconditionFailed(error)) throw error;
+    }
   }
 }
 
@@ -57,7 +72,7 @@ export async function uploadArtifact(
     const pointer = await claimPointer(store, layout, { formatVersion: 1, sha256, size: artifact.bytes.byteLength, blob, createdAt: now });
     return { path: artifact.path, sha256, size: pointer.size, blob: pointer.blob };
   }
-  const { chunks, result } = hasher.hash(artifact.open!());
+  const { chunks, result } = artifact.localFile !== undefined ? hasher.hashFile(artifact.localFile) : hasher.hash(artifact.open!());
   let hashed;
   try {
     await store.put(blob, chunks, { signal, contentType: 'application/octet-stream' });
@@ -71,11 +86,6 @@ export async function uploadArtifact(
   }
   const { sha256, size } = hashed;
   const pointer = await claimPointer(store, layout, { formatVersion: 1, sha256, size, blob, createdAt: now });
-  if (pointer.blob !== blob && !(await store.head(pointer.blob))) {
-    // The claimed pointer names a blob that gc removed: nothing references it, so re-point it at ours.
-    await store.put(layout.blobPointerKey(sha256), encodeJson({ ...pointer, blob, createdAt: now }));
-    return { path: artifact.path, sha256, size, blob };
-  }
   return { path: artifact.path, sha256, size: pointer.size, blob: pointer.blob };
 }
 

@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { MlopsError } from '@mlops/contracts';
 import { describe, expect, it } from 'vitest';
 import { createHashWorker } from './hash-worker.js';
@@ -86,5 +89,72 @@ describe('createHashWorker', () => {
     }
     expect(MlopsError.isInstance(failure) && failure.code).toBe('DATA_CORRUPTED');
     await expect(result()).rejects.toThrow();
+  });
+});
+
+describe('createHashWorker().hashFile', () => {
+  it('hashes a large local file in shared memory on the worker and yields exactly its bytes', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'hash-file-'));
+    const hasher = createHashWorker();
+    try {
+      const file = path.join(dir, 'big.bin');
+      const parts: Uint8Array[] = [];
+      for await (const chunk of chunksOf(20, MiB)) parts.push(chunk);
+      // Not a whole number of read chunks, so the last read is short.
+      parts.push(new Uint8Array(12_345).fill(9));
+      await writeFile(file, Buffer.concat(parts));
+      const expected = createHash('sha256');
+      for (const part of parts) expected.update(part);
+      const digest = expected.digest('hex');
+      const { chunks, result } = hasher.hashFile(file);
+      const seen = createHash('sha256');
+      let shared = 0;
+      for await (const chunk of chunks) {
+        seen.update(chunk);
+        if (chunk.buffer instanceof SharedArrayBuffer) shared++;
+      }
+      expect(seen.digest('hex')).toBe(digest);
+      expect(shared).toBe(21);
+      expect(await result()).toEqual({ sha256: digest, size: 20 * MiB + 12_345 });
+    } finally {
+      await hasher.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('hashes a small file in-thread, and a stopped read rejects the digest and releases the file', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'hash-file-'));
+    const hasher = createHashWorker(4 * MiB);
+    try {
+      const small = path.join(dir, 'small.txt');
+      await writeFile(small, 'hello');
+      const one = hasher.hashFile(small);
+      for await (const chunk of one.chunks) void chunk;
+      expect(await one.result()).toEqual({ sha256: createHash('sha256').update('hello').digest('hex'), size: 5 });
+
+      const big = path.join(dir, 'big.bin');
+      await writeFile(big, new Uint8Array(10 * MiB).fill(3));
+      const two = hasher.hashFile(big);
+      let n = 0;
+      for await (const chunk of two.chunks) {
+        void chunk;
+        if (++n === 3) break;
+      }
+      await expect(two.result()).rejects.toMatchObject({ code: 'DATA_CORRUPTED' });
+      // The next job on the same worker is unaffected.
+      const three = hasher.hashFile(big);
+      for await (const chunk of three.chunks) void chunk;
+      expect((await three.result()).sha256).toBe(createHash('sha256').update(new Uint8Array(10 * MiB).fill(3)).digest('hex'));
+    } finally {
+      await hasher.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('fails with a clear error when the file cannot be opened', async () => {
+    const hasher = createHashWorker();
+    const { chunks } = hasher.hashFile(path.join(tmpdir(), 'no-such-artifact-file.bin'));
+    await expect(chunks.next()).rejects.toMatchObject({ code: 'ENOENT' });
+    await hasher.close();
   });
 });

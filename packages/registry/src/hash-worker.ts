@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { DataCorruptedError, type MlopsError } from '@mlops/contracts';
 
@@ -12,6 +14,8 @@ export interface HashResult {
 export const WORKER_HASH_THRESHOLD = 8 * 1024 * 1024;
 /** Bytes sent to the worker but not yet hashed before the uploader waits: bounds memory. */
 const MAX_IN_FLIGHT = 16 * 1024 * 1024;
+/** Read size for local files (the same as the file streams of plain artifacts). */
+const FILE_CHUNK = 1024 * 1024;
 
 // Inline CommonJS so that the same code runs from src (tsx, vitest) and from both dist builds
 // without resolving a second entry file.
@@ -24,9 +28,10 @@ parentPort.on('message', (m) => {
     if (m.type === 'start') jobs.set(m.id, createHash('sha256'));
     else if (m.type === 'chunk') {
       const hash = jobs.get(m.id);
-      if (hash) hash.update(new Uint8Array(m.buffer, 0, m.length));
-      // Hand the buffer back for reuse: no allocation (and no garbage) per chunk.
-      parentPort.postMessage({ type: 'ack', id: m.id, buffer: m.buffer }, [m.buffer]);
+      if (hash) hash.update(new Uint8Array(m.buffer, m.offset, m.length));
+      // A copy buffer goes back for reuse (no allocation, no garbage per chunk); shared memory is only acknowledged.
+      if (m.shared) parentPort.postMessage({ type: 'ack', id: m.id, cost: m.cost });
+      else parentPort.postMessage({ type: 'ack', id: m.id, cost: m.cost, buffer: m.buffer }, [m.buffer]);
     } else if (m.type === 'end') {
       const hash = jobs.get(m.id);
       jobs.delete(m.id);
@@ -39,7 +44,8 @@ parentPort.on('message', (m) => {
 });
 `;
 
-type WorkerReply = { type: 'ack'; id: number; buffer: ArrayBuffer } | { type: 'done'; id: number; sha256: string } | { type: 'error'; id: number; message: string };
+type WorkerReply =
+  | { type: 'ack'; id: number; cost: number; buffer?: ArrayBuffer } | { type: 'done'; id: number; sha256: string } | { type: 'error'; id: number; message: string };
 
 interface Job {
   inFlight: number;
@@ -57,6 +63,12 @@ export interface HashWorker {
    * `result()` resolves after the stream ended, with the digest, and rejects if the worker failed.
    */
   hash(source: AsyncIterable<Uint8Array>): { chunks: AsyncGenerator<Uint8Array>; result: () => Promise<HashResult> };
+  /**
+   * Reads a local file in 1 MiB chunks and yields them; files of at least {@link WORKER_HASH_THRESHOLD}
+   * bytes are read into shared memory that the worker hashes in place (no copy, no pre-read), one
+   * chunk read ahead while the store writes the previous one. The digest is of exactly the bytes yielded.
+   */
+  hashFile(file: string): { chunks: AsyncGenerator<Uint8Array>; result: () => Promise<HashResult> };
   /** Terminates the worker; hashes in progress fail, later ones run in-thread. */
   close(): Promise<void>;
 }
@@ -103,8 +115,8 @@ export function createHashWorker(threshold = WORKER_HASH_THRESHOLD): HashWorker 
       const job = jobs.get(reply.id);
       if (!job) return;
       if (reply.type === 'ack') {
-        job.inFlight -= reply.buffer.byteLength;
-        if (pooled + reply.buffer.byteLength <= MAX_IN_FLIGHT) {
+        job.inFlight -= reply.cost;
+        if (reply.buffer && pooled + reply.buffer.byteLength <= MAX_IN_FLIGHT) {
           pool.push(reply.buffer);
           pooled += reply.buffer.byteLength;
         }
@@ -134,40 +146,110 @@ export function createHashWorker(threshold = WORKER_HASH_THRESHOLD): HashWorker 
     if (jobs.size === 0) worker?.unref();
   };
 
-  return {
-    hash(source) {
-      let size = 0;
-      let ended = false;
-      let local: HashResult | undefined;
-      let digest: Promise<string> | undefined;
-      let id = 0;
+  /** A hash job on the worker: `send` forwards one chunk (waiting while too much is in flight). */
+  interface Running {
+    send(chunk: Uint8Array, shared: boolean): Promise<void>;
+    /** Asks for the digest once every chunk was sent. */
+    end(): Promise<string>;
+    /** Drops the job after a failure or an early stop. */
+    abandon(): void;
+  }
 
-      async function* chunks(): AsyncGenerator<Uint8Array> {
+  const startJob = (): Running => {
+    const thread = ensureWorker();
+    const id = nextId++;
+    let resolveDigest!: (sha256: string) => void;
+    let rejectDigest!: (error: Error) => void;
+    const digest = new Promise<string>((resolve, reject) => {
+      resolveDigest = resolve;
+      rejectDigest = reject;
+    });
+    // Handled by end(); a failure also surfaces through job.failure on the next chunk.
+    digest.catch(() => undefined);
+    const job: Job = { inFlight: 0, resolve: resolveDigest, reject: rejectDigest };
+    if (jobs.size === 0) thread.ref();
+    jobs.set(id, job);
+    thread.postMessage({ type: 'start', id });
+    return {
+      async send(chunk, shared) {
+        if (job.failure) throw job.failure;
+        while (job.inFlight >= MAX_IN_FLIGHT && !job.failure) await new Promise<void>((resolve) => (job.wake = resolve));
+        if (job.failure) throw job.failure;
+        if (shared) {
+          // Shared memory: the worker reads the very bytes the store writes, nothing is copied.
+          job.inFlight += chunk.byteLength;
+          thread.postMessage({ type: 'chunk', id, buffer: chunk.buffer, offset: chunk.byteOffset, length: chunk.byteLength, cost: chunk.byteLength, shared: true });
+          return;
+        }
+        // One memcpy (far cheaper than the hash) so the caller may reuse its buffer and the store keeps its own.
+        const buffer = takeBuffer(chunk.byteLength);
+        new Uint8Array(buffer, 0, chunk.byteLength).set(chunk);
+        job.inFlight += buffer.byteLength;
+        thread.postMessage({ type: 'chunk', id, buffer, offset: 0, length: chunk.byteLength, cost: buffer.byteLength }, [buffer]);
+      },
+      end() {
+        if (job.failure) throw job.failure;
+        thread.postMessage({ type: 'end', id });
+        return digest;
+      },
+      abandon() {
+        if (!jobs.has(id)) return;
+        worker?.postMessage({ type: 'cancel', id });
+        job.reject(workerError('the upload stopped before the end of the stream'));
+        finish(id);
+      },
+    };
+  };
+
+  /** Wraps a chunk generator so that `result()` refuses a digest until the whole stream was read. */
+  const hashed = (
+    body: (done: (result: HashResult | Promise<HashResult>) => void) => AsyncGenerator<Uint8Array>,
+  ): { chunks: AsyncGenerator<Uint8Array>; result: () => Promise<HashResult> } => {
+    let final: HashResult | Promise<HashResult> | undefined;
+    const chunks = body((result) => {
+      final = result;
+      if (final instanceof Promise) final.catch(() => undefined);
+    });
+    return {
+      chunks,
+      async result() {
+        if (final === undefined) {
+          throw new DataCorruptedError('The store finished writing an artifact before reading its whole stream; refusing to record a partial blob.');
+        }
+        return final;
+      },
+    };
+  };
+
+  const hashStream = (source: AsyncIterable<Uint8Array>): { chunks: AsyncGenerator<Uint8Array>; result: () => Promise<HashResult> } =>
+    hashed(async function* (done) {
         const iterator = source[Symbol.asyncIterator]();
-        let job: Job | undefined;
+        let running: Running | undefined;
+        let ended = false;
         try {
           // Read (without yielding) until the source proves large enough to be worth the worker.
           const buffered: Uint8Array[] = [];
           let bufferedBytes = 0;
-          let done = false;
+          let exhausted = false;
           while (bufferedBytes < threshold) {
             const next = await iterator.next();
             if (next.done) {
-              done = true;
+              exhausted = true;
               break;
             }
             buffered.push(next.value);
             bufferedBytes += next.value.byteLength;
           }
-          if (done || closed) {
-            // Small (or the registry is closing): hash in-thread, as before.
+          let size = 0;
+          if (exhausted || closed) {
+            // Small (or the registry is closing): hash in-thread.
             const hash = createHash('sha256');
             for (const chunk of buffered) {
               hash.update(chunk);
               size += chunk.byteLength;
               yield chunk;
             }
-            if (!done) {
+            if (!exhausted) {
               for (;;) {
                 const next = await iterator.next();
                 if (next.done) break;
@@ -176,73 +258,87 @@ export function createHashWorker(threshold = WORKER_HASH_THRESHOLD): HashWorker 
                 yield next.value;
               }
             }
-            local = { sha256: hash.digest('hex'), size };
             ended = true;
+            done({ sha256: hash.digest('hex'), size });
             return;
           }
-          const thread = ensureWorker();
-          id = nextId++;
-          let resolveDigest!: (sha256: string) => void;
-          let rejectDigest!: (error: Error) => void;
-          digest = new Promise<string>((resolve, reject) => {
-            resolveDigest = resolve;
-            rejectDigest = reject;
-          });
-          // Handled by result(); a failure also surfaces through job.failure on the next chunk.
-          digest.catch(() => undefined);
-          const current: Job = { inFlight: 0, resolve: resolveDigest, reject: rejectDigest };
-          job = current;
-          if (jobs.size === 0) thread.ref();
-          jobs.set(id, current);
-          thread.postMessage({ type: 'start', id });
-          const send = async (chunk: Uint8Array) => {
-            if (current.failure) throw current.failure;
-            while (current.inFlight >= MAX_IN_FLIGHT && !current.failure) await new Promise<void>((resolve) => (current.wake = resolve));
-            if (current.failure) throw current.failure;
-            // One memcpy (far cheaper than the hash) so the caller may reuse its buffer and the store keeps its own.
-            const buffer = takeBuffer(chunk.byteLength);
-            new Uint8Array(buffer, 0, chunk.byteLength).set(chunk);
-            current.inFlight += buffer.byteLength;
-            size += chunk.byteLength;
-            thread.postMessage({ type: 'chunk', id, buffer, length: chunk.byteLength }, [buffer]);
-          };
+          running = startJob();
           for (const chunk of buffered) {
-            await send(chunk);
+            await running.send(chunk, false);
+            size += chunk.byteLength;
             yield chunk;
           }
           buffered.length = 0;
           for (;;) {
             const next = await iterator.next();
             if (next.done) break;
-            await send(next.value);
+            await running.send(next.value, false);
+            size += next.value.byteLength;
             yield next.value;
           }
-          if (current.failure) throw current.failure;
-          thread.postMessage({ type: 'end', id });
+          const digest = running.end();
           ended = true;
+          done(digest.then((sha256) => ({ sha256, size })));
         } finally {
           if (!ended) {
             // The consumer gave up or the source/worker failed: release the source and the job.
             await iterator.return?.().catch(() => undefined);
-            if (job && jobs.has(id)) {
-              worker?.postMessage({ type: 'cancel', id });
-              job.reject(workerError('the upload stopped before the end of the stream'));
-              finish(id);
-            }
+            running?.abandon();
           }
         }
-      }
+      });
 
-      return {
-        chunks: chunks(),
-        async result() {
-          if (!ended) {
-            throw new DataCorruptedError('The store finished writing an artifact before reading its whole stream; refusing to record a partial blob.');
+  return {
+    hash: hashStream,
+
+    hashFile(file) {
+      return hashed(async function* (done) {
+        let handle: FileHandle | undefined;
+        let running: Running | undefined;
+        let ahead: Promise<Uint8Array> | undefined;
+        let ended = false;
+        try {
+          handle = await open(file, 'r');
+          const { size: statSize } = await handle.stat();
+          if (statSize < threshold || closed) {
+            await handle.close();
+            handle = undefined;
+            const small = hashStream(createReadStream(file, { highWaterMark: FILE_CHUNK }));
+            yield* small.chunks;
+            ended = true;
+            done(small.result());
+            return;
           }
-          if (local) return local;
-          return { sha256: await digest!, size };
-        },
-      };
+          const reader = handle;
+          let position = 0;
+          const read = async (): Promise<Uint8Array> => {
+            const view = new Uint8Array(new SharedArrayBuffer(FILE_CHUNK));
+            const { bytesRead } = await reader.read(view, 0, FILE_CHUNK, position);
+            position += bytesRead;
+            return view.subarray(0, bytesRead);
+          };
+          running = startJob();
+          let size = 0;
+          ahead = read();
+          for (;;) {
+            const chunk = await ahead;
+            ahead = undefined;
+            if (chunk.byteLength === 0) break;
+            // Read the next chunk while the store writes this one (as a file stream does).
+            ahead = read();
+            await running.send(chunk, true);
+            size += chunk.byteLength;
+            yield chunk;
+          }
+          const digest = running.end();
+          ended = true;
+          done(digest.then((sha256) => ({ sha256, size })));
+        } finally {
+          if (ahead) await ahead.catch(() => undefined);
+          if (!ended) running?.abandon();
+          await handle?.close();
+        }
+      });
     },
 
     async close() {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createFileStore } from '@mlops/storage';
@@ -40,6 +40,35 @@ describe('large artifacts hashed on the worker thread (file store)', () => {
       const read = createHash('sha256');
       for await (const chunk of await reg.openArtifact('big/1', 'model.bin')) read.update(chunk as Buffer);
       expect(read.digest('hex')).toBe(entry.sha256);
+    } finally {
+      await reg.close();
+    }
+  });
+
+  it('registers a large local file (hashed in shared memory) and re-points a content address whose blob was lost', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'registry-phash-'));
+    roots.push(root);
+    const file = path.join(root, 'weights.bin');
+    const parts: Uint8Array[] = [];
+    for await (const chunk of large(20)) parts.push(chunk);
+    await writeFile(file, Buffer.concat(parts));
+    const store = createFileStore({ root: path.join(root, 'store') });
+    const reg = createRegistry({ store });
+    try {
+      const v1 = await reg.registerModelVersion({ name: 'local', artifacts: { 'model.bin': file } });
+      expect(v1.artifacts[0]).toMatchObject({ sha256: await digestOf(20), size: 20 * MiB });
+      // Same content again: deduplicated onto the first blob.
+      const v2 = await reg.registerModelVersion({ name: 'local', artifacts: { 'model.bin': file } });
+      expect(v2.artifacts[0]!.blob).toBe(v1.artifacts[0]!.blob);
+      // The blob disappears behind the registry's back: the next upload of that content takes over the address.
+      await store.delete(v1.artifacts[0]!.blob);
+      const v3 = await reg.registerModelVersion({ name: 'local', artifacts: { 'model.bin': large(20) } });
+      expect(v3.artifacts[0]!.blob).not.toBe(v1.artifacts[0]!.blob);
+      expect(await store.head(v3.artifacts[0]!.blob)).toBeDefined();
+      const out = path.join(root, 'out');
+      await reg.downloadArtifacts('local/3', out);
+      const back = createHash('sha256').update(await readFile(path.join(out, 'model.bin'))).digest('hex');
+      expect(back).toBe(v3.artifacts[0]!.sha256);
     } finally {
       await reg.close();
     }
