@@ -145,10 +145,138 @@ function growGroups(g: GroupedCosts, need: number): GroupedCosts {
   return out;
 }
 
+/**
+ * Sums cost rows into groups (keys x time bucket), fed one batch of rows at a time. Composite
+ * numeric keys while they stay exact (they almost always do), text keys past 2^52. When the key
+ * space is modest, each bucket gets a dense `Int32Array` block mapping keys to groups directly (no
+ * hash probe, whose cache misses dominated the profile).
+ */
+export class CostGrouper {
+  private readonly keyNames: string[];
+  private readonly isLabel: boolean[];
+  private readonly widths: number[];
+  private readonly width: number;
+  private readonly exact: boolean;
+  private readonly dense: boolean;
+  private readonly blocks: (Int32Array | undefined)[] = [];
+  private readonly index = new KeyIndex(1 << 12);
+  private readonly byText = new Map<string, number>();
+  private readonly bucketIdx = new KeyIndex(1 << 10);
+  private readonly buckets: [number, number][] = [];
+  private readonly codesNow: Int32Array;
+  private out: GroupedCosts;
+
+  /**
+   * @param schema - any batch of the rows (for key dictionaries; every batch must share them)
+   * @param hint - expected number of time buckets and rows, to choose dense or hashed keys
+   */
+  constructor(
+    schema: CostColumns,
+    groupBy: readonly string[],
+    private readonly window: AggregationWindow,
+    private readonly all: [number, number],
+    hint: { buckets: number; rows: number },
+  ) {
+    this.keyNames = [...groupBy];
+    const keys = groupBy.map((k) => keyColumn(schema, k));
+    this.isLabel = keys.map((k) => k.isLabel);
+    // Key value codes: 0 = __idle__ (idle rows, label keys), 1 = __unlabeled__ / __none__, 2.. = values.
+    const values = keys.map((k) => [IDLE_GROUP, k.isLabel ? UNLABELED_GROUP : k.name === 'allocation' ? 'idle' : NONE_GROUP, ...k.cats.values]);
+    this.widths = keys.map((k) => k.cats.values.length + 2);
+    this.width = this.widths.reduce((p, w) => p * w, 1);
+    this.exact = this.width * 1e7 < 2 ** 52;
+    this.dense = this.exact && this.width <= 1 << 22 && hint.buckets * this.width <= Math.max(1 << 22, 4 * hint.rows);
+    this.codesNow = new Int32Array(keys.length);
+    this.out = emptyGroups(keys.map((k) => k.name), values, 1024);
+  }
+
+  /** Adds rows `[0, cols.n)` of a batch (those `keep` accepts). */
+  add(cols: CostColumns, keep?: (row: number) => boolean): void {
+    const K = this.keyNames.length;
+    const codeCols = this.keyNames.map((k) => keyColumn(cols, k).cats.codes);
+    const labelKey = this.isLabel;
+    const widths = this.widths;
+    const exact = this.exact;
+    const idleCode = cols.allocation.values.indexOf('idle');
+    const idleCodes = cols.allocation.codes;
+    const kindCodes = cols.resourceKind.values.map((v) => ['gpu', 'cpu', 'memory'].indexOf(v));
+    const codesNow = this.codesNow;
+    const { totalMicros: totalM, allocatedMicros: allocM, idleMicros: idleM, sharedMicros: sharedM, listMicros: listM, quantityHours: qty, windowStart: wsCol } = cols;
+    const kindCol = cols.resourceKind.codes;
+    let out = this.out;
+    let lastStart = NaN;
+    let bucket = -1;
+    let block: Int32Array | undefined;
+    for (let i = 0; i < cols.n; i++) {
+      if (keep && !keep(i)) continue;
+      const ws = wsCol[i]!;
+      if (ws !== lastStart) {
+        // Rows come window by window, so the bucket rarely changes.
+        const b = bucketOf(ws, this.window, this.all);
+        bucket = this.bucketIdx.slot(b[0] + 1e13);
+        if (bucket === this.buckets.length) this.buckets.push(b);
+        lastStart = ws;
+        if (this.dense) {
+          block = this.blocks[bucket];
+          if (!block) this.blocks[bucket] = block = new Int32Array(this.width).fill(-1);
+        }
+      }
+      const isIdle = idleCodes[i] === idleCode;
+      let key = 0;
+      let text = exact ? '' : String(bucket);
+      for (let k = 0; k < K; k++) {
+        const c = codeCols[k]![i]!;
+        const v = c >= 0 ? c + 2 : labelKey[k] && isIdle ? 0 : 1;
+        codesNow[k] = v;
+        if (exact) key = key * widths[k]! + v;
+        else text += `,${v}`;
+      }
+      let g: number;
+      if (block) {
+        g = block[key]!;
+        if (g < 0) block[key] = g = out.count;
+      } else if (exact) g = this.index.slot(bucket * this.width + key);
+      else {
+        g = this.byText.get(text) ?? this.byText.size;
+        this.byText.set(text, g);
+      }
+      if (g === out.count) {
+        out = growGroups(out, g + 1);
+        const b = this.buckets[bucket]!;
+        out.windowStart[g] = b[0];
+        out.windowEnd[g] = b[1];
+        for (let k = 0; k < K; k++) out.keyCodes[k]![g] = codesNow[k]!;
+        out.count++;
+      }
+      out.totalMicros[g]! += totalM[i]!;
+      out.allocatedMicros[g]! += allocM[i]!;
+      out.idleMicros[g]! += idleM[i]!;
+      out.sharedMicros[g]! += sharedM[i]!;
+      out.listMicros[g]! += listM[i]!;
+      const kc = kindCol[i]!;
+      const kind = kc >= 0 ? kindCodes[kc]! : -1;
+      if (kind === 0) out.gpuHours[g]! += qty[i]!;
+      else if (kind === 1) out.vcpuHours[g]! += qty[i]!;
+      else if (kind === 2) out.memoryGiBHours[g]! += qty[i]!;
+    }
+    this.out = out;
+  }
+
+  /** The groups so far. */
+  result(): GroupedCosts {
+    return this.out;
+  }
+}
+
+/** Upper bound of the number of `window` buckets in [lo, hi). */
+export function bucketCount(window: AggregationWindow, lo: number, hi: number): number {
+  if (!(hi > lo)) return 1;
+  const size = window === 'hour' ? HOUR : window === 'day' ? DAY : window === 'week' ? 7 * DAY : window === 'month' ? 28 * DAY : Infinity;
+  return Math.ceil((hi - lo) / size) + 1;
+}
+
 /** Groups a cost table's rows (optionally filtered) by keys and time bucket. Internal engine of the aggregations. */
 export function groupCosts(cols: CostColumns, groupBy: readonly string[], window: AggregationWindow, keep?: (row: number) => boolean): GroupedCosts {
-  const keys = groupBy.map((k) => keyColumn(cols, k));
-  const idleCode = cols.allocation.values.indexOf('idle');
   let lo = Infinity;
   let hi = -Infinity;
   for (let i = 0; i < cols.n; i++) {
@@ -156,88 +284,9 @@ export function groupCosts(cols: CostColumns, groupBy: readonly string[], window
     if (cols.windowEnd[i]! > hi) hi = cols.windowEnd[i]!;
   }
   const all: [number, number] = [cols.meta?.start ?? lo, cols.meta?.end ?? hi];
-  // Key value codes: 0 = __idle__ (idle rows, label keys), 1 = __unlabeled__ / __none__, 2.. = values.
-  const values = keys.map((k) => [IDLE_GROUP, k.isLabel ? UNLABELED_GROUP : k.name === 'allocation' ? 'idle' : NONE_GROUP, ...k.cats.values]);
-  const widths = keys.map((k) => k.cats.values.length + 2);
-  // Numeric composite keys while they stay exact (they almost always do); text keys past 2^52.
-  const exact = widths.reduce((p, w) => p * w, 1) * 1e7 < 2 ** 52;
-  const byText = new Map<string, number>();
-  const index = new KeyIndex(1 << 12);
-  let out = emptyGroups(keys.map((k) => k.name), values, 1024);
-  const bucketIdx = new KeyIndex(1 << 10);
-  const buckets: [number, number][] = [];
-  const kindCodes = cols.resourceKind.values.map((v) => ['gpu', 'cpu', 'memory'].indexOf(v));
-  // Pass 1: bucket of every kept row (cheap; rows come window-major, so the bucket rarely changes).
-  const n = cols.n;
-  const rowBucket = new Int32Array(n);
-  let lastStart = NaN;
-  let lastBucket = -1;
-  for (let i = 0; i < n; i++) {
-    if (keep && !keep(i)) {
-      rowBucket[i] = -1;
-      continue;
-    }
-    const ws = cols.windowStart[i]!;
-    if (ws !== lastStart) {
-      const b = bucketOf(ws, window, all);
-      const bi = bucketIdx.slot(b[0] + 1e13);
-      if (bi === buckets.length) buckets.push(b);
-      lastStart = ws;
-      lastBucket = bi;
-    }
-    rowBucket[i] = lastBucket;
-  }
-  // Pass 2: one composite numeric key per row. When buckets x key widths is modest, a dense
-  // Int32Array maps keys to groups directly (no hash probe, whose cache misses dominated).
-  const keySpace = buckets.length * widths.reduce((p, w) => p * w, 1);
-  const dense = exact && keySpace <= Math.max(1 << 22, 4 * n) ? new Int32Array(keySpace).fill(-1) : null;
-  const codeCols = keys.map((k) => k.cats.codes);
-  const labelKey = keys.map((k) => k.isLabel);
-  const idleCodes = cols.allocation.codes;
-  const codesNow = new Int32Array(keys.length);
-  const K = keys.length;
-  for (let i = 0; i < n; i++) {
-    const bucket = rowBucket[i]!;
-    if (bucket < 0) continue;
-    const isIdle = idleCodes[i] === idleCode;
-    let key = bucket;
-    let text = exact ? '' : String(bucket);
-    for (let k = 0; k < K; k++) {
-      const c = codeCols[k]![i]!;
-      const v = c >= 0 ? c + 2 : labelKey[k] && isIdle ? 0 : 1;
-      codesNow[k] = v;
-      if (exact) key = key * widths[k]! + v;
-      else text += `,${v}`;
-    }
-    let g: number;
-    if (dense) {
-      g = dense[key]!;
-      if (g < 0) dense[key] = g = out.count;
-    } else if (exact) g = index.slot(key);
-    else {
-      g = byText.get(text) ?? byText.size;
-      byText.set(text, g);
-    }
-    if (g === out.count) {
-      out = growGroups(out, g + 1);
-      const b = buckets[bucket]!;
-      out.windowStart[g] = b[0];
-      out.windowEnd[g] = b[1];
-      for (let k = 0; k < K; k++) out.keyCodes[k]![g] = codesNow[k]!;
-      out.count++;
-    }
-    out.totalMicros[g]! += cols.totalMicros[i]!;
-    out.allocatedMicros[g]! += cols.allocatedMicros[i]!;
-    out.idleMicros[g]! += cols.idleMicros[i]!;
-    out.sharedMicros[g]! += cols.sharedMicros[i]!;
-    out.listMicros[g]! += cols.listMicros[i]!;
-    const kc = cols.resourceKind.codes[i]!;
-    const kind = kc >= 0 ? kindCodes[kc]! : -1;
-    if (kind === 0) out.gpuHours[g]! += cols.quantityHours[i]!;
-    else if (kind === 1) out.vcpuHours[g]! += cols.quantityHours[i]!;
-    else if (kind === 2) out.memoryGiBHours[g]! += cols.quantityHours[i]!;
-  }
-  return out;
+  const grouper = new CostGrouper(cols, groupBy, window, all, { buckets: bucketCount(window, lo, hi), rows: cols.n });
+  grouper.add(cols, keep);
+  return grouper.result();
 }
 
 /** Group order: by window, then cost descending, then key codes (deterministic). */
@@ -245,8 +294,10 @@ function sortedOrder(g: GroupedCosts): Int32Array {
   const order = new Int32Array(g.count);
   for (let i = 0; i < g.count; i++) order[i] = i;
   const codes = g.keyCodes;
+  const ws = g.windowStart;
+  const total = g.totalMicros;
   return order.sort((a, b) => {
-    const d = g.windowStart[a]! - g.windowStart[b]! || g.totalMicros[b]! - g.totalMicros[a]!;
+    const d = ws[a]! - ws[b]! || total[b]! - total[a]!;
     if (d) return d;
     for (const c of codes) if (c[a] !== c[b]) return c[a]! - c[b]!;
     return a - b;
@@ -329,14 +380,25 @@ export function aggregateCosts(costs: ArrowTableLike, options: AggregateCostsOpt
 
 /** {@link aggregateCosts} over cost columns already in typed arrays. */
 export function aggregateCostColumns(cols: CostColumns, options: AggregateCostsOptions): Table {
+  const window = checkAggregateOptions(cols.meta?.stepMs ?? null, options);
+  const grouped = groupCosts(cols, options.groupBy, window);
+  return finishAggregate(grouped, options);
+}
+
+/** Validates aggregation options against the attribution step; returns the bucket kind. */
+export function checkAggregateOptions(stepMs: number | null, options: AggregateCostsOptions): AggregationWindow {
   const window = options.window ?? 'all';
   const minBucket = window === 'hour' ? HOUR : window === 'day' ? DAY : window === 'week' ? 7 * DAY : window === 'month' ? 28 * DAY : Infinity;
-  if (cols.meta && cols.meta.stepMs > minBucket) {
-    throw new InvalidArgumentError(`Cannot aggregate by ${window}: the costs were attributed in ${cols.meta.stepMs / HOUR} h windows. Attribute with a finer window.step.`);
+  if (stepMs !== null && stepMs > minBucket) {
+    throw new InvalidArgumentError(`Cannot aggregate by ${window}: the costs were attributed in ${stepMs / HOUR} h windows. Attribute with a finer window.step.`);
   }
   if (options.top !== undefined && !(Number.isInteger(options.top) && options.top >= 1)) {
     throw new InvalidArgumentError(`top should be an integer >= 1, found ${options.top}.`);
   }
-  const grouped = groupCosts(cols, options.groupBy, window);
+  return window;
+}
+
+/** The aggregate table of grouped sums (applying `top`). */
+export function finishAggregate(grouped: GroupedCosts, options: AggregateCostsOptions): Table {
   return groupsToTable(options.top ? applyTop(grouped, options.top) : grouped);
 }

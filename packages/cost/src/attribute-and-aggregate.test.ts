@@ -2,8 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { aggregateCosts } from './aggregate-costs.js';
 import { attributeAndAggregate } from './attribute-and-aggregate.js';
-import { attributeCosts, sliceRecords } from './attribute-costs.js';
-import type { SliceInput } from './attribute-costs.js';
+import { attributeCosts } from './attribute-costs.js';
 import { readCategories, readNumbers } from './arrow-columns.js';
 import { samplePriceCatalog } from './price-catalog.js';
 import { H, T0, usageTable } from '../test/usage-fixtures.js';
@@ -69,44 +68,3 @@ describe('attributeAndAggregate', () => {
   });
 });
 
-describe('sliceRecords', () => {
-  it('dense and hashed cell addressing give the same cells in the same order', () => {
-    fc.assert(
-      fc.property(
-        fc.array(fc.record({ s: fc.integer({ min: 0, max: 50 * H }), len: fc.integer({ min: 1, max: 5 * H }), g: fc.integer({ min: 0, max: 6 }), q: fc.integer({ min: 0, max: 8 }) }), {
-          minLength: 1,
-          maxLength: 60,
-        }),
-        (recs) => {
-          const n = recs.length;
-          const x: SliceInput = {
-            n,
-            start: Float64Array.from(recs, (r) => T0 + r.s),
-            end: Float64Array.from(recs, (r) => T0 + r.s + r.len),
-            quantity: Float64Array.from(recs, (r) => r.q),
-            request: new Float64Array(n).fill(NaN),
-            kind: new Uint8Array(n),
-            gid: Int32Array.from(recs, (r) => r.g),
-            nodeAsset: new Int32Array(7).fill(-1),
-            assetStart: new Float64Array(0),
-            assetEnd: new Float64Array(0),
-            rangeStart: T0,
-            rangeEnd: T0 + 60 * H,
-            stepMs: H,
-            w0: Math.floor(T0 / H),
-            G: 7,
-            basis: 'max',
-            onOutside: () => undefined,
-          };
-          const dense = sliceRecords(x, 'dense');
-          const hashed = sliceRecords(x, 'hash');
-          expect(dense.S).toBe(hashed.S);
-          expect(Array.from(dense.slotW)).toEqual(Array.from(hashed.slotW));
-          expect(Array.from(dense.slotG)).toEqual(Array.from(hashed.slotG));
-          expect(Array.from(dense.charge)).toEqual(Array.from(hashed.charge));
-        },
-      ),
-      { numRuns: 100 },
-    );
-  });
-});

@@ -1,8 +1,11 @@
 import type { Table } from 'apache-arrow';
-import { aggregateCostColumns } from './aggregate-costs.js';
+import { CostGrouper, bucketCount, checkAggregateOptions, finishAggregate } from './aggregate-costs.js';
 import type { AggregateCostsOptions } from './aggregate-costs.js';
-import { computeCostColumns } from './attribute-costs.js';
-import type { AttributeCostsOptions } from './attribute-costs.js';
+import { stepOf } from './attribute-options.js';
+import type { AttributeCostsOptions } from './attribute-options.js';
+import { attributeWindows, rowsSchema } from './attribute-window.js';
+import { planAttribution } from './attribution-plan.js';
+import { CostRows } from './cost-rows.js';
 
 /** Options for {@link attributeAndAggregate}: those of `attributeCosts` plus the aggregation. */
 export interface AttributeAndAggregateOptions extends AttributeCostsOptions {
@@ -12,10 +15,20 @@ export interface AttributeAndAggregateOptions extends AttributeCostsOptions {
 
 /**
  * `aggregateCosts(attributeCosts(options), options.aggregate)` in one step, for when only the
- * aggregate is wanted: the per-cell cost table stays in typed arrays and is never built as Arrow,
- * which saves a large share of the time and memory on big inputs. Same result, same errors, same
- * exact conservation as the two calls.
+ * aggregate is wanted: each window's cost rows are summed into the groups as soon as they are
+ * computed, so the per-row cost table never exists (a window's rows at a time, in typed arrays).
+ * Same result, same errors, same exact conservation as the two calls.
  */
 export function attributeAndAggregate(options: AttributeAndAggregateOptions): Table {
-  return aggregateCostColumns(computeCostColumns(options), options.aggregate);
+  const window = checkAggregateOptions(stepOf(options.window).stepMs, options.aggregate);
+  const plan = planAttribution(options);
+  const rows = new CostRows(rowsSchema(plan), 1 << 12);
+  const all: [number, number] = [plan.rangeStart, plan.rangeEnd];
+  const hint = { buckets: bucketCount(window, plan.rangeStart, plan.rangeEnd), rows: plan.pieces.rec.length + plan.W * 3 * plan.A };
+  const grouper = new CostGrouper(rows.columns(), options.aggregate.groupBy, window, all, hint);
+  attributeWindows(plan, rows, () => {
+    grouper.add(rows.columns());
+    rows.n = 0;
+  });
+  return finishAggregate(grouper.result(), options.aggregate);
 }

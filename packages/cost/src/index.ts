@@ -1,5 +1,5 @@
 export { attributeCosts } from './attribute-costs.js';
-export type { AttributeCostsOptions, IdleOptions, SharedOptions, WindowOptions, UnitPrices } from './attribute-costs.js';
+export type { AttributeCostsOptions, IdleOptions, SharedOptions, WindowOptions, UnitPrices } from './attribute-options.js';
 export { attributeAndAggregate } from './attribute-and-aggregate.js';
 export type { AttributeAndAggregateOptions } from './attribute-and-aggregate.js';
 export type { AssetSpec, TimeInput } from './assets.js';

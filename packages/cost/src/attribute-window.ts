@@ -1,0 +1,517 @@
+import type { AttributionPlan } from './attribution-plan.js';
+import type { CostRows, CostRowsSchema } from './cost-rows.js';
+import { CostErrorCode } from './error-codes.js';
+import { distributeInteger } from './money.js';
+import { ProblemList, RESOURCE_KINDS } from './usage-input.js';
+
+// Module-local copies: hot loops read these millions of times, and an imported binding can cost a
+// getter call per read under some loaders.
+const HOUR_MS = 3_600_000;
+const KIND_STORAGE = 3;
+const KIND_NETWORK = 4;
+
+/** Input errors found while attributing windows; thrown once every window has been seen. */
+export interface WindowErrors {
+  /** Pairs (row, earlier identical row); null when duplicates are allowed. */
+  duplicates: number[] | null;
+  overcommitted: ProblemList;
+}
+
+/** Scratch arrays reused across windows (grown on demand, never shrunk). */
+export class WindowScratch {
+  binOff: Int32Array;
+  sorted = new Int32Array(1024);
+  // Pieces of one bin.
+  pKey = new Int32Array(64);
+  pWork = new Float64Array(64);
+  pCharge = new Float64Array(64);
+  pUsed = new Float64Array(64);
+  pRec = new Int32Array(64);
+  perm = new Int32Array(64);
+  // Cost rows (slots) of one window, bin by bin.
+  sRec = new Int32Array(1024);
+  sBin = new Int32Array(1024);
+  sCharge = new Float64Array(1024);
+  sUsed = new Float64Array(1024);
+  allocated = new Float64Array(1024);
+  list = new Float64Array(1024);
+  idleShare = new Float64Array(1024);
+  shared = new Float64Array(1024);
+  weight = new Float64Array(1024);
+  ident = new Int32Array(1024);
+  // Per (asset, resource) of one window.
+  cell: Int32Array;
+  idle: Float64Array;
+
+  constructor(B: number) {
+    this.binOff = new Int32Array(B + 1);
+    this.cell = new Int32Array(B);
+    this.idle = new Float64Array(B);
+    for (let k = 0; k < this.ident.length; k++) this.ident[k] = k;
+  }
+
+  pieces(m: number): void {
+    if (m <= this.pKey.length) return;
+    const c = Math.max(m, this.pKey.length * 2);
+    this.pKey = new Int32Array(c);
+    this.pWork = new Float64Array(c);
+    this.pCharge = new Float64Array(c);
+    this.pUsed = new Float64Array(c);
+    this.pRec = new Int32Array(c);
+    this.perm = new Int32Array(c);
+  }
+
+  slots(m: number): void {
+    if (m <= this.sRec.length) return;
+    const c = Math.max(m, this.sRec.length * 2);
+    const i32 = (a: Int32Array) => {
+      const b = new Int32Array(c);
+      b.set(a);
+      return b;
+    };
+    const f64 = (a: Float64Array) => {
+      const b = new Float64Array(c);
+      b.set(a);
+      return b;
+    };
+    this.sRec = i32(this.sRec);
+    this.sBin = i32(this.sBin);
+    this.sCharge = f64(this.sCharge);
+    this.sUsed = f64(this.sUsed);
+    this.allocated = new Float64Array(c);
+    this.list = new Float64Array(c);
+    this.idleShare = new Float64Array(c);
+    this.shared = new Float64Array(c);
+    this.weight = new Float64Array(c);
+    this.ident = new Int32Array(c);
+    for (let k = 0; k < c; k++) this.ident[k] = k;
+  }
+}
+
+/** Stable sort of `perm[0, m)` by (key, work). Bins hold a handful of pieces, so insertion sort. */
+function sortPieces(perm: Int32Array, key: Int32Array, work: Float64Array, m: number): void {
+  if (m > 48) {
+    const order = Array.from(perm.subarray(0, m));
+    order.sort((a, b) => key[a]! - key[b]! || work[a]! - work[b]! || a - b);
+    perm.set(order);
+    return;
+  }
+  for (let x = 1; x < m; x++) {
+    const v = perm[x]!;
+    const kv = key[v]!;
+    const wv = work[v]!;
+    let y = x - 1;
+    while (y >= 0) {
+      const o = perm[y]!;
+      if (key[o]! < kv || (key[o]! === kv && work[o]! <= wv)) break;
+      perm[y + 1] = o;
+      y--;
+    }
+    perm[y + 1] = v;
+  }
+}
+
+function sameRecord(p: AttributionPlan, i: number, j: number): boolean {
+  const { start, end, quantity, request } = p.u;
+  return start[i] === start[j] && end[i] === end[j] && quantity[i] === quantity[j] && (request[i] === request[j] || (Number.isNaN(request[i]!) && Number.isNaN(request[j]!)));
+}
+
+/**
+ * Exact duplicates within one cost row's pieces: same workload (already), same interval, quantity
+ * and request. Checked only in a record's first window, so each duplicate is reported once.
+ */
+function findDuplicates(p: AttributionPlan, sc: WindowScratch, from: number, to: number, w: number, out: number[]): void {
+  const first: number[] = [];
+  for (let k = from; k < to; k++) {
+    const i = sc.pRec[sc.perm[k]!]!;
+    const s = p.u.start[i]! > p.rangeStart ? p.u.start[i]! : p.rangeStart;
+    if (Math.floor(s / p.stepMs) - p.w0 === w) first.push(i);
+  }
+  if (first.length < 2) return;
+  if (first.length <= 32) {
+    for (let x = 1; x < first.length; x++) {
+      for (let y = 0; y < x; y++) {
+        if (sameRecord(p, first[x]!, first[y]!)) {
+          out.push(first[x]!, first[y]!);
+          break;
+        }
+      }
+    }
+    return;
+  }
+  const { start, end, quantity, request } = p.u;
+  const seen = new Map<string, number>();
+  for (const i of first) {
+    const key = `${start[i]},${end[i]},${quantity[i]},${Number.isNaN(request[i]!) ? 'null' : request[i]}`;
+    const j = seen.get(key);
+    if (j === undefined) seen.set(key, i);
+    else out.push(i, j);
+  }
+}
+
+/**
+ * Merges the pieces of one bin into cost rows (slots): one per distinct workload, in ascending
+ * workload-key order, charge summed in record order. Returns the new slot count.
+ */
+function mergeBin(p: AttributionPlan, sc: WindowScratch, from: number, to: number, b: number, w: number, S: number, duplicates: number[] | null): number {
+  const { u, rangeStart, rangeEnd, workloadKey } = p;
+  const { start, end, quantity, request, kind, node } = u;
+  const ws = (w + p.w0) * p.stepMs;
+  const we = ws + p.stepMs;
+  const useMax = p.basis === 'max';
+  const useReq = p.basis === 'request';
+  const m = to - from;
+  sc.pieces(m);
+  const { pKey, pWork, pCharge, pUsed, pRec, perm } = sc;
+  const sorted = sc.sorted;
+  for (let k = 0; k < m; k++) {
+    const i = sorted[from + k]!;
+    const s0 = start[i]!;
+    const e0 = end[i]!;
+    const s = s0 > rangeStart ? s0 : rangeStart;
+    const e = e0 < rangeEnd ? e0 : rangeEnd;
+    const q = quantity[i]!;
+    const r = request[i]!;
+    const c = r !== r ? q : useMax ? (r > q ? r : q) : useReq ? r : q;
+    // Network quantity is GiB moved in the whole interval: spread it over the interval's windows.
+    const kd = kind[i]!;
+    const per = kd === KIND_NETWORK ? 1 / (e0 - s0) : 1;
+    const lo = ws > s ? ws : s;
+    const hi = we < e ? we : e;
+    const ms = (hi - lo) * per;
+    pKey[k] = (node[i]! + 1) * 8 + kd;
+    pWork[k] = workloadKey[i]!;
+    pCharge[k] = c * ms;
+    pUsed[k] = q * ms;
+    pRec[k] = i;
+    perm[k] = k;
+  }
+  sortPieces(perm, pKey, pWork, m);
+  sc.slots(S + m);
+  let k = 0;
+  while (k < m) {
+    const j = perm[k]!;
+    const key = pKey[j]!;
+    const wk = pWork[j]!;
+    let charge = 0;
+    let used = 0;
+    let r = k;
+    while (r < m && pKey[perm[r]!] === key && pWork[perm[r]!] === wk) {
+      charge += pCharge[perm[r]!]!;
+      used += pUsed[perm[r]!]!;
+      r++;
+    }
+    if (duplicates && r - k > 1) findDuplicates(p, sc, k, r, w, duplicates);
+    sc.sRec[S] = pRec[j]!;
+    sc.sBin[S] = b;
+    sc.sCharge[S] = charge;
+    sc.sUsed[S] = used;
+    S++;
+    k = r;
+  }
+  return S;
+}
+
+/** CSR lists of slots per group, in slot order. */
+function membersOf(groupOf: Int32Array, count: number, groups: number): { offsets: Int32Array; members: Int32Array } {
+  const offsets = new Int32Array(groups + 1);
+  for (let s = 0; s < count; s++) if (groupOf[s]! >= 0) offsets[groupOf[s]! + 1]!++;
+  for (let g = 0; g < groups; g++) offsets[g + 1]! += offsets[g]!;
+  const fill = offsets.slice(0, groups);
+  const members = new Int32Array(offsets[groups]!);
+  for (let s = 0; s < count; s++) {
+    const g = groupOf[s]!;
+    if (g >= 0) members[fill[g]!++] = s;
+  }
+  return { offsets, members };
+}
+
+/**
+ * Attributes window `w` (relative to the plan's first window) and appends its cost rows to `out`:
+ * one row per workload that ran in the window (node, resource, sku, labels), then one idle row per
+ * (node, resource) with idle left. Every pool the rules split (a node's cost per resource, idle,
+ * shared overhead) lies within one window, so windows are independent.
+ */
+export function attributeWindow(p: AttributionPlan, w: number, sc: WindowScratch, out: CostRows, errs: WindowErrors): void {
+  const { u, A, B, recBin, assets } = p;
+  const direct = B - 1;
+  const from = p.pieces.offsets[w]!;
+  const to = p.pieces.offsets[w + 1]!;
+  const rec = p.pieces.rec;
+
+  // Counting sort of the window's pieces by bin (stable: record order within a bin).
+  const binOff = sc.binOff;
+  binOff.fill(0);
+  for (let k = from; k < to; k++) binOff[recBin[rec[k]!]! + 1]!++;
+  for (let b = 0; b < B; b++) binOff[b + 1]! += binOff[b]!;
+  if (sc.sorted.length < to - from) sc.sorted = new Int32Array(Math.max(to - from, sc.sorted.length * 2));
+  const sorted = sc.sorted;
+  {
+    const fill = binOff.slice(0, B);
+    for (let k = from; k < to; k++) {
+      const i = rec[k]!;
+      sorted[fill[recBin[i]!]!++] = i;
+    }
+  }
+  let S = 0;
+  for (let b = 0; b < B; b++) if (binOff[b + 1]! > binOff[b]!) S = mergeBin(p, sc, binOff[b]!, binOff[b + 1]!, b, w, S, errs.duplicates);
+
+  // Asset cells of the window and their cost; idle starts as the whole cost.
+  const cell = sc.cell;
+  const idle = sc.idle;
+  for (let b = 0; b < direct; b++) {
+    const c = p.cells.find((w * A + ((b / 3) | 0)) * 3 + (b % 3));
+    cell[b] = c;
+    idle[b] = c >= 0 ? p.assetMicros[c]! : 0;
+  }
+  const { sRec, sBin, sCharge, sUsed, allocated, list, idleShare, shared, weight, ident } = sc;
+  allocated.fill(0, 0, S);
+  list.fill(0, 0, S);
+  idleShare.fill(0, 0, S);
+  shared.fill(0, 0, S);
+  const scale = p.options.overcommit === 'scale';
+  const wAbs = w + p.w0;
+  for (let s = 0; s < S; ) {
+    const b = sBin[s]!;
+    let e = s + 1;
+    while (e < S && sBin[e] === b) e++;
+    if (b < direct) {
+      const c = cell[b]!;
+      if (c >= 0) {
+        let sum = 0;
+        for (let k = s; k < e; k++) sum += sCharge[k]!;
+        let ratio = sum / p.capMs[c]!;
+        let charged = true;
+        if (ratio > 1 + 1e-9) {
+          if (!scale) {
+            charged = false;
+            const i = sRec[s]!;
+            errs.overcommitted.add(
+              `${RESOURCE_KINDS[u.kind[i]!]} on node ${assets.nodeName[(b / 3) | 0]} (${(ratio * 100).toFixed(1)}% of capacity) in window starting ${new Date(wAbs * p.stepMs).toISOString()}`,
+              i,
+            );
+          }
+          ratio = 1;
+        }
+        if (charged) {
+          const asset = p.assetMicros[c]!;
+          const target = Math.min(asset, Math.round(asset * Math.min(1, ratio)));
+          distributeInteger(target, sCharge, ident, s, e, allocated);
+          idle[b] = asset - target;
+        }
+      }
+    } else {
+      for (let k = s; k < e; k++) {
+        const i = sRec[k]!;
+        const kind = u.kind[i]!;
+        if (kind === KIND_STORAGE) {
+          allocated[k] = Math.round((p.storageRate * sCharge[k]!) / HOUR_MS);
+          list[k] = allocated[k]!;
+        } else if (kind === KIND_NETWORK) {
+          allocated[k] = Math.round(p.networkRate * sCharge[k]!);
+          list[k] = allocated[k]!;
+        } else {
+          const r = p.rateOf(i);
+          allocated[k] = Math.round((r.rate[kind]! * sCharge[k]!) / HOUR_MS);
+          list[k] = Math.round((r.listRate[kind]! * sCharge[k]!) / HOUR_MS);
+        }
+      }
+    }
+    s = e;
+  }
+
+  // Scope groups of the window: per (node, resource) bin, or per resource across the cluster.
+  const scopeGroups = (scope: 'node' | 'cluster' | undefined): { groupOf: Int32Array; groups: number } => {
+    const cluster = scope === 'cluster';
+    const groupOf = new Int32Array(S);
+    for (let k = 0; k < S; k++) {
+      const b = sBin[k]!;
+      groupOf[k] = b < direct && cell[b]! >= 0 ? (cluster ? b % 3 : b) : -1;
+    }
+    return { groupOf, groups: cluster ? 3 : direct };
+  };
+  const idleOpts = p.options.idle;
+  if ((idleOpts?.mode ?? 'separate') === 'share' && S > 0) {
+    const cluster = idleOpts?.scope === 'cluster';
+    const { groupOf, groups } = scopeGroups(idleOpts?.scope);
+    const members = membersOf(groupOf, S, groups);
+    const pool = new Float64Array(groups);
+    for (let b = 0; b < direct; b++) {
+      if (cell[b]! < 0) continue;
+      const g = cluster ? b % 3 : b;
+      // A group with no workload keeps its idle as idle rows: there is no one to charge it to.
+      if (members.offsets[g + 1]! > members.offsets[g]!) {
+        pool[g]! += idle[b]!;
+        idle[b] = 0;
+      }
+    }
+    const even = idleOpts?.by === 'even';
+    for (let g = 0; g < groups; g++) {
+      if (pool[g]! !== 0) distributeInteger(pool[g]!, allocated, members.members, members.offsets[g]!, members.offsets[g + 1]!, idleShare, even);
+    }
+  }
+
+  const sharedOpts = p.options.shared;
+  if (sharedOpts && S > 0) {
+    const { groupOf, groups } = scopeGroups(sharedOpts.scope);
+    const isShared = new Uint8Array(S);
+    for (let k = 0; k < S; k++) {
+      const i = sRec[k]!;
+      for (let l = 0; l < u.labels.length; l++) {
+        const c = u.labels[l]!.cats.codes[i]!;
+        if (c >= 0 && p.sharedCodes[l]![c]) isShared[k] = 1;
+      }
+    }
+    const pool = new Float64Array(groups);
+    const receivers = new Int32Array(S).fill(-1);
+    for (let k = 0; k < S; k++) {
+      const g = groupOf[k]!;
+      weight[k] = allocated[k]! + idleShare[k]!;
+      if (g < 0) continue;
+      if (isShared[k]) pool[g]! += weight[k]!;
+      else receivers[k] = g;
+    }
+    const members = membersOf(receivers, S, groups);
+    for (let g = 0; g < groups; g++) if (members.offsets[g + 1]! === members.offsets[g]!) pool[g] = 0;
+    for (let k = 0; k < S; k++) {
+      const g = groupOf[k]!;
+      if (g >= 0 && isShared[k] && pool[g]! !== 0) shared[k] = -weight[k]!;
+    }
+    const even = sharedOpts.by === 'even';
+    for (let g = 0; g < groups; g++) {
+      if (pool[g]! !== 0) distributeInteger(pool[g]!, weight, members.members, members.offsets[g]!, members.offsets[g + 1]!, shared, even);
+    }
+  }
+
+  // Rows: workloads, then idle per (node, resource).
+  let idleRows = 0;
+  for (let b = 0; b < direct; b++) if (cell[b]! >= 0 && idle[b]! !== 0) idleRows++;
+  out.reserve(S + idleRows);
+  const d = p.dict;
+  const winStart = Math.max(wAbs * p.stepMs, p.rangeStart);
+  const winEnd = Math.min((wAbs + 1) * p.stepMs, p.rangeEnd);
+  const labels = u.labels;
+  const L = labels.length;
+  let row = out.n;
+  const { windowStart: oWs, windowEnd: oWe, node: oNode, instanceType: oIt, region: oRg, pricingModel: oPm, sku: oSku, kind: oKind, allocation: oAlloc } = out;
+  const { quantityHours: oQty, usageHours: oUse, allocatedMicros: oAllocM, idleMicros: oIdleM, sharedMicros: oSharedM, totalMicros: oTotal, listMicros: oList } = out;
+  const oLabels = out.labels;
+  const labelCodes = labels.map((l) => l.cats.codes);
+  const { node: uNode, kind: uKind, pricing: uPricing } = u;
+  const uIt = u.instanceType.codes;
+  const uRg = u.region.codes;
+  const uSku = u.sku.codes;
+  const { recAsset, listRatio } = p;
+  const { assetInstanceType, assetRegion, assetAccelerator, assetNode } = d;
+  for (let k = 0; k < S; k++, row++) {
+    const i = sRec[k]!;
+    const a = recAsset[i]!;
+    const kind = uKind[i]!;
+    oWs[row] = winStart;
+    oWe[row] = winEnd;
+    oNode[row] = uNode[i]!;
+    oIt[row] = a >= 0 ? assetInstanceType[a]! : uIt[i]!;
+    oRg[row] = a >= 0 ? assetRegion[a]! : uRg[i]!;
+    oPm[row] = uPricing[i]!;
+    oSku[row] = uSku[i]! >= 0 ? uSku[i]! : a >= 0 && kind === 0 ? assetAccelerator[a]! : -1;
+    oKind[row] = kind;
+    oAlloc[row] = 0;
+    for (let l = 0; l < L; l++) oLabels[l]![row] = labelCodes[l]![i]!;
+    const div = kind === KIND_NETWORK ? 1 : HOUR_MS;
+    oQty[row] = sCharge[k]! / div;
+    oUse[row] = sUsed[k]! / div;
+    const alloc = allocated[k]!;
+    const idleK = idleShare[k]!;
+    const sharedK = shared[k]!;
+    oAllocM[row] = alloc;
+    oIdleM[row] = idleK;
+    oSharedM[row] = sharedK;
+    const total = alloc + idleK + sharedK;
+    oTotal[row] = total;
+    oList[row] = a >= 0 ? Math.round(total * listRatio[a]!) : total === alloc ? list[k]! : Math.round(total * (alloc ? list[k]! / alloc : 1));
+  }
+  for (let b = 0; b < direct; b++) {
+    const v = idle[b]!;
+    if (cell[b]! < 0 || v === 0) continue;
+    const a = (b / 3) | 0;
+    const r = b % 3;
+    oWs[row] = winStart;
+    oWe[row] = winEnd;
+    oNode[row] = assetNode[a]!;
+    oIt[row] = assetInstanceType[a]!;
+    oRg[row] = assetRegion[a]!;
+    oPm[row] = assets.pricing[a]!;
+    oSku[row] = r === 0 ? assetAccelerator[a]! : -1;
+    oKind[row] = r;
+    oAlloc[row] = 1;
+    for (let l = 0; l < L; l++) oLabels[l]![row] = -1;
+    oQty[row] = 0;
+    oUse[row] = 0;
+    oAllocM[row] = 0;
+    oIdleM[row] = v;
+    oSharedM[row] = 0;
+    oTotal[row] = v;
+    oList[row] = Math.round(v * listRatio[a]!);
+    row++;
+  }
+  out.n = row;
+}
+
+/** Throws the errors collected over all windows (duplicates first: they usually cause the overcommit). */
+export function throwWindowErrors(p: AttributionPlan, errs: WindowErrors): void {
+  const pairs: [number, number][] = [];
+  const dups = errs.duplicates;
+  if (dups) for (let k = 0; k < dups.length; k += 2) pairs.push([dups[k]!, dups[k + 1]!]);
+  if (dups && p.outOfRange.length > 1) {
+    // Rows outside the range never reach a window; check them among themselves.
+    const { u } = p;
+    const seen = new Map<string, number>();
+    for (const i of p.outOfRange) {
+      const key = `${u.node[i]},${u.kind[i]},${p.workloadKey[i]},${u.start[i]},${u.end[i]},${u.quantity[i]},${Number.isNaN(u.request[i]!) ? 'null' : u.request[i]}`;
+      const j = seen.get(key);
+      if (j === undefined) seen.set(key, i);
+      else pairs.push([i, j]);
+    }
+  }
+  if (pairs.length) {
+    pairs.sort((x, y) => x[0] - y[0]);
+    const dup = new ProblemList();
+    for (const [row, first] of pairs) dup.add(`repeats row ${first} exactly`, row);
+    dup.throwIfAny(
+      CostErrorCode.DuplicateUsage,
+      'The usage has rows that repeat earlier rows exactly (same workload, node, interval and quantity), which would be charged twice:',
+      "Drop the repeated rows (the export was probably read twice), or pass duplicates: 'allow' if they are distinct workloads.",
+    );
+  }
+  errs.overcommitted.throwIfAny(
+    CostErrorCode.Overcommitted,
+    'More of a resource was charged on a node than it has (overlapping duplicate records, or requests above capacity):',
+    "Remove overlapping duplicates, fix node capacities (assets[].capacity), or pass overcommit: 'scale' to split the node's cost pro rata.",
+  );
+}
+
+/**
+ * Attributes every window of the plan into `out`, calling `afterWindow` after each one (the fused
+ * aggregation empties `out` there), then throws any duplicate or overcommit errors found.
+ */
+export function attributeWindows(p: AttributionPlan, out: CostRows, afterWindow?: () => void): void {
+  const sc = new WindowScratch(p.B);
+  const errs: WindowErrors = { duplicates: (p.options.duplicates ?? 'error') === 'error' ? [] : null, overcommitted: new ProblemList() };
+  for (let w = 0; w < p.W; w++) {
+    attributeWindow(p, w, sc, out, errs);
+    afterWindow?.();
+  }
+  throwWindowErrors(p, errs);
+}
+
+/** The cost-table dictionaries and label columns of a plan. */
+export function rowsSchema(p: AttributionPlan): CostRowsSchema {
+  return {
+    node: p.dict.node,
+    instanceType: p.dict.instanceType,
+    region: p.dict.region,
+    sku: p.dict.sku,
+    labels: p.u.labels.map((l) => ({ key: l.key, column: l.column, values: l.cats.values })),
+    meta: p.meta,
+  };
+}
