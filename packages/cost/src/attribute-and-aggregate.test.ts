@@ -11,8 +11,8 @@ import type { UsageRow } from '../test/usage-fixtures.js';
 const prices = samplePriceCatalog();
 const row = fc
   .record({
-    node: fc.constantFrom('a', 'b'),
-    kind: fc.constantFrom('gpu', 'cpu', 'memory'),
+    node: fc.constantFrom('a', 'b', 'a', 'b', null),
+    kind: fc.constantFrom('gpu', 'cpu', 'memory', 'gpu', 'storage'),
     start: fc.integer({ min: 0, max: 5 * H }),
     length: fc.integer({ min: 1, max: 3 * H }),
     quantity: fc.double({ min: 0, max: 4, noNaN: true }),
@@ -29,14 +29,14 @@ const row = fc
       node: r.node,
       instanceType: 'p3.16xlarge',
       labels: { team: r.team, model: r.model },
-    }),
+    })
   );
 
 function columns(t: ReturnType<typeof aggregateCosts>): Record<string, unknown[]> {
   const out: Record<string, unknown[]> = {};
   for (const f of t.schema.fields) {
     const v = t.getChild(f.name)!;
-    out[f.name] = ['team', 'model'].includes(f.name)
+    out[f.name] = ['team', 'model', 'node', 'resource_kind', 'sku', 'allocation'].includes(f.name)
       ? (() => {
           const c = readCategories(v, f.name);
           return Array.from(c.codes, (k) => c.values[k]);
@@ -47,24 +47,52 @@ function columns(t: ReturnType<typeof aggregateCosts>): Record<string, unknown[]
 }
 
 describe('attributeAndAggregate', () => {
-  it('equals aggregateCosts(attributeCosts(...)) exactly', () => {
+  it('equals aggregateCosts(attributeCosts(...)) exactly, for every idle and shared option', () => {
     fc.assert(
-      fc.property(fc.array(row, { minLength: 1, maxLength: 40 }), fc.constantFrom('hour', 'day', 'all'), (rows, window) => {
-        const opts = {
-          usage: usageTable(rows, ['team', 'model']),
-          prices,
-          assets: [{ node: 'a', instanceType: 'p3.16xlarge' }, { node: 'b', instanceType: 'p3.16xlarge' }],
-          window: { step: 'hour' as const, start: T0, end: T0 + 6 * H },
-          overcommit: 'scale' as const,
-          duplicates: 'allow' as const,
-        };
-        const aggregate = { groupBy: ['team', 'model'], window: window as 'hour' | 'day' | 'all' };
-        const fused = attributeAndAggregate({ ...opts, aggregate });
-        const twoStep = aggregateCosts(attributeCosts(opts), aggregate);
-        expect(columns(fused)).toEqual(columns(twoStep));
-      }),
-      { numRuns: 40 },
+      fc.property(
+        fc.array(row, { minLength: 1, maxLength: 40 }),
+        fc.constantFrom('hour', 'day', 'all'),
+        fc.constantFrom<string[]>(['team', 'model'], ['node', 'team'], ['resource_kind', 'sku'], ['allocation']),
+        fc.option(
+          fc.record({
+            mode: fc.constant('share' as const),
+            by: fc.constantFrom('proportional' as const, 'even' as const),
+            scope: fc.constantFrom('node' as const, 'cluster' as const),
+          }),
+          { nil: undefined }
+        ),
+        fc.option(
+          fc.record({
+            labels: fc.constant({ team: ['t2'] }),
+            by: fc.constantFrom('proportional' as const, 'even' as const),
+            scope: fc.constantFrom('node' as const, 'cluster' as const),
+          }),
+          { nil: undefined }
+        ),
+        (rows, window, groupBy, idle, shared) => {
+          const opts = {
+            usage: usageTable(rows, ['team', 'model']),
+            prices,
+            assets: [
+              { node: 'a', instanceType: 'p3.16xlarge' },
+              { node: 'b', instanceType: 'p3.16xlarge' },
+            ],
+            window: { step: 'hour' as const, start: T0, end: T0 + 6 * H },
+            overcommit: 'scale' as const,
+            duplicates: 'allow' as const,
+            ...(idle ? { idle } : {}),
+            ...(shared ? { shared } : {}),
+          };
+          const aggregate = {
+            groupBy,
+            window: window as 'hour' | 'day' | 'all',
+          };
+          const fused = attributeAndAggregate({ ...opts, aggregate });
+          const twoStep = aggregateCosts(attributeCosts(opts), aggregate);
+          expect(columns(fused)).toEqual(columns(twoStep));
+        }
+      ),
+      { numRuns: 60 }
     );
   });
 });
-

@@ -1,0 +1,136 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { MlopsError } from '@mlops/contracts';
+import { attributeCosts } from './attribute-costs.js';
+import { categoryAt, readCostTable } from './cost-table.js';
+import { samplePriceCatalog } from './price-catalog.js';
+import { H, T0, usageTable } from '../test/usage-fixtures.js';
+import type { UsageRow } from '../test/usage-fixtures.js';
+
+const prices = samplePriceCatalog();
+const assets = [
+  { node: 'a', instanceType: 'p3.16xlarge' },
+  { node: 'b', instanceType: 'p3.16xlarge' },
+];
+const RANGE = { step: 'hour' as const, start: T0, end: T0 + 8 * H };
+
+const row = fc
+  .record({
+    node: fc.constantFrom('a', 'b', null),
+    kind: fc.constantFrom('gpu', 'cpu', 'memory', 'storage', 'network'),
+    start: fc.integer({ min: -H, max: 8 * H }),
+    length: fc.integer({ min: 1, max: 4 * H }),
+    quantity: fc.double({ min: 0, max: 3, noNaN: true }),
+    request: fc.option(fc.double({ min: 0, max: 3, noNaN: true }), {
+      nil: null,
+    }),
+    team: fc.constantFrom('t1', 't2', null),
+    sku: fc.constantFrom('1g.5gb', null),
+  })
+  .map(
+    (r): UsageRow => ({
+      // Rows may start before the range; none runs past the nodes' lifetime (the range end).
+      start: T0 + r.start,
+      end: T0 + Math.min(r.start + r.length, 8 * H),
+      kind: r.kind,
+      quantity: r.quantity,
+      request: r.request,
+      node: r.node,
+      sku: r.sku,
+      instanceType: 'p3.16xlarge',
+      labels: { team: r.team },
+    })
+  )
+  .filter((r) => r.end > r.start);
+
+/** Charged quantity-hours per (window, node, kind, sku, team), straight from the definition. */
+function reference(rows: readonly UsageRow[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const r of rows) {
+    const charged = r.request === null || r.request === undefined ? r.quantity : Math.max(r.quantity, r.request);
+    for (let w = T0; w < T0 + 8 * H; w += H) {
+      const overlap = Math.min(r.end, w + H) - Math.max(r.start, w, T0);
+      if (overlap <= 0) continue;
+      // Network is GiB moved over the whole interval, spread in proportion to time.
+      const amount = r.kind === 'network' ? (charged * overlap) / (r.end - r.start) : (charged * overlap) / H;
+      // A GPU row on a node without its own sku takes the node's accelerator (V100 on p3.16xlarge).
+      const sku = r.sku ?? (r.node !== null && r.kind === 'gpu' ? 'V100' : null);
+      const key = `${w}|${r.node}|${r.kind}|${sku}|${r.labels?.team ?? null}`;
+      out.set(key, (out.get(key) ?? 0) + amount);
+    }
+  }
+  return out;
+}
+
+describe('window-by-window attribution', () => {
+  it('gives one row per workload and window, holding exactly the quantity the definition gives', () => {
+    fc.assert(
+      fc.property(fc.array(row, { minLength: 1, maxLength: 60 }), (rows) => {
+        const c = readCostTable(
+          attributeCosts({
+            usage: usageTable(rows, ['team']),
+            prices,
+            assets,
+            window: RANGE,
+            overcommit: 'scale',
+            duplicates: 'allow',
+          })
+        );
+        const team = c.labels.find((l) => l.key === 'team')!.cats;
+        const got = new Map<string, number>();
+        for (let i = 0; i < c.n; i++) {
+          if (categoryAt(c.allocation, i) !== 'workload') continue;
+          const kind = categoryAt(c.resourceKind, i);
+          const key = `${c.windowStart[i]}|${categoryAt(c.node, i)}|${kind}|${categoryAt(c.sku, i)}|${categoryAt(team, i)}`;
+          expect(got.has(key)).toBe(false);
+          got.set(key, c.quantityHours[i]!);
+        }
+        const wanted = reference(rows);
+        expect([...got.keys()].sort()).toEqual([...wanted.keys()].sort());
+        for (const [k, v] of wanted) expect(got.get(k)).toBeCloseTo(v, 9);
+      }),
+      { numRuns: 60 }
+    );
+  });
+
+  it('finds exact duplicates however far apart, once each, even outside the range', () => {
+    const base: UsageRow = {
+      start: T0 + 0.5 * H,
+      end: T0 + 3.5 * H,
+      quantity: 1,
+      node: 'a',
+      labels: { team: 't1' },
+    };
+    const other: UsageRow = {
+      start: T0 + 0.5 * H,
+      end: T0 + 3.5 * H,
+      quantity: 1,
+      node: 'b',
+      labels: { team: 't1' },
+    };
+    const early: UsageRow = {
+      start: T0 - 3 * H,
+      end: T0 - 2 * H,
+      quantity: 1,
+      node: 'a',
+      labels: { team: 't2' },
+    };
+    const rows = [base, other, { ...base, quantity: 2 }, early, { ...base }, { ...early }];
+    let err: MlopsError | undefined;
+    try {
+      attributeCosts({
+        usage: usageTable(rows),
+        prices,
+        assets: assets.map((a) => ({ ...a, start: T0 - 4 * H })),
+        window: RANGE,
+        overcommit: 'scale',
+      });
+    } catch (e) {
+      err = e as MlopsError;
+    }
+    expect(err?.code).toBe('DUPLICATE_USAGE');
+    expect(err?.message).toMatch(/repeats row 0 exactly: 1 row\(s\), e\.g\. row 4/);
+    expect(err?.message).toMatch(/repeats row 3 exactly: 1 row\(s\), e\.g\. row 5/);
+    expect(err?.message).not.toMatch(/row 2/);
+  });
+});
