@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MlopsError } from '@mlops/contracts';
@@ -93,7 +93,7 @@ describe('createHashWorker', () => {
 });
 
 describe('createHashWorker().hashFile', () => {
-  it('hashes a large local file in shared memory on the worker and yields exactly its bytes', async () => {
+  it('hashes a large local file on the worker (its own reads) to the digest of exactly the bytes yielded', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'hash-file-'));
     const hasher = createHashWorker();
     try {
@@ -108,13 +108,8 @@ describe('createHashWorker().hashFile', () => {
       const digest = expected.digest('hex');
       const { chunks, result } = hasher.hashFile(file);
       const seen = createHash('sha256');
-      let shared = 0;
-      for await (const chunk of chunks) {
-        seen.update(chunk);
-        if (chunk.buffer instanceof SharedArrayBuffer) shared++;
-      }
+      for await (const chunk of chunks) seen.update(chunk);
       expect(seen.digest('hex')).toBe(digest);
-      expect(shared).toBe(21);
       expect(await result()).toEqual({ sha256: digest, size: 20 * MiB + 12_345 });
     } finally {
       await hasher.close();
@@ -145,6 +140,30 @@ describe('createHashWorker().hashFile', () => {
       const three = hasher.hashFile(big);
       for await (const chunk of three.chunks) void chunk;
       expect((await three.result()).sha256).toBe(createHash('sha256').update(new Uint8Array(10 * MiB).fill(3)).digest('hex'));
+    } finally {
+      await hasher.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses the digest when the file is modified while it is streamed', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'hash-file-'));
+    const hasher = createHashWorker();
+    try {
+      const file = path.join(dir, 'big.bin');
+      await writeFile(file, new Uint8Array(12 * MiB).fill(1));
+      const { chunks, result } = hasher.hashFile(file);
+      let n = 0;
+      for await (const chunk of chunks) {
+        void chunk;
+        if (++n === 2) await appendFile(file, 'more bytes from another writer');
+      }
+      const failure = await result().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(MlopsError.isInstance(failure) && failure.code).toBe('DATA_CORRUPTED');
+      expect(String(failure)).toMatch(/changed while it was being registered/);
     } finally {
       await hasher.close();
       await rm(dir, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { DataCorruptedError, type MlopsError } from '@mlops/contracts';
 
@@ -22,36 +22,68 @@ const FILE_CHUNK = 1024 * 1024;
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
+const { open } = require('node:fs/promises');
 const jobs = new Map();
+const fail = (id, error) => {
+  jobs.delete(id);
+  parentPort.postMessage({ type: 'error', id, message: String((error && error.message) || error) });
+};
+// A local file is read here, on the worker's own file handle, so the main thread does nothing but
+// stream it to the store (as a plain put would). Async reads keep other jobs' chunks flowing.
+async function hashFile(id, path, chunkSize) {
+  const job = jobs.get(id);
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(chunkSize);
+    for (;;) {
+      if (jobs.get(id) !== job) return; // cancelled
+      const { bytesRead } = await handle.read(buffer, 0, chunkSize, null);
+      if (bytesRead === 0) break;
+      job.hash.update(bytesRead === chunkSize ? buffer : buffer.subarray(0, bytesRead));
+      job.size += bytesRead;
+    }
+  } finally {
+    await handle.close();
+  }
+  if (jobs.get(id) !== job) return;
+  jobs.delete(id);
+  parentPort.postMessage({ type: 'done', id, sha256: job.hash.digest('hex'), size: job.size });
+}
 parentPort.on('message', (m) => {
   try {
-    if (m.type === 'start') jobs.set(m.id, createHash('sha256'));
+    if (m.type === 'start') jobs.set(m.id, { hash: createHash('sha256'), size: 0 });
     else if (m.type === 'chunk') {
-      const hash = jobs.get(m.id);
-      if (hash) hash.update(new Uint8Array(m.buffer, m.offset, m.length));
-      // A copy buffer goes back for reuse (no allocation, no garbage per chunk); shared memory is only acknowledged.
-      if (m.shared) parentPort.postMessage({ type: 'ack', id: m.id, cost: m.cost });
-      else parentPort.postMessage({ type: 'ack', id: m.id, cost: m.cost, buffer: m.buffer }, [m.buffer]);
+      const job = jobs.get(m.id);
+      if (job) {
+        job.hash.update(new Uint8Array(m.buffer, 0, m.length));
+        job.size += m.length;
+      }
+      // Hand the buffer back for reuse: no allocation (and no garbage) per chunk.
+      parentPort.postMessage({ type: 'ack', id: m.id, buffer: m.buffer }, [m.buffer]);
     } else if (m.type === 'end') {
-      const hash = jobs.get(m.id);
+      const job = jobs.get(m.id);
       jobs.delete(m.id);
-      parentPort.postMessage({ type: 'done', id: m.id, sha256: hash.digest('hex') });
+      parentPort.postMessage({ type: 'done', id: m.id, sha256: job.hash.digest('hex'), size: job.size });
+    } else if (m.type === 'file') {
+      jobs.set(m.id, { hash: createHash('sha256'), size: 0 });
+      hashFile(m.id, m.path, m.chunkSize).catch((error) => fail(m.id, error));
     } else if (m.type === 'cancel') jobs.delete(m.id);
   } catch (error) {
-    jobs.delete(m.id);
-    parentPort.postMessage({ type: 'error', id: m.id, message: String((error && error.message) || error) });
+    fail(m.id, error);
   }
 });
 `;
 
 type WorkerReply =
-  | { type: 'ack'; id: number; cost: number; buffer?: ArrayBuffer } | { type: 'done'; id: number; sha256: string } | { type: 'error'; id: number; message: string };
+  | { type: 'ack'; id: number; buffer: ArrayBuffer }
+  | { type: 'done'; id: number; sha256: string; size: number }
+  | { type: 'error'; id: number; message: string };
 
 interface Job {
   inFlight: number;
   failure?: Error;
   wake?: () => void;
-  resolve(sha256: string): void;
+  resolve(result: HashResult): void;
   reject(error: Error): void;
 }
 
@@ -64,9 +96,11 @@ export interface HashWorker {
    */
   hash(source: AsyncIterable<Uint8Array>): { chunks: AsyncGenerator<Uint8Array>; result: () => Promise<HashResult> };
   /**
-   * Reads a local file in 1 MiB chunks and yields them; files of at least {@link WORKER_HASH_THRESHOLD}
-   * bytes are read into shared memory that the worker hashes in place (no copy, no pre-read), one
-   * chunk read ahead while the store writes the previous one. The digest is of exactly the bytes yielded.
+   * Streams a local file in 1 MiB chunks. Files of at least {@link WORKER_HASH_THRESHOLD} bytes are
+   * read a second time by the worker on its own handle and hashed there (from the page cache), so
+   * the main thread does exactly what a plain put does: no copy, no message per chunk. The file's
+   * identity, size and change time are compared before and after; a file modified meanwhile fails
+   * the upload with `DATA_CORRUPTED` instead of recording a digest of other bytes.
    */
   hashFile(file: string): { chunks: AsyncGenerator<Uint8Array>; result: () => Promise<HashResult> };
   /** Terminates the worker; hashes in progress fail, later ones run in-thread. */
@@ -115,8 +149,8 @@ export function createHashWorker(threshold = WORKER_HASH_THRESHOLD): HashWorker 
       const job = jobs.get(reply.id);
       if (!job) return;
       if (reply.type === 'ack') {
-        job.inFlight -= reply.cost;
-        if (reply.buffer && pooled + reply.buffer.byteLength <= MAX_IN_FLIGHT) {
+        job.inFlight -= reply.buffer.byteLength;
+        if (pooled + reply.buffer.byteLength <= MAX_IN_FLIGHT) {
           pool.push(reply.buffer);
           pooled += reply.buffer.byteLength;
         }
@@ -126,7 +160,7 @@ export function createHashWorker(threshold = WORKER_HASH_THRESHOLD): HashWorker 
         return;
       }
       finish(reply.id);
-      if (reply.type === 'done') job.resolve(reply.sha256);
+      if (reply.type === 'done') job.resolve({ sha256: reply.sha256, size: reply.size });
       else job.reject(workerError(reply.message));
     });
     started.on('error', (error) => {
@@ -148,19 +182,20 @@ export function createHashWorker(threshold = WORKER_HASH_THRESHOLD): HashWorker 
 
   /** A hash job on the worker: `send` forwards one chunk (waiting while too much is in flight). */
   interface Running {
-    send(chunk: Uint8Array, shared: boolean): Promise<void>;
-    /** Asks for the digest once every chunk was sent. */
-    end(): Promise<string>;
+    send(chunk: Uint8Array): Promise<void>;
+    /** Asks for the digest once every chunk was sent (or, for a file job, resolves when the worker read it all). */
+    end(): Promise<HashResult>;
     /** Drops the job after a failure or an early stop. */
     abandon(): void;
   }
 
-  const startJob = (): Running => {
+  /** Starts a job: chunks sent by the caller, or (`file`) a file the worker reads itself. */
+  const startJob = (file?: string): Running => {
     const thread = ensureWorker();
     const id = nextId++;
-    let resolveDigest!: (sha256: string) => void;
+    let resolveDigest!: (result: HashResult) => void;
     let rejectDigest!: (error: Error) => void;
-    const digest = new Promise<string>((resolve, reject) => {
+    const digest = new Promise<HashResult>((resolve, reject) => {
       resolveDigest = resolve;
       rejectDigest = reject;
     });
@@ -169,27 +204,21 @@ export function createHashWorker(threshold = WORKER_HASH_THRESHOLD): HashWorker 
     const job: Job = { inFlight: 0, resolve: resolveDigest, reject: rejectDigest };
     if (jobs.size === 0) thread.ref();
     jobs.set(id, job);
-    thread.postMessage({ type: 'start', id });
+    thread.postMessage(file === undefined ? { type: 'start', id } : { type: 'file', id, path: file, chunkSize: FILE_CHUNK });
     return {
-      async send(chunk, shared) {
+      async send(chunk) {
         if (job.failure) throw job.failure;
         while (job.inFlight >= MAX_IN_FLIGHT && !job.failure) await new Promise<void>((resolve) => (job.wake = resolve));
         if (job.failure) throw job.failure;
-        if (shared) {
-          // Shared memory: the worker reads the very bytes the store writes, nothing is copied.
-          job.inFlight += chunk.byteLength;
-          thread.postMessage({ type: 'chunk', id, buffer: chunk.buffer, offset: chunk.byteOffset, length: chunk.byteLength, cost: chunk.byteLength, shared: true });
-          return;
-        }
         // One memcpy (far cheaper than the hash) so the caller may reuse its buffer and the store keeps its own.
         const buffer = takeBuffer(chunk.byteLength);
         new Uint8Array(buffer, 0, chunk.byteLength).set(chunk);
         job.inFlight += buffer.byteLength;
-        thread.postMessage({ type: 'chunk', id, buffer, offset: 0, length: chunk.byteLength, cost: buffer.byteLength }, [buffer]);
+        thread.postMessage({ type: 'chunk', id, buffer, length: chunk.byteLength }, [buffer]);
       },
       end() {
         if (job.failure) throw job.failure;
-        thread.postMessage({ type: 'end', id });
+        if (file === undefined) thread.postMessage({ type: 'end', id });
         return digest;
       },
       abandon() {
@@ -264,7 +293,7 @@ export function createHashWorker(threshold = WORKER_HASH_THRESHOLD): HashWorker 
           }
           running = startJob();
           for (const chunk of buffered) {
-            await running.send(chunk, false);
+            await running.send(chunk);
             size += chunk.byteLength;
             yield chunk;
           }
@@ -272,13 +301,18 @@ export function createHashWorker(threshold = WORKER_HASH_THRESHOLD): HashWorker 
           for (;;) {
             const next = await iterator.next();
             if (next.done) break;
-            await running.send(next.value, false);
+            await running.send(next.value);
             size += next.value.byteLength;
             yield next.value;
           }
           const digest = running.end();
           ended = true;
-          done(digest.then((sha256) => ({ sha256, size })));
+          done(
+            digest.then((result) => {
+              if (result.size !== size) throw workerError(`it hashed ${result.size} bytes of a ${size}-byte stream`);
+              return result;
+            }),
+          );
         } finally {
           if (!ended) {
             // The consumer gave up or the source/worker failed: release the source and the job.
@@ -293,50 +327,43 @@ export function createHashWorker(threshold = WORKER_HASH_THRESHOLD): HashWorker 
 
     hashFile(file) {
       return hashed(async function* (done) {
-        let handle: FileHandle | undefined;
         let running: Running | undefined;
-        let ahead: Promise<Uint8Array> | undefined;
         let ended = false;
         try {
-          handle = await open(file, 'r');
-          const { size: statSize } = await handle.stat();
-          if (statSize < threshold || closed) {
-            await handle.close();
-            handle = undefined;
+          const before = await stat(file, { bigint: true });
+          if (before.size < BigInt(threshold) || closed) {
             const small = hashStream(createReadStream(file, { highWaterMark: FILE_CHUNK }));
             yield* small.chunks;
             ended = true;
             done(small.result());
             return;
           }
-          const reader = handle;
-          let position = 0;
-          const read = async (): Promise<Uint8Array> => {
-            const view = new Uint8Array(new SharedArrayBuffer(FILE_CHUNK));
-            const { bytesRead } = await reader.read(view, 0, FILE_CHUNK, position);
-            position += bytesRead;
-            return view.subarray(0, bytesRead);
-          };
-          running = startJob();
+          running = startJob(file);
           let size = 0;
-          ahead = read();
-          for (;;) {
-            const chunk = await ahead;
-            ahead = undefined;
-            if (chunk.byteLength === 0) break;
-            // Read the next chunk while the store writes this one (as a file stream does).
-            ahead = read();
-            await running.send(chunk, true);
+          for await (const chunk of createReadStream(file, { highWaterMark: FILE_CHUNK }) as AsyncIterable<Buffer>) {
             size += chunk.byteLength;
             yield chunk;
           }
           const digest = running.end();
           ended = true;
-          done(digest.then((sha256) => ({ sha256, size })));
+          done(
+            digest.then(async (result) => {
+              // The worker read the file on its own: it hashed the bytes we streamed only if the
+              // file stayed the same file, with the same size and change time, all along.
+              const after = await stat(file, { bigint: true });
+              const same = after.ino === before.ino && after.dev === before.dev && after.size === before.size && after.ctimeNs === before.ctimeNs && after.mtimeNs === before.mtimeNs;
+              if (!same || result.size !== size || BigInt(size) !== before.size) {
+                throw new DataCorruptedError(
+                  `The local file "${file}" changed while it was being registered (${before.size} bytes before, ${after.size} after, ${size} streamed); ` +
+                    'nothing was recorded. Register it again once nothing writes to it.',
+                  { details: { file } },
+                );
+              }
+              return result;
+            }),
+          );
         } finally {
-          if (ahead) await ahead.catch(() => undefined);
           if (!ended) running?.abandon();
-          await handle?.close();
         }
       });
     },

@@ -45,7 +45,7 @@ describe('large artifacts hashed on the worker thread (file store)', () => {
     }
   });
 
-  it('registers a large local file (hashed in shared memory) and re-points a content address whose blob was lost', async () => {
+  it('registers a large local file (hashed by the worker from its own reads) and re-points a content address whose blob was lost', async () => {
     const root = await mkdtemp(path.join(tmpdir(), 'registry-phash-'));
     roots.push(root);
     const file = path.join(root, 'weights.bin');
