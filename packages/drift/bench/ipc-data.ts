@@ -1,38 +1,44 @@
-import { createWriteStream, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { once } from 'node:events';
-import { RecordBatchStreamWriter, tableFromArrays } from 'apache-arrow';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { normalGenerator } from './common.js';
 
 /**
  * Writes an Arrow IPC stream file of `rows` x `cols` Float64 columns in 64k-row batches (seeded).
  * `shift(c)` moves column c's mean, to make some columns drift.
+ *
+ * Each batch is encoded on its own (`tableToIPC`) and written synchronously, so at most one
+ * batch is in memory: apache-arrow's RecordBatchStreamWriter queues every chunk until its reader
+ * drains it, which let a 1M x 1,000 generation grow to ~8 GB.
  */
 export async function writeIpcFile(file: string, rows: number, cols: number, seed: number, shift: (c: number) => number = () => 0): Promise<void> {
   const g = normalGenerator(seed);
-  const writer = new RecordBatchStreamWriter();
-  const out = createWriteStream(file);
-  const piping = (async () => {
-    for await (const chunk of writer) if (!out.write(chunk)) await once(out, 'drain');
-    out.end();
-    await once(out, 'finish');
-  })();
-  const batchRows = 65536;
-  for (let start = 0; start < rows; start += batchRows) {
-    const n = Math.min(batchRows, rows - start);
-    const columns: Record<string, Float64Array> = {};
-    for (let c = 0; c < cols; c++) {
-      const a = new Float64Array(n);
-      const s = shift(c);
-      const scale = 1 + (c % 10) / 10;
-      for (let i = 0; i < n; i++) a[i] = (g() + s) * scale;
-      columns[`f${c}`] = a;
+  const fd = openSync(file, 'w');
+  try {
+    const batchRows = 65536;
+    for (let start = 0; start < rows; start += batchRows) {
+      const n = Math.min(batchRows, rows - start);
+      const columns: Record<string, Float64Array> = {};
+      for (let c = 0; c < cols; c++) {
+        const a = new Float64Array(n);
+        const s = shift(c);
+        const scale = 1 + (c % 10) / 10;
+        for (let i = 0; i < n; i++) a[i] = (g() + s) * scale;
+        columns[`f${c}`] = a;
+      }
+      // A one-batch stream: schema message, the batch, end-of-stream. Keep the schema only once.
+      const bytes = tableToIPC(tableFromArrays(columns), 'stream');
+      const schemaBytes = 8 + new DataView(bytes.buffer, bytes.byteOffset).getInt32(4, true);
+      writeAll(fd, bytes.subarray(start === 0 ? 0 : schemaBytes, bytes.length - 8));
+      await new Promise((r) => setImmediate(r));
     }
-    writer.write(tableFromArrays(columns).batches[0]!);
-    // Let the file stream drain so memory stays flat while generating.
-    await new Promise((r) => setImmediate(r));
+    writeAll(fd, Uint8Array.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]));
+  } finally {
+    closeSync(fd);
   }
-  writer.finish();
-  await piping;
+}
+
+function writeAll(fd: number, bytes: Uint8Array): void {
+  for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
 }
 
 /** Writes the same kind of data column-major as raw float64 (for the numpy peer). */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fmt, runPython } from './common.js';
-import { columnMajor, writeIpcFile } from './ipc-data.js';
+import { columnMajor, dropIpcFile, ensureIpcFile } from './ipc-data.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -24,13 +24,17 @@ export async function runProfileBench(): Promise<void> {
   const sizes = [Math.round(rows / 5), rows];
   for (const n of sizes) {
     const file = path.join(dir, `profile-${n}.arrows`);
-    await writeIpcFile(file, n, cols, 7);
-    const r = runChild(['profile', file]) as { cpuMs: number; wallMs: number; rssMiB: number; bytes: number };
-    const values = n * cols;
-    console.log(
-      `${n.toLocaleString()} rows (${(statSync(file).size / 2 ** 20).toFixed(0)} MiB file): CPU ${fmt(r.cpuMs)} -> ${(values / r.cpuMs / 1000).toFixed(1)}M values/s per CPU-second; wall ${fmt(r.wallMs)}; peak RSS ${r.rssMiB.toFixed(0)} MiB; serialized profile ${(r.bytes / 1024).toFixed(1)} KiB (${(r.bytes / cols / 1024).toFixed(1)} KiB/column)`,
-    );
-    rmSync(file);
+    await ensureIpcFile(file, n, cols, 7);
+    // Both readers on the same file: profileIpcFile (positioned reads, column by column) and
+    // apache-arrow's RecordBatchReader over a read stream fed to profileBatches.
+    for (const reader of ['ipc-file', 'arrow']) {
+      const r = runChild(['profile', file, '-', reader]) as { cpuMs: number; wallMs: number; rssMiB: number; bytes: number };
+      const values = n * cols;
+      console.log(
+        `${n.toLocaleString()} rows (${(statSync(file).size / 2 ** 20).toFixed(0)} MiB file), ${reader === 'arrow' ? 'profileBatches(RecordBatchReader)' : 'profileIpcFile'}: CPU ${fmt(r.cpuMs)} -> ${(values / r.cpuMs / 1000).toFixed(1)}M values/s per CPU-second; wall ${fmt(r.wallMs)}; peak RSS ${r.rssMiB.toFixed(0)} MiB; serialized profile ${(r.bytes / 1024).toFixed(1)} KiB (${(r.bytes / cols / 1024).toFixed(1)} KiB/column)`,
+      );
+    }
+    dropIpcFile(file);
   }
   // numpy baseline: the same summaries on in-memory columns (count, NaN, min/max, mean/var, 101 quantiles, 10-bin histogram, distinct count).
   const n = Math.min(rows, 2_000_000);

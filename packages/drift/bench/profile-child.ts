@@ -1,5 +1,5 @@
 // Runs in its own process so peak RSS reflects only the measured work.
-//   profile-child.ts profile <file.arrows> [out.bin] [reader]   -> profile one IPC file (optionally save it)
+//   profile-child.ts profile <file.arrows> [out.bin or -] [reader] -> profile one IPC file (optionally save it)
 //   profile-child.ts compare <ref.arrows> <cur.arrows> [reader] -> profile both sides in parallel child
 //                                                                processes (one core each), then compare()
 // reader: `ipc-file` (default: profileIpcFile, positioned reads, bounded memory) or `arrow`
@@ -50,7 +50,7 @@ if (mode === 'profile') {
   const c = process.cpuUsage(c0);
   console.log(JSON.stringify({
     cpuMs: rs.cpuMs + cs.cpuMs + (c.user + c.system) / 1000, compareMs: (compareCpu.user + compareCpu.system) / 1000, wallMs: performance.now() - w0,
-    rssMiB: rs.rssMiB + cs.rssMiB + peakRssMiB(),
+    rssMiB: rs.rssMiB + cs.rssMiB + peakRssMiB(), rssParts: { reference: rs.rssMiB, current: cs.rssMiB, parent: peakRssMiB() },
     columns: report.comparedColumns, drifted: report.driftedColumns, methods: [...new Set(report.columns.map((x) => x.method))],
   }));
 }

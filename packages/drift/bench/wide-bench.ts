@@ -27,11 +27,11 @@ export async function runWideBench(): Promise<void> {
   console.log(reused ? `reusing ${refFile} and ${curFile} (DRIFT_BENCH_KEEP=1)` : `wrote ${refFile} and ${curFile} in ${fmt(performance.now() - w0)}${process.env.DRIFT_BENCH_KEEP === '1' ? ' (kept for the next run: DRIFT_BENCH_KEEP=1)' : ''}`);
   const size = statSync(refFile).size;
   const reader = process.env.DRIFT_BENCH_WIDE_READER ?? 'ipc-file';
-  const r = runChild(['compare', refFile, curFile, reader]) as { cpuMs: number; compareMs: number; wallMs: number; rssMiB: number; columns: number; drifted: number; methods: string[] };
+  const r = runChild(['compare', refFile, curFile, reader]) as { cpuMs: number; compareMs: number; wallMs: number; rssMiB: number; rssParts: { reference: number; current: number; parent: number }; columns: number; drifted: number; methods: string[] };
   console.log(`@mlops/drift: ${r.columns} columns compared (${r.drifted} drifted, methods ${r.methods.join(', ')}), files ${(size / 2 ** 20).toFixed(0)} MiB per side`);
-  console.log(`  wall ${fmt(r.wallMs)}, CPU ${fmt(r.cpuMs)} (compare() on the two profiles: ${fmt(r.compareMs)}), peak RSS ${r.rssMiB.toFixed(0)} MiB (sum of the two profiling processes and the parent)`);
+  console.log(`  wall ${fmt(r.wallMs)}, CPU ${fmt(r.cpuMs)} (compare() on the two profiles: ${fmt(r.compareMs)}), peak RSS ${r.rssMiB.toFixed(0)} MiB (sum of the two profiling processes and the parent: ${r.rssParts.reference.toFixed(0)} + ${r.rssParts.current.toFixed(0)} + ${r.rssParts.parent.toFixed(0)} MiB, each its own VmHWM)`);
   const factor = 1000 / cols;
-  console.log(`  extrapolated to 1,000 columns (x${factor}, linear in columns; RSS does not grow with columns beyond the per-column profile): wall ~${fmt(r.wallMs * factor)}, CPU ~${fmt(r.cpuMs * factor)}`);
+  if (cols !== 1000) console.log(`  extrapolated to 1,000 columns (x${factor}, linear in columns; RSS does not grow with columns beyond the per-column profile): wall ~${fmt(r.wallMs * factor)}, CPU ~${fmt(r.cpuMs * factor)}`);
   dropIpcFile(refFile);
   dropIpcFile(curFile);
   // scipy peer on a sample of the columns (in memory): wasserstein_distance + ks_2samp per column.

@@ -93,11 +93,12 @@ async function readExactly(fh: FileHandle, file: string, into: Uint8Array, at: n
   }
 }
 
-/** A growable, 8-byte aligned scratch buffer (fresh ArrayBuffers are aligned, pooled Buffers are not). */
+/** A growable read buffer. Fresh ArrayBuffers start 8-byte aligned (pooled Node Buffers may not). */
 class Scratch {
   bytes = new Uint8Array(0);
   ensure(size: number): Uint8Array {
-    if (this.bytes.length < size) this.bytes = new Uint8Array(Math.max(size, this.bytes.length * 2 > size ? Math.min(this.bytes.length * 2, size * 2) : size));
+    // Round up to 64 KiB so slightly different window sizes do not reallocate each time.
+    if (this.bytes.length < size) this.bytes = new Uint8Array(Math.ceil(size / 65536) * 65536);
     return this.bytes;
   }
 }
@@ -310,7 +311,7 @@ class IpcFileProfiler {
     this.checkBatch(dict.data, schemaLayout, bodyLength, `dictionary batch at offset ${at}`);
     const layout = schemaLayout.fields[0]!;
     // Dictionaries outlive the batch, so they get their own bytes rather than a read buffer.
-    const body = new Uint8Array(bodyLength + 8);
+    const body = new Uint8Array(bodyLength);
     await readExactly(this.fh, this.file, body, 0, bodyLength, bodyStart);
     const data = this.makeFieldData(layout, dict.data, 0, body, 0, `dictionary ${dict.id} at offset ${at}`);
     const vector = makeVector(data);
@@ -397,6 +398,9 @@ class IpcFileProfiler {
         // ranges of the batch), and a multiple of 64 so bitmaps split on byte boundaries.
         const rows = Math.max(64, Math.floor((this.readBufferBytes * 8) / (Math.max(64, bitWidth) + 1) / 64) * 64);
         const [validity, values] = s.buffers as [BufferRange, BufferRange];
+        const what = `column "${s.f.field.name}" of the record batch at offset ${at}`;
+        if (values.length < Math.ceil((batch.length * bitWidth) / 8)) throw corrupt(this.file, `${what} has a ${values.length}-byte value buffer for ${batch.length} rows`);
+        if (s.nullCount > 0 && validity.length < Math.ceil(batch.length / 8)) throw corrupt(this.file, `${what} has nulls but a ${validity.length}-byte validity bitmap for ${batch.length} rows`);
         for (let row = 0; row < batch.length; row += rows) {
           jobs.push({ kind: 'slice', field: s.f, row, rows: Math.min(rows, batch.length - row), validity: s.nullCount > 0 ? validity : null, values, bitWidth });
         }
@@ -444,14 +448,14 @@ class IpcFileProfiler {
     const type = job.field.field.type;
     const values = bytes.subarray(valuesAt, valuesAt + valueBytes);
     const nullBitmap = job.validity ? bytes.subarray(0, validityBytes) : new Uint8Array(0);
-    const props = { type, length: job.rows, nullCount: job.validity ? -1 : 0, nullBitmap, data: values, ...(type.typeId === Type.Dictionary ? { dictionary: this.dictionaryFor(job.field, at) } : {}) };
+    const props = { type, length: job.rows, nullCount: job.validity ? -1 : 0, nullBitmap, data: values, ...(type.typeId === Type.Dictionary ? { dictionary: this.dictionaryFor(job.field, `column "${job.field.field.name}" of the record batch at offset ${at}`) } : {}) };
     this.profiler.addVector(job.field.field.name, makeVector(buildData(props, this.file, `column "${job.field.field.name}" of the record batch at offset ${at}`)));
   }
 
-  private dictionaryFor(f: FieldLayout, at: number): Vector {
+  private dictionaryFor(f: FieldLayout, what: string): Vector {
     const id = (f.field.type as DataType & { id: number }).id;
     const dictionary = this.dictionaries.get(id);
-    if (dictionary === undefined) throw corrupt(this.file, `column "${f.field.name}" of the record batch at offset ${at} uses dictionary ${id}, but no dictionary batch with that id came before it`);
+    if (dictionary === undefined) throw corrupt(this.file, `${what} uses dictionary ${id}, but no dictionary batch with that id came before it`);
     return dictionary;
   }
 
@@ -477,7 +481,7 @@ class IpcFileProfiler {
         return buildData({ ...common, views: view(1), variadicBuffers: Array.from({ length: count }, (_, i) => view(2 + i)) }, this.file, what);
       }
       case Type.Dictionary:
-        return buildData({ ...common, data: view(1), dictionary: this.dictionaryFor(f, 0) }, this.file, what);
+        return buildData({ ...common, data: view(1), dictionary: this.dictionaryFor(f, what) }, this.file, what);
       default:
         return buildData({ ...common, data: view(1) }, this.file, what);
     }
@@ -512,7 +516,7 @@ function decodeHeader<T>(message: Message, file: string, at: number): T {
 function buildData(props: Record<string, unknown> & { type: DataType; length: number; nullCount: number; nullBitmap: Uint8Array; data?: Uint8Array; valueOffsets?: Uint8Array; views?: Uint8Array }, file: string, what: string): Data {
   const { type, length } = props;
   const fail = (detail: string): DataCorruptedError => corrupt(file, `${what} (${String(type)}, ${length} rows): ${detail}`);
-  if (props.nullCount !== 0 && props.nullBitmap.length > 0 && props.nullBitmap.length < Math.ceil(length / 8)) throw fail(`its validity bitmap has ${props.nullBitmap.length} bytes`);
+  if (props.nullCount !== 0 && props.nullBitmap.length < Math.ceil(length / 8)) throw fail(`it has nulls but its validity bitmap has only ${props.nullBitmap.length} bytes`);
   const width = fixedBitWidth(type);
   if (width !== null && props.data && props.data.length < Math.ceil((length * width) / 8)) throw fail(`its value buffer has ${props.data.length} bytes, ${Math.ceil((length * width) / 8)} needed`);
   if (props.valueOffsets) {
@@ -520,7 +524,6 @@ function buildData(props: Record<string, unknown> & { type: DataType; length: nu
     if (length > 0 && props.valueOffsets.length < (length + 1) * bytesPerOffset) throw fail(`its offsets buffer has ${props.valueOffsets.length} bytes`);
   }
   if (props.views && props.views.length < length * 16) throw fail(`its views buffer has ${props.views.length} bytes`);
-  if (props.nullCount !== 0 && props.nullCount > length) throw fail(`it declares ${props.nullCount} nulls`);
   try {
     return makeData(props as unknown as Parameters<typeof makeData>[0]);
   } catch (cause) {
