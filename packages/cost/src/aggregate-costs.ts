@@ -296,12 +296,24 @@ function sortedOrder(g: GroupedCosts): Int32Array {
   const codes = g.keyCodes;
   const ws = g.windowStart;
   const total = g.totalMicros;
-  return order.sort((a, b) => {
-    const d = ws[a]! - ws[b]! || total[b]! - total[a]!;
+  const byCost = (a: number, b: number): number => {
+    const d = total[b]! - total[a]!;
     if (d) return d;
     for (const c of codes) if (c[a] !== c[b]) return c[a]! - c[b]!;
     return a - b;
-  });
+  };
+  let inWindowOrder = true;
+  for (let i = 1; i < g.count && inWindowOrder; i++) if (ws[i]! < ws[i - 1]!) inWindowOrder = false;
+  if (!inWindowOrder) return order.sort((a, b) => ws[a]! - ws[b]! || byCost(a, b));
+  // Groups made window by window (the usual case) are already in window order: sort each
+  // window's run on its own, which is several times cheaper than one sort of everything.
+  for (let from = 0; from < g.count; ) {
+    let to = from + 1;
+    while (to < g.count && ws[to] === ws[from]) to++;
+    order.subarray(from, to).sort(byCost);
+    from = to;
+  }
+  return order;
 }
 
 /** Keeps the `top` costliest groups per window and merges the rest into `__other__`. */

@@ -166,7 +166,10 @@ export function readCategories(vector: ArrowVectorLike, columnName: string, inte
       const idx = data.values!;
       const wide = type.indices?.bitWidth === 64;
       const words = wide ? int32Words(idx, n) : null;
+      let identity = true;
+      for (let d = 0; d < remap.length; d++) if (remap[d] !== d) identity = false;
       if (words) for (let i = 0; i < n; i++) codes[at + i] = remap[words[2 * i]!]!;
+      else if (identity && idx instanceof Int32Array) codes.set(idx.subarray(0, n), at);
       else {
         const small = idx as ArrayLike<number>;
         for (let i = 0; i < n; i++) codes[at + i] = remap[small[i]!]!;

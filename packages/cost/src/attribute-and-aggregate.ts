@@ -7,6 +7,9 @@ import { attributeWindows, rowsSchema } from './attribute-window.js';
 import { planAttribution } from './attribution-plan.js';
 import { CostRows } from './cost-rows.js';
 
+/** Cost dimensions a lean row batch leaves unwritten (see `CostRows`). */
+const LEAN_SKIPS: readonly string[] = ['node', 'instance_type', 'region', 'pricing_model', 'sku'];
+
 /** Options for {@link attributeAndAggregate}: those of `attributeCosts` plus the aggregation. */
 export interface AttributeAndAggregateOptions extends AttributeCostsOptions {
   /** How to aggregate the attributed costs (as `aggregateCosts` takes it). */
@@ -22,7 +25,8 @@ export interface AttributeAndAggregateOptions extends AttributeCostsOptions {
 export function attributeAndAggregate(options: AttributeAndAggregateOptions): Table {
   const window = checkAggregateOptions(stepOf(options.window).stepMs, options.aggregate);
   const plan = planAttribution(options);
-  const rows = new CostRows(rowsSchema(plan), 1 << 12);
+  const lean = !options.aggregate.groupBy.some((k) => LEAN_SKIPS.includes(k));
+  const rows = new CostRows(rowsSchema(plan), 1 << 12, lean);
   const all: [number, number] = [plan.rangeStart, plan.rangeEnd];
   const hint = { buckets: bucketCount(window, plan.rangeStart, plan.rangeEnd), rows: plan.pieces.rec.length + plan.W * 3 * plan.A };
   const grouper = new CostGrouper(rows.columns(), options.aggregate.groupBy, window, all, hint);

@@ -403,23 +403,26 @@ export function attributeWindow(p: AttributionPlan, w: number, sc: WindowScratch
   const uSku = u.sku.codes;
   const { recAsset, listRatio } = p;
   const { assetInstanceType, assetRegion, assetAccelerator, assetNode } = d;
+  const full = !out.lean;
   for (let k = 0; k < S; k++, row++) {
     const i = sRec[k]!;
     const a = recAsset[i]!;
     const kind = uKind[i]!;
     oWs[row] = winStart;
-    oWe[row] = winEnd;
-    oNode[row] = uNode[i]!;
-    oIt[row] = a >= 0 ? assetInstanceType[a]! : uIt[i]!;
-    oRg[row] = a >= 0 ? assetRegion[a]! : uRg[i]!;
-    oPm[row] = uPricing[i]!;
-    oSku[row] = uSku[i]! >= 0 ? uSku[i]! : a >= 0 && kind === 0 ? assetAccelerator[a]! : -1;
+    const div = kind === KIND_NETWORK ? 1 : HOUR_MS;
+    if (full) {
+      oWe[row] = winEnd;
+      oNode[row] = uNode[i]!;
+      oIt[row] = a >= 0 ? assetInstanceType[a]! : uIt[i]!;
+      oRg[row] = a >= 0 ? assetRegion[a]! : uRg[i]!;
+      oPm[row] = uPricing[i]!;
+      oSku[row] = uSku[i]! >= 0 ? uSku[i]! : a >= 0 && kind === 0 ? assetAccelerator[a]! : -1;
+      oUse[row] = sUsed[k]! / div;
+    }
     oKind[row] = kind;
     oAlloc[row] = 0;
     for (let l = 0; l < L; l++) oLabels[l]![row] = labelCodes[l]![i]!;
-    const div = kind === KIND_NETWORK ? 1 : HOUR_MS;
     oQty[row] = sCharge[k]! / div;
-    oUse[row] = sUsed[k]! / div;
     const alloc = allocated[k]!;
     const idleK = idleShare[k]!;
     const sharedK = shared[k]!;

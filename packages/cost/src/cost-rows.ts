@@ -48,9 +48,14 @@ export class CostRows {
   totalMicros: Float64Array;
   listMicros: Float64Array;
 
+  /**
+   * @param lean - rows only for aggregation by labels, resource kind or allocation: skip writing
+   *   window ends, node, instance type, region, pricing model, sku and usage hours (left stale).
+   */
   constructor(
     readonly schema: CostRowsSchema,
     capacity: number,
+    readonly lean = false,
   ) {
     const cap = Math.max(16, capacity);
     const f = () => new Float64Array(cap);

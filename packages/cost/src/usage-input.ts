@@ -112,10 +112,12 @@ export function readUsage(table: ArrowTableLike): UsageColumns {
   const unitCol = table.getChild('unit');
   if (unitCol) {
     const units = readCategories(unitCol, 'unit');
+    // The unit code each kind must carry (-2 when no row has it), compared as integers per row.
+    const want = Int32Array.from(KIND_UNITS, (v) => units.values.indexOf(v) >= 0 ? units.values.indexOf(v) : -2);
+    const codes = units.codes;
     for (let i = 0; i < n; i++) {
-      const u = units.codes[i]!;
-      const expected = KIND_UNITS[kind[i]!]!;
-      if (u < 0 || units.values[u] !== expected) problems.add(`unit for ${RESOURCE_KINDS[kind[i]!]} should be "${expected}"`, i);
+      const k = kind[i]!;
+      if (codes[i] !== want[k]) problems.add(`unit for ${RESOURCE_KINDS[k]} should be "${KIND_UNITS[k]}"`, i);
     }
   }
   for (let i = 0; i < n; i++) {
