@@ -129,9 +129,36 @@ export function decodeBlobPointer(key: string, bytes: Uint8Array): BlobPointer {
   return record as unknown as BlobPointer;
 }
 
+const INDEX_FIELDS = { name: 'string', lastSeq: 'number', lastVersion: 'number', versions: 'array', aliases: 'object', aliasHistory: 'array' };
+
 /** Decodes an index checkpoint (its own `formatVersion` field is part of the state). */
 export function decodeIndex(key: string, bytes: Uint8Array): ModelIndexState {
   const record = parse(key, 'model index', bytes);
-  requireFields(key, 'model index', record, { name: 'string', lastSeq: 'number', lastVersion: 'number', versions: 'array', aliases: 'object', aliasHistory: 'array' });
+  requireFields(key, 'model index', record, INDEX_FIELDS);
   return record as unknown as ModelIndexState;
+}
+
+/** The registry-wide catalog snapshot: every model's index as some reader last saw it. */
+export interface CatalogSnapshot {
+  formatVersion: 1;
+  /** When it was written (ms since the epoch). */
+  builtAt: number;
+  /** One index state per model. */
+  models: ModelIndexState[];
+}
+
+/** Encodes a catalog snapshot. */
+export function encodeCatalogSnapshot(models: ModelIndexState[], builtAt: number): Uint8Array {
+  return encodeJson({ formatVersion: FORMAT_VERSION, builtAt, models });
+}
+
+/** Decodes a catalog snapshot, checking every model's index like a checkpoint. */
+export function decodeCatalogSnapshot(key: string, bytes: Uint8Array): CatalogSnapshot {
+  const record = parse(key, 'catalog snapshot', bytes);
+  requireFields(key, 'catalog snapshot', record, { builtAt: 'number', models: 'array' });
+  for (const model of record.models as unknown[]) {
+    if (typeof model !== 'object' || model === null || Array.isArray(model)) corrupted(key, 'catalog snapshot', 'a model entry that is not an object');
+    requireFields(key, 'catalog snapshot', model as Record<string, unknown>, INDEX_FIELDS);
+  }
+  return record as unknown as CatalogSnapshot;
 }

@@ -11,6 +11,8 @@ export interface RegistryLayout {
   /** One small marker per model, listed by `listModels` (no delimiter listing needed: some S3 servers get it wrong). */
   catalogPrefix: string;
   catalogKey(name: string): string;
+  /** The registry-wide snapshot of every model's index, for searches across models (a cache, rebuildable). */
+  catalogSnapshotKey: string;
   nameFromCatalogKey(key: string): string | undefined;
   modelPrefix(name: string): string;
   versionsPrefix(name: string): string;
@@ -43,6 +45,7 @@ export function createLayout(root: string): RegistryLayout {
     modelsPrefix: models,
     catalogPrefix: `${root}catalog/`,
     catalogKey: (name) => `${root}catalog/${name}.json`,
+    catalogSnapshotKey: `${root}catalog-snapshot.json`,
     nameFromCatalogKey: (key) => {
       const prefix = `${root}catalog/`;
       if (!key.startsWith(prefix) || !key.endsWith('.json')) return undefined;

@@ -10,7 +10,9 @@ import {
   decodeAliasPointer,
   decodeBlobPointer,
   decodeIndex,
+  decodeCatalogSnapshot,
   decodeManifest,
+  encodeCatalogSnapshot,
   encodeJson,
   encodeManifest,
   type AliasPointer,
@@ -55,6 +57,12 @@ export interface RegistryOptions {
   clock?: () => number;
   /** Write an index checkpoint once this many events accumulated since the last one (default 64). */
   checkpointInterval?: number;
+  /**
+   * Rewrite the registry-wide catalog snapshot (every model's index in one object, read by searches
+   * without a `name` filter and by `listModels`) once this many events happened since it was
+   * written, counted over all models (default 256).
+   */
+  catalogCheckpointInterval?: number;
   /** Artifacts uploaded or downloaded at the same time (default 4). */
   transferConcurrency?: number;
 }
@@ -250,8 +258,11 @@ export interface Registry {
   renderModelCard(ref: string): Promise<string>;
   /** The model's event log (audit trail), oldest first. */
   getEvents(name: string, options?: { afterSeq?: number }): Promise<RegistryEvent[]>;
-  /** Rebuilds the model's index from its log and manifests and writes a fresh checkpoint. */
-  rebuildIndex(name: string): Promise<void>;
+  /**
+   * Rebuilds the model's index from its log and manifests and writes a fresh checkpoint. Without a
+   * name, rebuilds every model's index and the registry-wide catalog snapshot.
+   */
+  rebuildIndex(name?: string): Promise<void>;
   /** Closes the store if the registry opened it from a URL. */
   close(): Promise<void>;
 }
@@ -297,6 +308,16 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
   const actor = options.actor ?? defaultActor();
   const now = options.clock ?? Date.now;
   const checkpointInterval = options.checkpointInterval ?? 64;
+  const catalogInterval = options.catalogCheckpointInterval ?? 256;
+  for (const [option, value] of [
+    ['checkpointInterval', checkpointInterval],
+    ['catalogCheckpointInterval', catalogInterval],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 1) throw new InvalidArgumentError(`Expected ${option} to be a whole number >= 1, found ${JSON.stringify(value)}.`);
+  }
+  /** The catalog snapshot as last read or written: its etag and each model's `lastSeq` in it. */
+  let snapshot: { etag: string | null; seqs: Map<string, number> } | undefined;
+  let snapshotWrite: Promise<void> | undefined;
   const concurrency = options.transferConcurrency ?? 4;
   const cache = new Map<string, CachedIndex>();
   const listeners = new Set<(event: RegistryEvent) => void | Promise<void>>();
@@ -373,6 +394,111 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
     });
     if (state.lastSeq - entry.checkpointSeq >= checkpointInterval) await checkpoint(store, name, entry);
     return state;
+  }
+
+  /**
+   * Seeds the index cache from the registry-wide catalog snapshot (once per instance): one GET
+   * instead of a checkpoint GET plus a log tail per model. Each seeded index is then brought up to
+   * date by the usual probe in loadIndex, so results are exactly as current as per-model loads.
+   */
+  async function seedFromSnapshot(store: ObjectStore, names: string[]): Promise<void> {
+    if (snapshot !== undefined || names.every((name) => cache.has(name))) return;
+    const key = layout.catalogSnapshotKey;
+    const found = await getOrUndefined(store, key);
+    snapshot = { etag: found?.etag ?? null, seqs: new Map() };
+    if (!found) return;
+    let models: ModelIndexState[];
+    try {
+      models = decodeCatalogSnapshot(key, found.body).models;
+    } catch (error) {
+      // Only a cache: a damaged snapshot is ignored (and replaced by the next write).
+      if (!MlopsError.isInstance(error, ErrorCode.DataCorrupted)) throw error;
+      return;
+    }
+    const wanted = new Set(names);
+    for (const state of models) {
+      snapshot.seqs.set(state.name, state.lastSeq);
+      // The per-model checkpoint's etag is unknown here; checkpoint() adopts it on its first write.
+      if (wanted.has(state.name) && !cache.has(state.name)) cache.set(state.name, { state, etag: null, checkpointSeq: state.lastSeq });
+    }
+  }
+
+  /** Writes the catalog snapshot by compare-and-swap; losing to another writer only adopts its etag. */
+  async function writeSnapshot(store: ObjectStore, states: ModelIndexState[]): Promise<void> {
+    const key = layout.catalogSnapshotKey;
+    const current = snapshot ?? { etag: (await store.head(key))?.etag ?? null, seqs: new Map<string, number>() };
+    snapshot = current;
+    const seqs = new Map(states.map((state) => [state.name, state.lastSeq]));
+    try {
+      const body = encodeCatalogSnapshot(states, now());
+      const result = await store.put(key, body, current.etag ? { ifMatch: current.etag, contentType: 'application/json' } : { ifNoneMatch: '*', contentType: 'application/json' });
+      snapshot = { etag: result.etag, seqs };
+    } catch (error) {
+      if (!isPreconditionFailed(error)) throw error;
+      current.etag = (await store.head(key))?.etag ?? null;
+    }
+  }
+
+  /**
+   * Writes a snapshot that must land (after a rebuild): retried on lost races. `replace` keeps the
+   * other models of the stored snapshot and swaps in these states; without it the states are the whole catalog.
+   */
+  async function forceSnapshot(store: ObjectStore, states: ModelIndexState[], replace: boolean): Promise<void> {
+    const key = layout.catalogSnapshotKey;
+    for (;;) {
+      const found = await getOrUndefined(store, key);
+      if (!found && replace) return; // no snapshot: nothing stale to fix
+      let models = states;
+      if (replace && found) {
+        let stored: ModelIndexState[] = [];
+        try {
+          stored = decodeCatalogSnapshot(key, found.body).models;
+        } catch (error) {
+          if (!MlopsError.isInstance(error, ErrorCode.DataCorrupted)) throw error;
+        }
+        const swapped = new Set(states.map((state) => state.name));
+        models = [...stored.filter((state) => !swapped.has(state.name)), ...states];
+      }
+      try {
+        const body = encodeCatalogSnapshot(models, now());
+        const result = await store.put(key, body, found ? { ifMatch: found.etag, contentType: 'application/json' } : { ifNoneMatch: '*', contentType: 'application/json' });
+        snapshot = { etag: result.etag, seqs: new Map(models.map((state) => [state.name, state.lastSeq])) };
+        return;
+      } catch (error) {
+        if (!isPreconditionFailed(error)) throw error;
+      }
+    }
+  }
+
+  /** Every named model's current index, via the catalog snapshot; refreshes the snapshot when it drifted. */
+  async function loadIndexes(names: string[]): Promise<ModelIndexState[]> {
+    const store = await storePromise;
+    await seedFromSnapshot(store, names);
+    const states = await mapLimit(names, 16, (name) => loadIndex(name));
+    const seqs = snapshot?.seqs ?? new Map<string, number>();
+    let drift = 0;
+    for (const state of states) drift += state.lastSeq - (seqs.get(state.name) ?? 0);
+    if (drift >= catalogInterval && !snapshotWrite) {
+      // Off the caller's path: the snapshot only speeds up later cold reads. close() waits for it.
+      snapshotWrite = writeSnapshot(store, states)
+        .catch(() => undefined)
+        .finally(() => {
+          snapshotWrite = undefined;
+        });
+    }
+    return states;
+  }
+
+  /** Rebuilds one model's index from its whole log and every manifest, and checkpoints it. */
+  async function rebuildModel(store: ObjectStore, name: string): Promise<void> {
+    const previous = cache.get(name);
+    const existing = await getOrUndefined(store, layout.indexKey(name));
+    cache.set(name, { state: emptyIndex(name), etag: existing?.etag ?? previous?.etag ?? null, checkpointSeq: 0 });
+    const entry = cache.get(name)!;
+    for (const event of await readEventsAfter(store, layout, name, 0)) applyEvent(entry.state, event);
+    const keys = (await listKeys(store, layout.versionsPrefix(name))).filter((k) => layout.versionFromKey(name, k) !== undefined);
+    await mapLimit(keys, 16, async (key) => upsertSummary(entry.state, summarize(decodeManifest(key, (await store.get(key)).body))));
+    await checkpoint(store, name, entry);
   }
 
   async function readManifest(name: string, version: number): Promise<{ manifest: ModelVersion; etag: string }> {
@@ -742,9 +868,9 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
     },
 
     async listModels() {
-      const names = await modelNames();
-      const models = await mapLimit(names, 8, async (name): Promise<RegisteredModel | undefined> => {
-        const state = await loadIndex(name);
+      const states = await loadIndexes(await modelNames());
+      const models = states.map((state): RegisteredModel | undefined => {
+        const name = state.name;
         if (state.versions.length === 0) return undefined;
         return {
           name,
@@ -799,14 +925,14 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
           names = names ? names.filter((n) => these.includes(n)) : these;
         }
       }
-      names ??= await modelNames();
+      // Without a name, every model is searched through the catalog snapshot.
+      const states = names ? await mapLimit(names, 16, (name) => loadIndex(name)) : await loadIndexes(await modelNames());
       const predicate = compileFilter(clauses);
       const rows: [string, VersionSummary, Record<string, number>][] = [];
-      await mapLimit(names, 8, async (name) => {
-        const state = await loadIndex(name);
+      for (const state of states) {
         const aliases = liveAliases(state);
-        for (const v of state.versions) if (predicate(name, v)) rows.push([name, v, aliases]);
-      });
+        for (const v of state.versions) if (predicate(state.name, v)) rows.push([state.name, v, aliases]);
+      }
       const cmp = compareRows(order);
       rows.sort((a, b) => cmp([a[0], a[1]], [b[0], b[1]]));
       const page = rows.slice(offset, offset + limit);
@@ -1000,19 +1126,22 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
     },
 
     async rebuildIndex(name) {
-      validateModelName(name);
       const store = await storePromise;
-      const previous = cache.get(name);
-      const existing = await getOrUndefined(store, layout.indexKey(name));
-      cache.set(name, { state: emptyIndex(name), etag: existing?.etag ?? previous?.etag ?? null, checkpointSeq: 0 });
-      const entry = cache.get(name)!;
-      for (const event of await readEventsAfter(store, layout, name, 0)) applyEvent(entry.state, event);
-      const keys = (await listKeys(store, layout.versionsPrefix(name))).filter((k) => layout.versionFromKey(name, k) !== undefined);
-      await mapLimit(keys, 16, async (key) => upsertSummary(entry.state, summarize(decodeManifest(key, (await store.get(key)).body))));
-      await checkpoint(store, name, entry);
+      await snapshotWrite;
+      if (name === undefined) {
+        const names = await modelNames();
+        for (const model of names) await rebuildModel(store, model);
+        await forceSnapshot(store, names.map((model) => cache.get(model)!.state), false);
+        return;
+      }
+      validateModelName(name);
+      await rebuildModel(store, name);
+      // The snapshot may hold the same stale copy the per-model index had.
+      await forceSnapshot(store, [cache.get(name)!.state], true);
     },
 
     async close() {
+      await snapshotWrite;
       await hasher.close();
       if (ownsStore) await (await storePromise).close();
     },

@@ -47,7 +47,9 @@ export function describeRegistrySuite(driver: string, open: () => Promise<SuiteB
     let stores: ObjectStore[] = [];
     let tmp: string;
     let counter = 0;
-    const fresh = async (extra: { actor?: string; clock?: () => number; checkpointInterval?: number } = {}): Promise<Registry> => {
+    const fresh = async (
+      extra: { actor?: string; clock?: () => number; checkpointInterval?: number; catalogCheckpointInterval?: number } = {},
+    ): Promise<Registry> => {
       const store = await backend.newStore();
       stores.push(store);
       return createRegistry({ store, prefix: `run-${process.pid}/`, ...extra });
@@ -290,6 +292,58 @@ export function describeRegistrySuite(driver: string, open: () => Promise<SuiteB
       expect((await errorOf(a.deleteTag(name, 1, 'stage'))).code).toBe('NOT_FOUND');
       const types = (await a.getEvents(name)).map((e) => e.type);
       expect(types).toEqual(['version_registered', 'tags_set', 'tags_set', 'tag_deleted']);
+    });
+
+    it('searches across models through the catalog snapshot, current under concurrent writers, rebuildable', async () => {
+      const suite = `catalog-${++counter}`;
+      const names = [model(), model(), model(), model()];
+      const filter = `tags.suite = '${suite}'`;
+      const writer = await fresh();
+      for (const name of names) {
+        for (let i = 1; i <= 3; i++) {
+          await writer.registerModelVersion({ name, artifacts: { 'm.bin': enc.encode(`${name} ${i}`) }, metrics: { auc: i / 10 }, tags: { suite } });
+        }
+      }
+      const expected = [...names].sort().flatMap((name) => [1, 2, 3].map((v) => `${name}/${v}`));
+      const ids = (result: { versions: { name: string; version: number }[] }) => result.versions.map((v) => `${v.name}/${v.version}`);
+      const first = await fresh({ catalogCheckpointInterval: 4 });
+      expect(ids(await first.searchModelVersions({ filter, orderBy: ['name ASC', 'version ASC'] }))).toEqual(expected);
+      await first.close(); // waits for the snapshot write it started
+      const snapshotKey = `run-${process.pid}/catalog-snapshot.json`;
+      const base = await backend.newStore();
+      stores.push(base);
+      expect(await base.head(snapshotKey)).toBeDefined();
+
+      // A cold reader takes every model's index from the snapshot (no per-model checkpoint read)
+      // while other instances register and move an alias; it never misses a committed change.
+      const indexReads: string[] = [];
+      const counted = Object.assign(Object.create(base) as ObjectStore, {
+        get: (key: string, opts?: Parameters<ObjectStore['get']>[1]) => {
+          if (key.endsWith('/index.json')) indexReads.push(key);
+          return base.get(key, opts);
+        },
+      });
+      const cold = createRegistry({ store: counted, prefix: `run-${process.pid}/` });
+      const writers = await Promise.all(names.map(() => fresh()));
+      const [, during] = await Promise.all([
+        Promise.all(writers.map((w, k) => w.registerModelVersion({ name: names[k]!, artifacts: { 'm.bin': enc.encode(`${names[k]} 4`) }, tags: { suite } }))),
+        cold.searchModelVersions({ filter }),
+      ]);
+      expect(during.versions.length).toBeGreaterThanOrEqual(12);
+      expect(new Set(ids(during)).size).toBe(during.versions.length);
+      await writers[0]!.setAlias(names[0]!, 'champion', 4);
+      const after = await cold.searchModelVersions({ filter: `${filter} AND version = 4` });
+      expect(after.versions.map((v) => v.name).sort()).toEqual([...names].sort());
+      expect(after.versions.find((v) => v.name === names[0])!.aliases).toEqual(['champion']);
+      expect(indexReads).toEqual([]);
+      expect((await cold.listModels()).filter((m) => names.includes(m.name)).map((m) => m.versionCount)).toEqual([4, 4, 4, 4]);
+
+      // Only a cache: a damaged snapshot is ignored, and rebuildIndex() writes a fresh one.
+      await base.put(snapshotKey, enc.encode('{"not": "a snapshot"'));
+      expect((await (await fresh()).searchModelVersions({ filter })).versions).toHaveLength(16);
+      await (await fresh()).rebuildIndex();
+      const rebuilt = JSON.parse(new TextDecoder().decode((await base.get(snapshotKey)).body)) as { models: { name: string; versions: unknown[] }[] };
+      for (const name of names) expect(rebuilt.models.find((m) => m.name === name)?.versions).toHaveLength(4);
     });
 
     it(`search over ${options.searchVersions ?? 200} versions filters, sorts and pages like a query`, async () => {
