@@ -151,6 +151,18 @@ const decoder = new TextDecoder();
  * Passing `interner` shares codes across several columns/tables.
  */
 export function readCategories(vector: ArrowVectorLike, columnName: string, interner = new StringInterner()): Categories {
+  const only = vector.data.length === 1 ? vector.data[0]! : null;
+  if (only && only.type.typeId === T.Dictionary && only.nullCount === 0 && only.values instanceof Int32Array) {
+    // One chunk, no nulls, dictionary values new to the interner in order: the indices are the
+    // codes, so use them in place (read-only) instead of copying tens of megabytes.
+    const dict = only.dictionary!;
+    let identity = interner.values.length === 0;
+    for (let d = 0; identity && d < dict.length; d++) {
+      const v = dict.get(d);
+      identity = v !== null && v !== undefined && interner.code(String(v)) === d;
+    }
+    if (identity) return { codes: only.values.subarray(0, only.length), values: interner.values };
+  }
   const codes = new Int32Array(vector.length);
   let at = 0;
   for (const data of vector.data) {
@@ -166,10 +178,7 @@ export function readCategories(vector: ArrowVectorLike, columnName: string, inte
       const idx = data.values!;
       const wide = type.indices?.bitWidth === 64;
       const words = wide ? int32Words(idx, n) : null;
-      let identity = true;
-      for (let d = 0; d < remap.length; d++) if (remap[d] !== d) identity = false;
       if (words) for (let i = 0; i < n; i++) codes[at + i] = remap[words[2 * i]!]!;
-      else if (identity && idx instanceof Int32Array) codes.set(idx.subarray(0, n), at);
       else {
         const small = idx as ArrayLike<number>;
         for (let i = 0; i < n; i++) codes[at + i] = remap[small[i]!]!;

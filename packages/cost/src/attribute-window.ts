@@ -153,13 +153,11 @@ function findDuplicates(p: AttributionPlan, sc: WindowScratch, from: number, to:
  * Merges the pieces of one bin into cost rows (slots): one per distinct workload, in ascending
  * workload-key order, charge summed in record order. Returns the new slot count.
  */
-function mergeBin(p: AttributionPlan, sc: WindowScratch, from: number, to: number, b: number, w: number, S: number, duplicates: number[] | null): number {
-  const { u, rangeStart, rangeEnd, workloadKey } = p;
-  const { start, end, quantity, request, kind, node } = u;
+function mergeBin(p: AttributionPlan, sc: WindowScratch, from: number, to: number, b: number, w: number, S: number, duplicates: number[] | null, lean: boolean): number {
+  const { rangeStart, rangeEnd, workloadKey, recCharge, recNodeKind } = p;
+  const { start, end, quantity } = p.u;
   const ws = (w + p.w0) * p.stepMs;
   const we = ws + p.stepMs;
-  const useMax = p.basis === 'max';
-  const useReq = p.basis === 'request';
   const m = to - from;
   sc.pieces(m);
   const { pKey, pWork, pCharge, pUsed, pRec, perm } = sc;
@@ -170,19 +168,16 @@ function mergeBin(p: AttributionPlan, sc: WindowScratch, from: number, to: numbe
     const e0 = end[i]!;
     const s = s0 > rangeStart ? s0 : rangeStart;
     const e = e0 < rangeEnd ? e0 : rangeEnd;
-    const q = quantity[i]!;
-    const r = request[i]!;
-    const c = r !== r ? q : useMax ? (r > q ? r : q) : useReq ? r : q;
+    const nk = recNodeKind[i]!;
     // Network quantity is GiB moved in the whole interval: spread it over the interval's windows.
-    const kd = kind[i]!;
-    const per = kd === KIND_NETWORK ? 1 / (e0 - s0) : 1;
+    const per = (nk & 7) === KIND_NETWORK ? 1 / (e0 - s0) : 1;
     const lo = ws > s ? ws : s;
     const hi = we < e ? we : e;
     const ms = (hi - lo) * per;
-    pKey[k] = (node[i]! + 1) * 8 + kd;
+    pKey[k] = nk;
     pWork[k] = workloadKey[i]!;
-    pCharge[k] = c * ms;
-    pUsed[k] = q * ms;
+    pCharge[k] = recCharge[i]! * ms;
+    if (!lean) pUsed[k] = quantity[i]! * ms;
     pRec[k] = i;
     perm[k] = k;
   }
@@ -198,7 +193,7 @@ function mergeBin(p: AttributionPlan, sc: WindowScratch, from: number, to: numbe
     let r = k;
     while (r < m && pKey[perm[r]!] === key && pWork[perm[r]!] === wk) {
       charge += pCharge[perm[r]!]!;
-      used += pUsed[perm[r]!]!;
+      if (!lean) used += pUsed[perm[r]!]!;
       r++;
     }
     if (duplicates && r - k > 1) findDuplicates(p, sc, k, r, w, duplicates);
@@ -254,7 +249,7 @@ export function attributeWindow(p: AttributionPlan, w: number, sc: WindowScratch
     }
   }
   let S = 0;
-  for (let b = 0; b < B; b++) if (binOff[b + 1]! > binOff[b]!) S = mergeBin(p, sc, binOff[b]!, binOff[b + 1]!, b, w, S, errs.duplicates);
+  for (let b = 0; b < B; b++) if (binOff[b + 1]! > binOff[b]!) S = mergeBin(p, sc, binOff[b]!, binOff[b + 1]!, b, w, S, errs.duplicates, out.lean);
 
   // Asset cells of the window and their cost; idle starts as the whole cost.
   const cell = sc.cell;

@@ -9,10 +9,14 @@ import { DenseIndex, KeyIndex } from './key-index.js';
 import type { CellIndex } from './key-index.js';
 import { attributeKeys } from './record-keys.js';
 import { splitMethodId } from './split-methods.js';
-import { KIND_STORAGE, PRICING_MODELS, ProblemList, RESOURCE_KINDS, readUsage } from './usage-input.js';
+import { PRICING_MODELS, ProblemList, RESOURCE_KINDS, readUsage } from './usage-input.js';
 import type { UsageColumns } from './usage-input.js';
 import { pieceRecords } from './window-pieces.js';
 import type { WindowPieces } from './window-pieces.js';
+
+// A module-local copy: read once per record (an imported binding can cost a getter call per read
+// under some loaders).
+const KIND_STORAGE = 3;
 
 /** Output dictionaries of the cost table (asset values appended after the usage values). */
 export interface OutputDictionaries {
@@ -52,6 +56,10 @@ export interface AttributionPlan {
   workloadKey: Float64Array;
   /** Per record: its asset, or -1. */
   recAsset: Int32Array;
+  /** Per record: the charged quantity (`basis` applied to quantity and request). */
+  recCharge: Float64Array;
+  /** Per record: (node code + 1) x 8 + resource kind, the rest of the workload identity. */
+  recNodeKind: Int32Array;
   /** Per record: its bin within a window (asset x 3 + kind, or `B - 1` for directly priced rows). */
   recBin: Int32Array;
   /** Unit rates of a record without a node (gpu/cpu/memory), from the catalog. */
@@ -264,6 +272,16 @@ export function planAttribution(options: AttributeCostsOptions): AttributionPlan
   const assets = resolveAssets(u, options.assets, options.prices, method, { start: rangeStart, end: rangeEnd });
   const { recAsset, recBin, rateOf } = checkRecords(u, assets, options, method);
   const A = assets.count;
+  const recCharge = new Float64Array(u.n);
+  const recNodeKind = new Int32Array(u.n);
+  const useMax = basis === 'max';
+  const useReq = basis === 'request';
+  for (let i = 0; i < u.n; i++) {
+    const q = u.quantity[i]!;
+    const r = u.request[i]!;
+    recCharge[i] = r !== r ? q : useMax ? (r > q ? r : q) : useReq ? r : q;
+    recNodeKind[i] = (u.node[i]! + 1) * 8 + u.kind[i]!;
+  }
   const w0 = Math.floor(rangeStart / stepMs);
   const W = Math.ceil(rangeEnd / stepMs) - w0;
 
@@ -320,6 +338,8 @@ export function planAttribution(options: AttributeCostsOptions): AttributionPlan
     basis,
     workloadKey: attributeKeys(u),
     recAsset,
+    recCharge,
+    recNodeKind,
     recBin,
     rateOf,
     pieces,
