@@ -6,7 +6,9 @@
 //     (list every manifest, read and filter them).
 //  3. Registering a 256 MiB artifact vs a raw streamed put of the same bytes on the same store,
 //     with peak RSS growth (streamed, so it should stay flat).
-// Env: BENCH_VERSIONS (default 10000), BENCH_ARTIFACT_MIB (default 256), BENCH_S3=0 to skip S3,
+//  4. searchModelVersions without a name filter over N versions spread across BENCH_MODELS models:
+//     cold and warm, with the catalog snapshot vs per-model indexes only vs reading every manifest.
+// Env: BENCH_VERSIONS (default 10000), BENCH_MODELS (default 100: the cross-model search spreads the versions over them), BENCH_ARTIFACT_MIB (default 256), BENCH_S3=0 to skip S3,
 // BENCH_ONLY=alias,search,register,catalog to run some parts, BENCH_RUNS (default 9) file-store registration
 // rounds, BENCH_SOURCE=generator|file (what feeds both sides of the registration benchmark), BENCH_HASHED=1 to add
 // a raw put + sha256 variant.
@@ -30,7 +32,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const VERSIONS = Number(process.env.BENCH_VERSIONS ?? 10_000);
 const ARTIFACT_MIB = Number(process.env.BENCH_ARTIFACT_MIB ?? 256);
 const WITH_S3 = process.env.BENCH_S3 !== '0';
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'alias,search,register').split(','));
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'alias,search,catalog,register').split(','));
 const enc = new TextEncoder();
 
 function quantile(samples: number[], q: number): number {
@@ -168,6 +170,129 @@ async function benchSearch(root: string): Promise<void> {
   const naiveMs = performance.now() - tn;
   console.log(`naive (list + read all ${keys.length} manifests): ${fmt(naiveMs)}, ${naiveMatches} matches -> indexed warm search is ${(naiveMs / quantile(warm, 0.5)).toFixed(0)}x faster, cold ${(naiveMs / coldMs).toFixed(1)}x`);
   if (naiveMatches !== first.versions.length) throw new Error(`search mismatch: ${naiveMatches} vs ${first.versions.length}`);
+}
+
+/** Wraps a store: counts requests by kind, and can hide the catalog snapshot (the "no snapshot" baseline). */
+function countingStore(store: ObjectStore): { store: ObjectStore; counts: Map<string, number>; hideSnapshot: { on: boolean } } {
+  const counts = new Map<string, number>();
+  const hideSnapshot = { on: false };
+  const bump = (op: string) => counts.set(op, (counts.get(op) ?? 0) + 1);
+  const wrapped = Object.assign(Object.create(store) as ObjectStore, {
+    get: async (key: string, options?: Parameters<ObjectStore['get']>[1]) => {
+      bump('GET');
+      if (hideSnapshot.on && key.endsWith('catalog-snapshot.json')) return store.get('no/such/key', options);
+      return store.get(key, options);
+    },
+    head: async (key: string, options?: Parameters<ObjectStore['head']>[1]) => {
+      bump('HEAD');
+      if (hideSnapshot.on && key.endsWith('catalog-snapshot.json')) return undefined;
+      return store.head(key, options);
+    },
+    put: async (...args: Parameters<ObjectStore['put']>) => {
+      bump('PUT');
+      if (hideSnapshot.on && args[0].endsWith('catalog-snapshot.json')) return { etag: 'hidden', size: 0 };
+      return store.put(...args);
+    },
+    list: (options?: Parameters<ObjectStore['list']>[0]) => {
+      bump('LIST');
+      return store.list(options);
+    },
+  });
+  return { store: wrapped, counts, hideSnapshot };
+}
+
+const MODELS = Number(process.env.BENCH_MODELS ?? 100);
+
+async function benchCatalog(root: string): Promise<void> {
+  const perModel = Math.ceil(VERSIONS / MODELS);
+  console.log(`\n## 4. searchModelVersions without a name filter: ${MODELS} models x ${perModel} versions (file store)`);
+  const dir = path.join(root, 'catalog');
+  const writer = createRegistry({ store: createFileStore({ root: dir }) });
+  const stages = ['dev', 'staging', 'prod'];
+  const t0 = performance.now();
+  let next = 0;
+  // Four writers at a time, each registering one model's versions in order.
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      for (let m = next++; m < MODELS; m = next++) {
+        const name = `model-${String(m).padStart(3, '0')}`;
+        for (let i = 1; i <= perModel; i++) {
+          const k = m * perModel + i;
+          await writer.registerModelVersion({
+            name,
+            artifacts: { 'model.onnx': enc.encode(`weights ${k % 10}`) },
+            metrics: { auc: 0.5 + (k % 500) / 1000, f1: (k % 97) / 100 },
+            params: { depth: k % 12 },
+            tags: { stage: stages[k % 3]!, owner: `team-${k % 7}` },
+          });
+        }
+      }
+    }),
+  );
+  await writer.close();
+  const setupS = (performance.now() - t0) / 1000;
+  console.log(`setup: ${MODELS * perModel} versions registered through the API in ${setupS.toFixed(1)} s`);
+  const filter = "metrics.auc >= 0.95 AND tags.stage = 'prod' AND params.depth IN (1, 2, 3)";
+  const orderBy = 'metrics.auc DESC';
+  // Builds the snapshot the way it happens in use: a search that finds it missing writes it.
+  const builder = createRegistry({ store: createFileStore({ root: dir }) });
+  await builder.searchModelVersions({ filter });
+  await builder.close();
+
+  const coldRun = async (withSnapshot: boolean) => {
+    const counting = countingStore(createFileStore({ root: dir }));
+    counting.hideSnapshot.on = !withSnapshot;
+    const reg = createRegistry({ store: counting.store, catalogCheckpointInterval: 1e9 });
+    const t = performance.now();
+    const result = await reg.searchModelVersions({ filter, orderBy });
+    const ms = performance.now() - t;
+    const requests = Object.fromEntries(counting.counts);
+    counting.counts.clear();
+    const warm = await timeIt(15, () => reg.searchModelVersions({ filter, orderBy }));
+    const warmRequests = Object.fromEntries([...counting.counts].map(([k, v]) => [k, v / 15]));
+    await reg.close();
+    return { ms, matches: result.versions.length, requests, warm: quantile(warm, 0.5), warmRequests };
+  };
+  const runs = { snapshot: [] as Awaited<ReturnType<typeof coldRun>>[], none: [] as Awaited<ReturnType<typeof coldRun>>[] };
+  for (let r = 0; r < 5; r++) {
+    // Alternate so neither side always runs with the warmer page cache.
+    for (const withSnapshot of r % 2 === 0 ? [true, false] : [false, true]) runs[withSnapshot ? 'snapshot' : 'none'].push(await coldRun(withSnapshot));
+  }
+  const show = (label: string, xs: Awaited<ReturnType<typeof coldRun>>[]) => {
+    const cold = quantile(xs.map((x) => x.ms), 0.5);
+    const warm = quantile(xs.map((x) => x.warm), 0.5);
+    console.log(
+      `${label}: cold (new registry instance) p50 ${fmt(cold)} [${xs.map((x) => x.ms.toFixed(0)).join(', ')}], requests ${JSON.stringify(xs[0]!.requests)}; ` +
+        `warm p50 ${fmt(warm)}, requests per search ${JSON.stringify(xs[0]!.warmRequests)}; matches ${xs[0]!.matches}`,
+    );
+    return { cold, warm };
+  };
+  const withSnap = show('with the catalog snapshot   ', runs.snapshot);
+  const without = show('per-model indexes only      ', runs.none);
+
+  // Naive baseline: no index at all, read every manifest.
+  const store = createFileStore({ root: dir });
+  const tn = performance.now();
+  const keys: string[] = [];
+  for await (const page of store.list({ prefix: 'models/' })) keys.push(...page.objects.map((o) => o.key).filter((k) => k.includes('/versions/')));
+  let naiveMatches = 0;
+  const dec = new TextDecoder();
+  for (let i = 0; i < keys.length; i += 64) {
+    for (const o of await Promise.all(keys.slice(i, i + 64).map((k) => store.get(k)))) {
+      const m = JSON.parse(dec.decode(o.body)) as { metrics: { auc: number }; tags: { stage: string }; params: { depth: number } };
+      if (m.metrics.auc >= 0.95 && m.tags.stage === 'prod' && [1, 2, 3].includes(m.params.depth)) naiveMatches++;
+    }
+  }
+  const naiveMs = performance.now() - tn;
+  if (naiveMatches !== runs.snapshot[0]!.matches || naiveMatches !== runs.none[0]!.matches) {
+    throw new Error(`search mismatch: naive ${naiveMatches}, snapshot ${runs.snapshot[0]!.matches}, per-model ${runs.none[0]!.matches}`);
+  }
+  console.log(`naive (list + read all ${keys.length} manifests): ${fmt(naiveMs)}, ${naiveMatches} matches`);
+  console.log(
+    `RESULT search across ${MODELS} models / ${keys.length} versions, no name filter: cold p50 ${fmt(withSnap.cold)} with the snapshot ` +
+      `(${fmt(without.cold)} without: ${(without.cold / withSnap.cold).toFixed(1)}x), warm p50 ${fmt(withSnap.warm)} (${fmt(without.warm)} without); ` +
+      `naive ${fmt(naiveMs)}; target < 100 ms: cold ${withSnap.cold < 100 ? 'MET' : 'NOT MET'}, warm ${withSnap.warm < 100 ? 'MET' : 'NOT MET'}`,
+  );
 }
 
 /** Re-yields `source` while hashing it on the way (sha256 in the same pass, on the main thread). */
@@ -348,6 +473,7 @@ console.log(`# @mlops/registry benchmark, node ${process.version}, ${new Date().
 try {
   if (ONLY.has('alias')) await benchAliasRead(root);
   if (ONLY.has('search')) await benchSearch(root);
+  if (ONLY.has('catalog')) await benchCatalog(root);
   if (ONLY.has('register')) await benchRegister('file store', () => createFileStore({ root: path.join(root, 'big') }), Number(process.env.BENCH_RUNS ?? 9), root);
   if (WITH_S3 && ONLY.has('register')) {
     const server = await startS3Server({ buckets: ['big'] });

@@ -159,3 +159,25 @@ describe('createRegistry', () => {
     expect(() => createRegistry({ store: createMemoryStore(), prefix: 'no-slash' })).toThrow(/must end with/);
   });
 });
+
+describe('catalog snapshot repair', () => {
+  it('rebuildIndex(name) replaces the stale copy of that model in the catalog snapshot', async () => {
+    const store = createMemoryStore();
+    const writer = createRegistry({ store, catalogCheckpointInterval: 1 });
+    for (const name of ['alpha', 'beta']) await writer.registerModelVersion({ name, artifacts: { 'm.bin': enc.encode(name) }, tags: { stage: 'dev' } });
+    await writer.searchModelVersions({});
+    await writer.close(); // the snapshot write has landed
+    expect(await store.head('catalog-snapshot.json')).toBeDefined();
+    // A writer that died between its tag compare-and-swap and its log entry: the manifest changed, no index knows.
+    const key = 'models/alpha/versions/0000000001.json';
+    const found = await store.get(key);
+    const manifest = JSON.parse(new TextDecoder().decode(found.body)) as { tags: Record<string, string>; revision: number };
+    await store.put(key, enc.encode(JSON.stringify({ ...manifest, tags: { stage: 'prod' }, revision: manifest.revision + 1 })), { ifMatch: found.etag });
+    const filter = "tags.stage = 'prod'";
+    expect((await createRegistry({ store }).searchModelVersions({ filter })).versions).toEqual([]);
+    await createRegistry({ store }).rebuildIndex('alpha');
+    const fresh = await createRegistry({ store }).searchModelVersions({ filter });
+    expect(fresh.versions.map((v) => `${v.name}/${v.version}`)).toEqual(['alpha/1']);
+    await store.close();
+  });
+});
