@@ -3,18 +3,17 @@ import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { normalGenerator } from './common.js';
 
 /**
- * Writes an Arrow IPC stream file of `rows` x `cols` Float64 columns in 64k-row batches (seeded).
- * `shift(c)` moves column c's mean, to make some columns drift.
+ * Writes an Arrow IPC stream file of `rows` x `cols` Float64 columns in `batchRows`-row batches
+ * (default 65,536; seeded). `shift(c)` moves column c's mean, to make some columns drift.
  *
  * Each batch is encoded on its own (`tableToIPC`) and written synchronously, so at most one
  * batch is in memory: apache-arrow's RecordBatchStreamWriter queues every chunk until its reader
  * drains it, which let a 1M x 1,000 generation grow to ~8 GB.
  */
-export async function writeIpcFile(file: string, rows: number, cols: number, seed: number, shift: (c: number) => number = () => 0): Promise<void> {
+export async function writeIpcFile(file: string, rows: number, cols: number, seed: number, shift: (c: number) => number = () => 0, batchRows = 65536): Promise<void> {
   const g = normalGenerator(seed);
   const fd = openSync(file, 'w');
   try {
-    const batchRows = 65536;
     for (let start = 0; start < rows; start += batchRows) {
       const n = Math.min(batchRows, rows - start);
       const columns: Record<string, Float64Array> = {};
@@ -62,16 +61,16 @@ export function columnMajor(rows: number, cols: number, seed: number, shift: (c:
  * already there (a `.done` marker records rows, columns, seed and byte size after a finished
  * write, so a half-written file is never reused). Returns whether the file was reused.
  */
-export async function ensureIpcFile(file: string, rows: number, cols: number, seed: number, shift?: (c: number) => number): Promise<boolean> {
+export async function ensureIpcFile(file: string, rows: number, cols: number, seed: number, shift?: (c: number) => number, batchRows = 65536): Promise<boolean> {
   const keep = process.env.DRIFT_BENCH_KEEP === '1';
   const marker = `${file}.done`;
-  const want = { rows, cols, seed };
+  const want = { rows, cols, seed, batchRows };
   if (keep && existsSync(file) && existsSync(marker)) {
-    const m = JSON.parse(readFileSync(marker, 'utf8')) as { rows: number; cols: number; seed: number; bytes: number };
-    if (m.rows === rows && m.cols === cols && m.seed === seed && m.bytes === statSync(file).size) return true;
+    const m = JSON.parse(readFileSync(marker, 'utf8')) as { rows: number; cols: number; seed: number; batchRows?: number; bytes: number };
+    if (m.rows === rows && m.cols === cols && m.seed === seed && (m.batchRows ?? 65536) === batchRows && m.bytes === statSync(file).size) return true;
   }
   rmSync(marker, { force: true });
-  await writeIpcFile(file, rows, cols, seed, shift);
+  await writeIpcFile(file, rows, cols, seed, shift, batchRows);
   writeFileSync(marker, JSON.stringify({ ...want, bytes: statSync(file).size }));
   return false;
 }

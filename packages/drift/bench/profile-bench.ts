@@ -36,6 +36,17 @@ export async function runProfileBench(): Promise<void> {
     }
     dropIpcFile(file);
   }
+  // A file written as ONE record batch (2M rows x 10 columns = 153 MiB in one message): the
+  // apache-arrow reader must hold the whole batch; profileIpcFile reads each 16 MB column chunk in
+  // 8 MiB row slices, so its peak stays where it is for 64k-row batches.
+  const big = Math.min(rows, 2_000_000);
+  const bigFile = path.join(dir, `profile-${big}-one-batch.arrows`);
+  await ensureIpcFile(bigFile, big, cols, 7, undefined, big);
+  for (const reader of ['ipc-file', 'arrow']) {
+    const r = runChild(['profile', bigFile, '-', reader]) as { cpuMs: number; wallMs: number; rssMiB: number };
+    console.log(`${big.toLocaleString()} rows in one record batch (${(statSync(bigFile).size / 2 ** 20).toFixed(0)} MiB), ${reader === 'arrow' ? 'profileBatches(RecordBatchReader)' : 'profileIpcFile'}: CPU ${fmt(r.cpuMs)}; wall ${fmt(r.wallMs)}; peak RSS ${r.rssMiB.toFixed(0)} MiB`);
+  }
+  dropIpcFile(bigFile);
   // numpy baseline: the same summaries on in-memory columns (count, NaN, min/max, mean/var, 101 quantiles, 10-bin histogram, distinct count).
   const n = Math.min(rows, 2_000_000);
   const raw = path.join(dir, 'profile-peer.f64');
