@@ -1,4 +1,4 @@
-import { DataCorruptedError } from '@mlops/contracts';
+import { UnsupportedError } from '@mlops/contracts';
 import { MetadataVersion, Type, UnionMode } from 'apache-arrow';
 import type { DataType, Field } from 'apache-arrow';
 
@@ -42,54 +42,47 @@ interface Cursor {
   views: number;
 }
 
-// Mirrors the order in which apache-arrow's VectorLoader (and the IPC spec) consume nodes and
-// buffers per type; a `variadic` view buffer count is resolved per batch, not here.
-function walk(type: DataType, version: MetadataVersion, c: Cursor): void {
-  c.nodes++;
+// Buffers per array of each leaf type, in the order apache-arrow's VectorLoader (and the IPC
+// spec) consume them: validity + values, validity + offsets + data, or validity + views (view
+// types also take a per-batch number of variadic data buffers, resolved per batch).
+const LEAF_BUFFERS = new Map<Type, number>([
+  [Type.Null, 0],
+  ...[Type.Bool, Type.Int, Type.Float, Type.Decimal, Type.Date, Type.Time, Type.Timestamp, Type.Interval, Type.Duration, Type.FixedSizeBinary, Type.Dictionary].map((t) => [t, 2] as [Type, number]),
+  ...[Type.Utf8, Type.LargeUtf8, Type.Binary, Type.LargeBinary].map((t) => [t, 3] as [Type, number]),
+  ...[Type.Utf8View, Type.BinaryView].map((t) => [t, 2] as [Type, number]),
+]);
+
+// Buffers of a nested type's own array, before its children's.
+function nestedBuffers(type: DataType, version: MetadataVersion): number | undefined {
   switch (type.typeId) {
-    case Type.Null:
-      return;
-    case Type.Bool:
-    case Type.Int:
-    case Type.Float:
-    case Type.Decimal:
-    case Type.Date:
-    case Type.Time:
-    case Type.Timestamp:
-    case Type.Interval:
-    case Type.Duration:
-    case Type.FixedSizeBinary:
-    case Type.Dictionary:
-      c.buffers += 2;
-      return;
-    case Type.Utf8:
-    case Type.LargeUtf8:
-    case Type.Binary:
-    case Type.LargeBinary:
-      c.buffers += 3;
-      return;
-    case Type.Utf8View:
-    case Type.BinaryView:
-      c.buffers += 2;
-      c.views++;
-      return;
     case Type.List:
     case Type.LargeList:
     case Type.Map:
-      c.buffers += 2;
-      break;
+      return 2;
     case Type.FixedSizeList:
     case Type.Struct:
-      c.buffers += 1;
-      break;
-    case Type.Union: {
-      if (version < MetadataVersion.V5) c.buffers++;
-      c.buffers += (type as DataType & { mode: UnionMode }).mode === UnionMode.Dense ? 2 : 1;
-      break;
-    }
+      return 1;
+    case Type.Union:
+      // Before format V5, unions had a validity buffer too.
+      return (version < MetadataVersion.V5 ? 1 : 0) + ((type as DataType & { mode: UnionMode }).mode === UnionMode.Dense ? 2 : 1);
     default:
-      throw new DataCorruptedError(`The Arrow IPC schema has a field of type id ${type.typeId} (${String(type)}), which this reader cannot lay out. Convert the column to a supported type, or read the file with apache-arrow's RecordBatchReader and profileBatches().`);
+      return undefined;
   }
+}
+
+function walk(type: DataType, version: MetadataVersion, c: Cursor): void {
+  c.nodes++;
+  const leaf = LEAF_BUFFERS.get(type.typeId);
+  if (leaf !== undefined) {
+    c.buffers += leaf;
+    if (type.typeId === Type.Utf8View || type.typeId === Type.BinaryView) c.views++;
+    return;
+  }
+  const own = nestedBuffers(type, version);
+  if (own === undefined) {
+    throw new UnsupportedError(`The Arrow IPC schema has a field of type id ${type.typeId} (${String(type)}), which this reader cannot lay out. Convert the column to a supported type, or read the file with apache-arrow's RecordBatchReader and profileBatches().`);
+  }
+  c.buffers += own;
   for (const child of type.children ?? []) walk(child.type, version, c);
 }
 

@@ -8,7 +8,7 @@ import { Footer } from 'apache-arrow/ipc/metadata/file';
 import type { FileBlock } from 'apache-arrow/ipc/metadata/file';
 import type { FieldLayout, SchemaLayout } from './ipc-file-layout.js';
 import { layoutSchema } from './ipc-file-layout.js';
-import type { Profile, ProfileOptions } from './profile.js';
+import type { ColumnProfiler, Profile, ProfileOptions } from './profile.js';
 import { createColumnProfiler } from './profile.js';
 
 /** Default size of each of the two read buffers of {@link profileIpcFile}: 8 MiB. */
@@ -135,8 +135,12 @@ type ReadJob =
  * quantile sketch keeps its documented rank error.
  *
  * Throws `NOT_FOUND` when the file does not exist, `DATA_CORRUPTED` for foreign, corrupt or
- * truncated bytes, `UNSUPPORTED` for compressed (LZ4/ZSTD) bodies, and the
+ * truncated bytes, `UNSUPPORTED` for compressed (LZ4/ZSTD) bodies or column types apache-arrow 21 cannot lay out, and the
  * {@link ProfileOptions} errors (`SCHEMA_MISMATCH`, `INVALID_ARGUMENT`) as `profile()` does.
+ *
+ * @param path - Path or `file:` URL of the Arrow IPC file or stream.
+ * @param options - Profile options, plus `readBufferBytes`.
+ * @returns The profile of every row of the file, as `profile()` would build it from the whole table.
  */
 export async function profileIpcFile(path: string | URL, options: ProfileIpcFileOptions = {}): Promise<Profile> {
   const readBufferBytes = options.readBufferBytes ?? DEFAULT_READ_BUFFER_BYTES;
@@ -178,7 +182,7 @@ class IpcFileProfiler {
     private readonly fh: FileHandle,
     private readonly file: string,
     private readonly readBufferBytes: number,
-    private readonly profiler: ReturnType<typeof createColumnProfiler>,
+    private readonly profiler: ColumnProfiler,
   ) {}
 
   async run(): Promise<void> {
