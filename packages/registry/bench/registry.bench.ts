@@ -10,7 +10,8 @@
 //     cold and warm, with the catalog snapshot vs per-model indexes only vs reading every manifest.
 // Env: BENCH_VERSIONS (default 10000), BENCH_MODELS (default 100: the cross-model search spreads the versions over them), BENCH_ARTIFACT_MIB (default 256), BENCH_S3=0 to skip S3,
 // BENCH_ONLY=alias,search,register,catalog to run some parts, BENCH_RUNS (default 9) file-store registration
-// rounds, BENCH_SOURCE=generator|file (what feeds both sides of the registration benchmark), BENCH_HASHED=1 to add
+// rounds, BENCH_SOURCE=generator,file (what feeds both sides of the registration benchmark: fresh 1 MiB chunks
+// from a generator, and/or a local file streamed by the raw put and registered by path), BENCH_HASHED=1 to add
 // a raw put + sha256 variant.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -367,9 +368,8 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
  * durability (the same store.put with the store's fsync), `sync` before every run, the two sides
  * alternating first/second round by round, one unmeasured warm-up round.
  */
-async function benchRegister(label: string, makeStore: () => ObjectStore, runs: number, scratch: string): Promise<void> {
-  const source = process.env.BENCH_SOURCE === 'file' ? 'file' : 'generator';
-  console.log(`\n## 3. registering a ${ARTIFACT_MIB} MiB artifact (${label}, source: ${source}, ${runs} rounds + 1 warm-up)`);
+async function benchRegister(label: string, makeStore: () => ObjectStore, runs: number, scratch: string, source: 'generator' | 'file'): Promise<void> {
+  console.log(`\n## 3. registering a ${ARTIFACT_MIB} MiB artifact (${label}, ${runs} rounds + 1 warm-up)`);
   const base = makeStore();
   const timed = timedStore(base);
   const store = timed.store;
@@ -474,11 +474,16 @@ try {
   if (ONLY.has('alias')) await benchAliasRead(root);
   if (ONLY.has('search')) await benchSearch(root);
   if (ONLY.has('catalog')) await benchCatalog(root);
-  if (ONLY.has('register')) await benchRegister('file store', () => createFileStore({ root: path.join(root, 'big') }), Number(process.env.BENCH_RUNS ?? 9), root);
+  const sources = (process.env.BENCH_SOURCE ?? 'generator,file').split(',') as ('generator' | 'file')[];
+  if (ONLY.has('register')) {
+    for (const source of sources) {
+      await benchRegister(`file store, ${source} source`, () => createFileStore({ root: path.join(root, `big-${source}`) }), Number(process.env.BENCH_RUNS ?? 9), root, source);
+    }
+  }
   if (WITH_S3 && ONLY.has('register')) {
     const server = await startS3Server({ buckets: ['big'] });
     try {
-      await benchRegister('local S3 server', () => createS3Store({ bucket: 'big', prefix: 'bench', clientConfig: server.clientConfig }), 3, root);
+      await benchRegister('local S3 server, generator source', () => createS3Store({ bucket: 'big', prefix: 'bench', clientConfig: server.clientConfig }), 3, root, 'generator');
     } finally {
       await server.stop();
     }
