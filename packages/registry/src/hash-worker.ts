@@ -16,34 +16,39 @@ export const WORKER_HASH_THRESHOLD = 8 * 1024 * 1024;
 const MAX_IN_FLIGHT = 16 * 1024 * 1024;
 /** Read size for local files (the same as the file streams of plain artifacts). */
 const FILE_CHUNK = 1024 * 1024;
+/** The worker's read size when it hashes a local file on its own. */
+const WORKER_READ = 4 * 1024 * 1024;
 
 // Inline CommonJS so that the same code runs from src (tsx, vitest) and from both dist builds
 // without resolving a second entry file.
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
-const { open } = require('node:fs/promises');
+const { closeSync, openSync, readSync } = require('node:fs');
 const jobs = new Map();
 const fail = (id, error) => {
   jobs.delete(id);
   parentPort.postMessage({ type: 'error', id, message: String((error && error.message) || error) });
 };
-// A local file is read here, on the worker's own file handle, so the main thread does nothing but
-// stream it to the store (as a plain put would). Async reads keep other jobs' chunks flowing.
+// A local file is read here, on the worker's own file descriptor, so the main thread does nothing but
+// stream it to the store (as a plain put would). Reads are synchronous: they then stay off the
+// process-wide libuv pool that the store's writes need; the loop yields between reads so that
+// other jobs' messages (and cancels) get through.
 async function hashFile(id, path, chunkSize) {
   const job = jobs.get(id);
-  const handle = await open(path, 'r');
+  const fd = openSync(path, 'r');
   try {
     const buffer = Buffer.allocUnsafe(chunkSize);
     for (;;) {
       if (jobs.get(id) !== job) return; // cancelled
-      const { bytesRead } = await handle.read(buffer, 0, chunkSize, null);
+      const bytesRead = readSync(fd, buffer, 0, chunkSize, null);
       if (bytesRead === 0) break;
       job.hash.update(bytesRead === chunkSize ? buffer : buffer.subarray(0, bytesRead));
       job.size += bytesRead;
+      await new Promise((resolve) => setImmediate(resolve));
     }
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
   if (jobs.get(id) !== job) return;
   jobs.delete(id);
@@ -204,7 +209,7 @@ export function createHashWorker(threshold = WORKER_HASH_THRESHOLD): HashWorker 
     const job: Job = { inFlight: 0, resolve: resolveDigest, reject: rejectDigest };
     if (jobs.size === 0) thread.ref();
     jobs.set(id, job);
-    thread.postMessage(file === undefined ? { type: 'start', id } : { type: 'file', id, path: file, chunkSize: FILE_CHUNK });
+    thread.postMessage(file === undefined ? { type: 'start', id } : { type: 'file', id, path: file, chunkSize: WORKER_READ });
     return {
       async send(chunk) {
         if (job.failure) throw job.failure;
