@@ -342,7 +342,12 @@ export function profile(table: ArrowTableLike, options: ProfileOptions = {}): Pr
   return builder.finish();
 }
 
-/** Profiles a stream of record batches, e.g. `RecordBatchReader.from(fs.createReadStream(file))`. */
+/**
+ * Profiles a stream of record batches, e.g. `RecordBatchReader.from(fs.createReadStream(file))`.
+ * Each batch is held whole while it is profiled (apache-arrow's reader keeps a few in flight), so
+ * memory follows the batch size: for Arrow IPC files on disk, `profileIpcFile(path)` gives the
+ * same profile in memory bounded by its read buffers.
+ */
 export async function profileBatches(batches: AsyncIterable<ArrowTableLike> | Iterable<ArrowTableLike>, options: ProfileOptions = {}): Promise<Profile> {
   const builder = createProfileBuilder(options);
   for await (const batch of batches) builder.add(batch);
