@@ -10,7 +10,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 
 /**
  * Benchmark 3 (the Evidently case), scaled: rows x cols reference vs current from Arrow IPC files,
- * default methods, both sides profiled in parallel (one worker thread each) and compared.
+ * default methods, both sides profiled in parallel (one child process each, with profileIpcFile) and compared.
  */
 export async function runWideBench(): Promise<void> {
   const rows = Number(process.env.DRIFT_BENCH_ROWS ?? 1_000_000);

@@ -350,13 +350,19 @@ class IpcFileProfiler {
     const jobs = this.planReads(batch, at);
     let slot = 0;
     let pending = jobs.length > 0 ? this.read(jobs[0]!, slot, bodyStart) : null;
-    for (let j = 0; j < jobs.length; j++) {
-      const bytes = await pending!;
-      const job = jobs[j]!;
-      // Read ahead into the other buffer while this one is profiled.
-      pending = j + 1 < jobs.length ? this.read(jobs[j + 1]!, 1 - slot, bodyStart) : null;
-      this.profileJob(job, batch, bytes, at);
-      slot = 1 - slot;
+    try {
+      for (let j = 0; j < jobs.length; j++) {
+        const bytes = await pending!;
+        // Read ahead into the other buffer while this one is profiled.
+        pending = j + 1 < jobs.length ? this.read(jobs[j + 1]!, 1 - slot, bodyStart) : null;
+        this.profileJob(jobs[j]!, batch, bytes, at);
+        slot = 1 - slot;
+      }
+    } catch (error) {
+      // The read-ahead may still be in flight: settle it, so its outcome is neither lost nor an
+      // unhandled rejection, before the caller closes the file.
+      await pending?.catch(() => undefined);
+      throw error;
     }
     this.profiler.addRows(batch.length);
   }
