@@ -156,7 +156,27 @@ interface Timed {
   groups: Map<string, number> | null;
 }
 
+// Each timed call starts from a collected heap (when run with --expose-gc, as `npm run bench`
+// does), so neither side pays for the garbage the other left behind.
+const collect = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
+
+// Waits until this process is idle (under 10% of a core over 200 ms, at most 15 s): DuckDB frees
+// its intermediate state on its own threads after a query returns, and that work would otherwise
+// run during (and be charged to) whatever is timed next.
+let settledMs = 0;
+async function settle(): Promise<void> {
+  const t0 = performance.now();
+  while (performance.now() - t0 < 15_000) {
+    const c0 = process.cpuUsage();
+    await new Promise((r) => setTimeout(r, 200));
+    const c = process.cpuUsage(c0);
+    if ((c.user + c.system) / 1000 < 20) break;
+  }
+  settledMs += performance.now() - t0;
+}
+
 function clock<T>(f: () => T): { value: T; wallMs: number; cpuMs: number } {
+  collect();
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   const value = f();
@@ -166,6 +186,8 @@ function clock<T>(f: () => T): { value: T; wallMs: number; cpuMs: number } {
 }
 
 async function duck(sql: string, detail: boolean): Promise<Timed> {
+  collect();
+  await settle();
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   const reader = await con.runAndReadAll(sql);
@@ -184,7 +206,9 @@ async function duck(sql: string, detail: boolean): Promise<Timed> {
 
 // The product path for this job (only the aggregate is wanted), with the default checks on
 // (duplicate rows, overcommit, usage outside node lifetimes).
-function ours(detail: boolean, mode: 'fused' | 'two-step' = 'fused'): Timed {
+async function ours(detail: boolean, mode: 'fused' | 'two-step' = 'fused'): Promise<Timed> {
+  collect();
+  await settle();
   const aggregate = { groupBy: ['team', 'model'], window: 'hour' as const };
   const { value: agg, wallMs, cpuMs } = clock(() =>
     mode === 'fused' ? attributeAndAggregate({ usage, prices, assets, window, aggregate }) : aggregateCosts(attributeCosts({ usage, prices, assets, window }), aggregate),
@@ -216,13 +240,13 @@ function compare(name: string, a: Timed, b: Timed): void {
 
 // Check round (untimed results; it also warms up both sides).
 {
-  const o = ours(true);
+  const o = await ours(true);
   const dr = await duck(roundedSql, true);
   const dx = await duck(exactSql, true);
   compare('DuckDB rounded-per-cell', o, dr);
   compare('DuckDB exact largest-remainder', o, dx);
   if (twoStep) {
-    const two = ours(true, 'two-step');
+    const two = await ours(true, 'two-step');
     let differ = two.groups!.size === o.groups!.size ? 0 : 1;
     for (const [k, v] of o.groups!) if (two.groups!.get(k) !== v) differ++;
     console.log(`check: attributeAndAggregate vs attributeCosts + aggregateCosts: ${differ} differing groups`);
@@ -237,16 +261,16 @@ const record = (k: string, r: Timed) => {
 for (let r = 0; r < rounds; r++) {
   // Alternate who goes first, so neither side always runs right after the other's garbage.
   if (r % 2 === 0) {
-    record('ours', ours(false));
+    record('ours', await ours(false));
     record('rounded', await duck(roundedSql, false));
     record('exact', await duck(exactSql, false));
   } else {
     record('exact', await duck(exactSql, false));
     record('rounded', await duck(roundedSql, false));
-    record('ours', ours(false));
+    record('ours', await ours(false));
   }
-  if (twoStep) record('twoStep', ours(false, 'two-step'));
-  console.log(`round ${r + 1}/${rounds} done; load average ${load()}`);
+  if (twoStep) record('twoStep', await ours(false, 'two-step'));
+  console.log(`round ${r + 1}/${rounds} done; load average ${load()}; waited ${(settledMs / 1000).toFixed(1)} s in all for the process to go idle between timed calls`);
 }
 
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;

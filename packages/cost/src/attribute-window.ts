@@ -291,7 +291,7 @@ export function attributeWindow(p: AttributionPlan, w: number, sc: WindowScratch
         if (charged) {
           const asset = p.assetMicros[c]!;
           const target = Math.min(asset, Math.round(asset * Math.min(1, ratio)));
-          distributeInteger(target, sCharge, ident, s, e, allocated);
+          distributeInteger(target, sCharge, ident, s, e, allocated, false, sum);
           idle[b] = asset - target;
         }
       }

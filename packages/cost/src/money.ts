@@ -28,7 +28,8 @@ export function formatMicros(micros: number): string {
 /**
  * Splits the integer `total` over entries in proportion to `weights[index[k]]` for k in
  * [from, to), writing whole units into `out[index[k]]` (added, not assigned). Largest-remainder
- * method: the parts sum to `total` exactly. Zero total weight splits evenly.
+ * method: the parts sum to `total` exactly. Zero total weight splits evenly. `knownWeightSum`, when
+ * given, must be the sum of those weights added in that order (it saves the caller's second pass).
  */
 export function distributeInteger(
   total: number,
@@ -38,11 +39,14 @@ export function distributeInteger(
   to: number,
   out: Float64Array,
   even = false,
+  knownWeightSum?: number,
 ): void {
   const count = to - from;
   if (count <= 0 || total === 0) return;
   let weightSum = 0;
-  if (!even) for (let k = from; k < to; k++) weightSum += weights[index[k]!]!;
+  // A caller that just summed the same weights in the same order passes the sum (bit-identical).
+  if (knownWeightSum !== undefined) weightSum = knownWeightSum;
+  else if (!even) for (let k = from; k < to; k++) weightSum += weights[index[k]!]!;
   const useEven = even || !(weightSum > 0);
   const sign = total < 0 ? -1 : 1;
   const abs = Math.abs(total);
