@@ -5,7 +5,7 @@ import { fork } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { closedLoop } from './http-load.js';
+import { closedLoop, openLoop } from './http-load.js';
 import { seededRandom } from '../test/onnx-models.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -50,7 +50,8 @@ for (const kind of kinds) {
   await ask('eld-reset', 'eld-reset-done');
   const before = threadTicks(child.pid!);
   const loadCpu = process.cpuUsage();
-  const r = await closedLoop(target, 64, Number(process.env.SECONDS ?? 3));
+  // RATE=n: a fixed open-loop rate instead of saturation (CPU per request at equal work).
+  const r = process.env.RATE ? await openLoop(target, Number(process.env.RATE), Number(process.env.SECONDS ?? 3)) : await closedLoop(target, 64, Number(process.env.SECONDS ?? 3));
   const loadUs = process.cpuUsage(loadCpu);
   const after = threadTicks(child.pid!);
   const { cpuMs } = await ask('eld-read', 'eld');

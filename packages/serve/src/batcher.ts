@@ -4,6 +4,7 @@ import { deadlineExceeded, notReady, queueFull } from './errors.js';
 import type { Tensor } from './tensor.js';
 import type { WireTensor } from './session-worker.js';
 import type { WorkerPool } from './worker-pool.js';
+import { DeadlineQueue } from './deadline-queue.js';
 
 /** Dynamic batching and admission settings of one model. */
 export interface BatchingOptions {
@@ -54,22 +55,28 @@ export interface BatcherEvents {
   onReject?(reason: 'queue_full' | 'timeout'): void;
 }
 
-interface Queued {
-  tensors: Map<string, Tensor>;
-  rows: number;
-  key: string;
-  priority: number;
-  enqueuedAt: number;
-  timeoutMs: number;
-  timer: ReturnType<typeof setTimeout> | undefined;
-  state: 0 | 1 | 2; // queued | running | settled
-  resolve(r: BatchedResult): void;
-  reject(e: unknown): void;
-}
-
 const QUEUED = 0;
 const RUNNING = 1;
 const SETTLED = 2;
+
+/** One request in the queue (a class, so deadline tracking needs no closure per request). */
+class Queued {
+  state: 0 | 1 | 2 = QUEUED; // queued | running | settled
+  constructor(
+    readonly tensors: Map<string, Tensor>,
+    readonly rows: number,
+    readonly key: string,
+    readonly priority: number,
+    readonly enqueuedAt: number,
+    readonly timeoutMs: number,
+    readonly deadline: number,
+    readonly resolve: (r: BatchedResult) => void,
+    readonly reject: (e: unknown) => void,
+  ) {}
+  settled(): boolean {
+    return this.state === SETTLED;
+  }
+}
 
 /**
  * Per-model queue: admission (bounded, priorities, deadlines) and dynamic batching over a
@@ -80,6 +87,7 @@ export class Batcher {
   private readonly levels: Queued[][];
   private queued = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly deadlines = new DeadlineQueue<Queued>((q) => this.expire(q));
   private accepting = true;
   private running = 0;
   private idleWaiters: Array<() => void> = [];
@@ -103,6 +111,8 @@ export class Batcher {
     private readonly batchable: boolean,
     options: BatchingOptions,
     private readonly events: BatcherEvents,
+    /** Every non-batch dim is fixed by the model, so all requests share one shape class. */
+    private readonly uniformShapes = false,
   ) {
     this.maxBatchSize = positiveInt(options.maxBatchSize ?? 64, 'maxBatchSize');
     this.maxQueueDelayMs = nonNegative(options.maxQueueDelayMs ?? 0, 'maxQueueDelayMs');
@@ -147,7 +157,7 @@ export class Batcher {
       return Promise.reject(new MlopsError(ErrorCode.InvalidArgument, `Timeout must be a finite number of milliseconds >= 0; found ${String(options.timeoutMs)}.`));
     }
     let key = '';
-    if (this.batchable) {
+    if (this.batchable && !this.uniformShapes) {
       for (const [name, t] of tensors) {
         key += name;
         key += ':';
@@ -156,8 +166,9 @@ export class Batcher {
       }
     }
     return new Promise<BatchedResult>((resolve, reject) => {
-      const q: Queued = { tensors, rows, key, priority, enqueuedAt: performance.now(), timeoutMs, timer: undefined, state: QUEUED, resolve, reject };
-      if (timeoutMs > 0) q.timer = setTimeout(() => this.expire(q), timeoutMs);
+      const now = performance.now();
+      const q = new Queued(tensors, rows, key, priority, now, timeoutMs, now + timeoutMs, resolve, reject);
+      if (timeoutMs > 0) this.deadlines.add(q, timeoutMs);
       this.levels[priority - 1]!.push(q);
       this.queued++;
       // Dispatch after the current I/O phase, not now: requests parsed in the same event-loop
@@ -191,7 +202,6 @@ export class Batcher {
   }
 
   private expire(q: Queued): void {
-    q.timer = undefined;
     if (q.state === SETTLED) return;
     const stage = q.state === QUEUED ? 'queued' : 'running';
     if (q.state === QUEUED) this.queued--;
@@ -203,12 +213,12 @@ export class Batcher {
   private settle(q: Queued, err: unknown, result?: BatchedResult): void {
     if (q.state === SETTLED) return;
     q.state = SETTLED;
-    if (q.timer !== undefined) clearTimeout(q.timer);
     if (result) q.resolve(result);
     else q.reject(err);
   }
 
   private checkIdle(): void {
+    if (this.queued === 0 && this.running === 0) this.deadlines.clear();
     if (this.queued === 0 && this.running === 0 && this.idleWaiters.length > 0) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];

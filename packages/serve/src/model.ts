@@ -218,7 +218,9 @@ class OnnxModel implements Model {
         for (const l of this.listeners) l.onReject?.(reason);
       },
     };
-    this.batcher = new Batcher(`${name}:${version}`, pool, batchable, batching, events);
+    // Fixed non-batch dims (validated per request) put every request in one shape class.
+    const uniform = metadata.inputs.every((t) => t.shape.every((d, i) => i === 0 || d >= 0));
+    this.batcher = new Batcher(`${name}:${version}`, pool, batchable, batching, events, uniform);
   }
 
   async warm(workers: number): Promise<void> {

@@ -63,7 +63,8 @@ export function parseInferRequest(body: Uint8Array, headerLength: number | undef
   }
   let doc: unknown;
   try {
-    doc = JSON.parse(decoder.decode(jsonEnd === body.length ? body : body.subarray(0, jsonEnd)));
+    // Buffer's native UTF-8 slice is cheaper than TextDecoder for small bodies; same replacement rules.
+    doc = JSON.parse(Buffer.isBuffer(body) ? body.toString('utf8', 0, jsonEnd) : decoder.decode(jsonEnd === body.length ? body : body.subarray(0, jsonEnd)));
   } catch (e) {
     throw bad(`The request body is not valid JSON (${(e as Error).message}). Send an Open Inference Protocol request: {"inputs": [{"name", "shape", "datatype", "data"}]}.`);
   }

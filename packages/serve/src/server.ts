@@ -298,7 +298,21 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
       });
   }
 
+  function requestDone(): void {
+    inflightHttp--;
+    if (inflightHttp === 0 && drainWaiter) drainWaiter();
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      await route(req, res);
+    } catch (err) {
+      onError(err);
+      if (!res.headersSent) sendJson(res, 500, { error: (err as Error).message });
+    }
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const rawUrl = req.url ?? '/';
     const q = rawUrl.indexOf('?');
     const path = q >= 0 ? rawUrl.slice(0, q) : rawUrl;
@@ -388,14 +402,8 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
       loopDelay.enable();
       http = createServer((req, res) => {
         inflightHttp++;
-        res.once('close', () => {
-          inflightHttp--;
-          if (inflightHttp === 0 && drainWaiter) drainWaiter();
-        });
-        handle(req, res).catch((err: unknown) => {
-          onError(err);
-          if (!res.headersSent) sendJson(res, 500, { error: (err as Error).message });
-        });
+        // handle() never rejects: one shared callback, no per-request closure or 'close' listener.
+        void handle(req, res).then(requestDone);
       });
       http.keepAliveTimeout = 5000;
       const h = http;

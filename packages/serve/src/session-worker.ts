@@ -59,14 +59,6 @@ export const ChannelLayout = {
   controlBytes: 64,
   slots: 4,
   slotBytes: 1 << 20,
-  /**
-   * After a job, the worker naps in `Atomics.wait` timeouts of `napMicros` for up to
-   * `napWindowMs` before it sleeps until notified. While it naps the main thread publishes
-   * jobs without `Atomics.notify`, whose cross-core wake-up cost about 45 µs of main-thread
-   * CPU per batch on a 2-vCPU VM (profiled); a job waits at most one nap for the worker.
-   */
-  napMicros: 100,
-  napWindowMs: 10,
 } as const;
 
 interface OrtTensorLike {
@@ -121,7 +113,6 @@ export function sessionWorkerMain(
   const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
   /** The next job: a ring record (with its ring index) or a port message. Blocks while there is none. */
-  let lastWork = 0;
   const next = (): { ring: number; id: number; inputs: Record<string, WireTensor> | undefined; tensors: RingTensor[] | undefined; outputs: string[] | undefined } | { ring: -1; close: true } => {
     for (;;) {
       if (taken !== Atomics.load(ctl, L.JOBS)) {
@@ -137,11 +128,6 @@ export function sessionWorkerMain(
         return { ring: -1, id: msg.id, inputs: msg.inputs, tensors: undefined, outputs: msg.outputs };
       }
       const bell = Atomics.load(ctl, L.DOORBELL);
-      if (performance.now() - lastWork < L.napWindowMs) {
-        // SLEEPING stays 0: the main thread does not notify, the timeout wakes us.
-        Atomics.wait(ctl, L.DOORBELL, bell, L.napMicros / 1000);
-        continue;
-      }
       Atomics.store(ctl, L.SLEEPING, 1);
       // Re-check after announcing sleep: work published before the doorbell read is seen here,
       // work published after it changes the doorbell, so the wait returns at once.
@@ -153,7 +139,6 @@ export function sessionWorkerMain(
   const loop = async (s: OrtSessionLike): Promise<void> => {
     for (;;) {
       const job = next();
-      lastWork = performance.now();
       if ('close' in job) {
         await s.release().catch(() => undefined);
         port.close();

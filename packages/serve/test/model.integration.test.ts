@@ -72,6 +72,22 @@ describe('loadModel', () => {
     expect(requests[0]!.length).toBeGreaterThan(0);
   });
 
+  it('sends batches larger than a shared-memory slot as messages, with the same results', async () => {
+    // 70 000 rows x 4 FP32 = 1.1 MB in, 560 kB out: over the 1 MiB slot, so the job takes the
+    // postMessage path while small concurrent requests keep using the ring.
+    const rand = seededRandom(9);
+    const big = Float32Array.from({ length: 70_000 * 4 }, () => rand() * 2 - 1);
+    const small = Float32Array.from({ length: 8 }, () => rand());
+    const [rb, rs] = await Promise.all([linear.infer({ x: { data: big, shape: [70_000, 4] } }), linear.infer({ x: { data: small, shape: [2, 4] } })]);
+    const refBig = linearReference(big);
+    const yb = rb.outputs.y!.data as Float32Array;
+    expect(rb.outputs.y!.shape).toEqual([70_000, 2]);
+    for (const k of [0, 1, 12_345, 139_998, 139_999]) expect(yb[k]).toBeCloseTo(refBig[k]!, 4);
+    const refSmall = linearReference(small);
+    (rs.outputs.y!.data as Float32Array).forEach((v, k) => expect(v).toBeCloseTo(refSmall[k]!, 4));
+    expect(big.length).toBe(280_000); // not detached
+  });
+
   it('rejects bad inputs with INVALID_ARGUMENT saying what was expected', async () => {
     await expect(linear.infer({ x: { data: new Float32Array(3), shape: [1, 3] } })).rejects.toThrow(/expects shape \[-1, 4\].*found \[1, 3\]/);
     await expect(linear.infer({ x: { data: new Float64Array(4), shape: [1, 4] } })).rejects.toThrow(/expects datatype FP32; found FP64/);
