@@ -175,8 +175,10 @@ async function settle(): Promise<void> {
   settledMs += performance.now() - t0;
 }
 
+let heapBefore = 0;
 function clock<T>(f: () => T): { value: T; wallMs: number; cpuMs: number } {
   collect();
+  heapBefore = process.memoryUsage().heapUsed;
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   const value = f();
@@ -238,8 +240,10 @@ function compare(name: string, a: Timed, b: Timed): void {
   );
 }
 
-// Check round (untimed results; it also warms up both sides).
-{
+// Check round (untimed results; it also warms up both sides). A function, so its big maps die
+// when it returns (block-scoped values at the top level of a module with top-level await stay
+// reachable, and a large live heap slows every garbage collection that follows).
+async function checkRound(): Promise<void> {
   const o = await ours(true);
   const dr = await duck(roundedSql, true);
   const dx = await duck(exactSql, true);
@@ -252,6 +256,7 @@ function compare(name: string, a: Timed, b: Timed): void {
     console.log(`check: attributeAndAggregate vs attributeCosts + aggregateCosts: ${differ} differing groups`);
   }
 }
+await checkRound();
 
 const times: Record<string, { wall: number[]; cpu: number[] }> = { ours: { wall: [], cpu: [] }, rounded: { wall: [], cpu: [] }, exact: { wall: [], cpu: [] }, twoStep: { wall: [], cpu: [] } };
 const record = (k: string, r: Timed) => {
@@ -270,7 +275,7 @@ for (let r = 0; r < rounds; r++) {
     record('ours', await ours(false));
   }
   if (twoStep) record('twoStep', await ours(false, 'two-step'));
-  console.log(`round ${r + 1}/${rounds} done; load average ${load()}; waited ${(settledMs / 1000).toFixed(1)} s in all for the process to go idle between timed calls`);
+  console.log(`round ${r + 1}/${rounds} done; JS heap live before our call ${(heapBefore / 1e6).toFixed(0)} MB; load average ${load()}; waited ${(settledMs / 1000).toFixed(1)} s in all for the process to go idle between timed calls`);
 }
 
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
