@@ -65,6 +65,30 @@ describe('createHashWorker', () => {
     }
   });
 
+  it('packs chunks of any size into batches without losing or reordering a byte', async () => {
+    // Exactly one batch, one byte less, one more, a chunk spanning three batches, single bytes.
+    const sizes = [4 * MiB, 4 * MiB - 1, 1, 4 * MiB + 1, 9 * MiB + 5, 1, 1, 2 * MiB, 3, 4 * MiB, 17];
+    const make = async function* (): AsyncGenerator<Uint8Array> {
+      // One reused buffer, overwritten for every chunk: the hash must have copied what it needed.
+      const shared = new Uint8Array(10 * MiB);
+      for (const [i, n] of sizes.entries()) {
+        for (let j = 0; j < n; j += 997) shared[j] = (i * 37 + j) % 256;
+        shared.fill(i, n - 1, n);
+        yield shared.subarray(0, n);
+      }
+    };
+    const expected = createHash('sha256');
+    for await (const chunk of make()) expected.update(chunk);
+    const hasher = createHashWorker();
+    try {
+      const { chunks, result } = hasher.hash(make());
+      for await (const chunk of chunks) void chunk;
+      expect(await result()).toEqual({ sha256: expected.digest('hex'), size: sizes.reduce((x, y) => x + y, 0) });
+    } finally {
+      await hasher.close();
+    }
+  });
+
   it('hashes small streams in-thread and refuses a digest before the stream ended', async () => {
     const hasher = createHashWorker();
     const { chunks, result } = hasher.hash(chunksOf(3, 1000));

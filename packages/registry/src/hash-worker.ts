@@ -14,6 +14,8 @@ export interface HashResult {
 export const WORKER_HASH_THRESHOLD = 8 * 1024 * 1024;
 /** Bytes sent to the worker but not yet hashed before the uploader waits: bounds memory. */
 const MAX_IN_FLIGHT = 16 * 1024 * 1024;
+/** Copies of stream chunks travel to the worker in batches of this size (fewer messages). */
+const BATCH = 4 * 1024 * 1024;
 /** Read size for local files (the same as the file streams of plain artifacts). */
 const FILE_CHUNK = 1024 * 1024;
 /** The worker's read size when it hashes a local file on its own. */
@@ -96,7 +98,8 @@ interface Job {
 export interface HashWorker {
   /**
    * Re-yields `source` unchanged. Once it has proven to hold at least {@link WORKER_HASH_THRESHOLD}
-   * bytes, copies of the chunks are hashed on the worker; smaller sources are hashed in-thread.
+   * bytes, copies of the chunks (packed into pooled 4 MiB batches) are hashed on the worker;
+   * smaller sources are hashed in-thread.
    * `result()` resolves after the stream ended, with the digest, and rejects if the worker failed.
    */
   hash(source: AsyncIterable<Uint8Array>): { chunks: AsyncGenerator<Uint8Array>; result: () => Promise<HashResult> };
@@ -185,16 +188,17 @@ export function createHashWorker(threshold = WORKER_HASH_THRESHOLD): HashWorker 
     if (jobs.size === 0) worker?.unref();
   };
 
-  /** A hash job on the worker: `send` forwards one chunk (waiting while too much is in flight). */
+  /** A hash job on the worker: `post` hands it one batch of copied bytes. */
   interface Running {
-    send(chunk: Uint8Array): Promise<void>;
-    /** Asks for the digest once every chunk was sent (or, for a file job, resolves when the worker read it all). */
+    /** Transfers `buffer` (its first `length` bytes count), waiting while too much is in flight. */
+    post(buffer: ArrayBuffer, length: number): Promise<void>;
+    /** Asks for the digest once every batch was posted (or, for a file job, resolves when the worker read it all). */
     end(): Promise<HashResult>;
     /** Drops the job after a failure or an early stop. */
     abandon(): void;
   }
 
-  /** Starts a job: chunks sent by the caller, or (`file`) a file the worker reads itself. */
+  /** Starts a job: batches posted by the caller, or (`file`) a file the worker reads itself. */
   const startJob = (file?: string): Running => {
     const thread = ensureWorker();
     const id = nextId++;
@@ -204,22 +208,19 @@ export function createHashWorker(threshold = WORKER_HASH_THRESHOLD): HashWorker 
       resolveDigest = resolve;
       rejectDigest = reject;
     });
-    // Handled by end(); a failure also surfaces through job.failure on the next chunk.
+    // Handled by end(); a failure also surfaces through job.failure on the next batch.
     digest.catch(() => undefined);
     const job: Job = { inFlight: 0, resolve: resolveDigest, reject: rejectDigest };
     if (jobs.size === 0) thread.ref();
     jobs.set(id, job);
     thread.postMessage(file === undefined ? { type: 'start', id } : { type: 'file', id, path: file, chunkSize: WORKER_READ });
     return {
-      async send(chunk) {
+      async post(buffer, length) {
         if (job.failure) throw job.failure;
         while (job.inFlight >= MAX_IN_FLIGHT && !job.failure) await new Promise<void>((resolve) => (job.wake = resolve));
         if (job.failure) throw job.failure;
-        // One memcpy (far cheaper than the hash) so the caller may reuse its buffer and the store keeps its own.
-        const buffer = takeBuffer(chunk.byteLength);
-        new Uint8Array(buffer, 0, chunk.byteLength).set(chunk);
         job.inFlight += buffer.byteLength;
-        thread.postMessage({ type: 'chunk', id, buffer, length: chunk.byteLength }, [buffer]);
+        thread.postMessage({ type: 'chunk', id, buffer, length }, [buffer]);
       },
       end() {
         if (job.failure) throw job.failure;
@@ -233,6 +234,13 @@ export function createHashWorker(threshold = WORKER_HASH_THRESHOLD): HashWorker 
         finish(id);
       },
     };
+  };
+
+  const recycle = (buffer: ArrayBuffer) => {
+    if (pooled + buffer.byteLength <= MAX_IN_FLIGHT) {
+      pool.push(buffer);
+      pooled += buffer.byteLength;
+    }
   };
 
   /** Wraps a chunk generator so that `result()` refuses a digest until the whole stream was read. */
@@ -257,59 +265,59 @@ export function createHashWorker(threshold = WORKER_HASH_THRESHOLD): HashWorker 
 
   const hashStream = (source: AsyncIterable<Uint8Array>): { chunks: AsyncGenerator<Uint8Array>; result: () => Promise<HashResult> } =>
     hashed(async function* (done) {
-        const iterator = source[Symbol.asyncIterator]();
-        let running: Running | undefined;
-        let ended = false;
-        try {
-          // Read (without yielding) until the source proves large enough to be worth the worker.
-          const buffered: Uint8Array[] = [];
-          let bufferedBytes = 0;
-          let exhausted = false;
-          while (bufferedBytes < threshold) {
-            const next = await iterator.next();
-            if (next.done) {
-              exhausted = true;
-              break;
+      const iterator = source[Symbol.asyncIterator]();
+      // Every chunk is copied before it is yielded, because a source may reuse its buffer for the
+      // next chunk. The copies are packed into pooled 4 MiB batches. Until the stream proves large
+      // enough for the worker they are held; past that they go to the worker (or, once the
+      // registry is closing, are hashed here); a stream that ends small is hashed here from them.
+      let running: Running | undefined;
+      let local: ReturnType<typeof createHash> | undefined;
+      const held: { buffer: ArrayBuffer; length: number }[] = [];
+      let batch: ArrayBuffer | undefined;
+      let used = 0;
+      let size = 0;
+      let ended = false;
+      const release = async (buffer: ArrayBuffer, length: number) => {
+        if (running) await running.post(buffer, length);
+        else if (local) {
+          local.update(new Uint8Array(buffer, 0, length));
+          recycle(buffer);
+        } else held.push({ buffer, length });
+      };
+      try {
+        for (;;) {
+          const next = await iterator.next();
+          if (next.done) break;
+          const chunk = next.value;
+          if (!running && !local && size + chunk.byteLength >= threshold) {
+            if (closed) local = createHash('sha256');
+            else running = startJob();
+            for (const h of held.splice(0)) await release(h.buffer, h.length);
+          }
+          for (let offset = 0; offset < chunk.byteLength; ) {
+            if (!batch) {
+              batch = takeBuffer(BATCH);
+              used = 0;
             }
-            buffered.push(next.value);
-            bufferedBytes += next.value.byteLength;
-          }
-          let size = 0;
-          if (exhausted || closed) {
-            // Small (or the registry is closing): hash in-thread.
-            const hash = createHash('sha256');
-            for (const chunk of buffered) {
-              hash.update(chunk);
-              size += chunk.byteLength;
-              yield chunk;
+            const n = Math.min(chunk.byteLength - offset, batch.byteLength - used);
+            new Uint8Array(batch, used, n).set(offset === 0 && n === chunk.byteLength ? chunk : chunk.subarray(offset, offset + n));
+            used += n;
+            offset += n;
+            if (used === batch.byteLength) {
+              const full = batch;
+              batch = undefined;
+              await release(full, used);
             }
-            if (!exhausted) {
-              for (;;) {
-                const next = await iterator.next();
-                if (next.done) break;
-                hash.update(next.value);
-                size += next.value.byteLength;
-                yield next.value;
-              }
-            }
-            ended = true;
-            done({ sha256: hash.digest('hex'), size });
-            return;
           }
-          running = startJob();
-          for (const chunk of buffered) {
-            await running.send(chunk);
-            size += chunk.byteLength;
-            yield chunk;
-          }
-          buffered.length = 0;
-          for (;;) {
-            const next = await iterator.next();
-            if (next.done) break;
-            await running.send(next.value);
-            size += next.value.byteLength;
-            yield next.value;
-          }
+          size += chunk.byteLength;
+          yield chunk;
+        }
+        if (batch && used > 0) {
+          const last = batch;
+          batch = undefined;
+          await release(last, used);
+        }
+        if (running) {
           const digest = running.end();
           ended = true;
           done(
@@ -318,14 +326,23 @@ export function createHashWorker(threshold = WORKER_HASH_THRESHOLD): HashWorker 
               return result;
             }),
           );
-        } finally {
-          if (!ended) {
-            // The consumer gave up or the source/worker failed: release the source and the job.
-            await iterator.return?.().catch(() => undefined);
-            running?.abandon();
-          }
+          return;
         }
-      });
+        const hash = local ?? createHash('sha256');
+        for (const h of held.splice(0)) {
+          hash.update(new Uint8Array(h.buffer, 0, h.length));
+          recycle(h.buffer);
+        }
+        ended = true;
+        done({ sha256: hash.digest('hex'), size });
+      } finally {
+        if (!ended) {
+          // The consumer gave up or the source/worker failed: release the source and the job.
+          await iterator.return?.().catch(() => undefined);
+          running?.abandon();
+        }
+      }
+    });
 
   return {
     hash: hashStream,

@@ -74,6 +74,31 @@ describe('large artifacts hashed on the worker thread (file store)', () => {
     }
   });
 
+  it('stores and hashes a source that reuses one buffer for every chunk', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'registry-phash-'));
+    roots.push(root);
+    async function* reusing(): AsyncGenerator<Uint8Array> {
+      const buffer = new Uint8Array(MiB);
+      for (let i = 0; i < 12; i++) {
+        buffer.fill(i + 1);
+        yield buffer;
+      }
+    }
+    const expected = createHash('sha256');
+    for (let i = 0; i < 12; i++) expected.update(new Uint8Array(MiB).fill(i + 1));
+    const sha256 = expected.digest('hex');
+    const reg = createRegistry({ store: createFileStore({ root: path.join(root, 'store') }) });
+    try {
+      const v = await reg.registerModelVersion({ name: 'reuse', artifacts: { 'model.bin': reusing() } });
+      expect(v.artifacts[0]).toMatchObject({ sha256, size: 12 * MiB });
+      const out = path.join(root, 'out');
+      await reg.downloadArtifacts('reuse/1', out);
+      expect(createHash('sha256').update(await readFile(path.join(out, 'model.bin'))).digest('hex')).toBe(sha256);
+    } finally {
+      await reg.close();
+    }
+  });
+
   it('a worker failure mid-upload fails the registration and leaves no visible version or blob', async () => {
     const root = await mkdtemp(path.join(tmpdir(), 'registry-phash-'));
     roots.push(root);
