@@ -101,13 +101,7 @@ describe('window-by-window attribution', () => {
       node: 'a',
       labels: { team: 't1' },
     };
-    const other: UsageRow = {
-      start: T0 + 0.5 * H,
-      end: T0 + 3.5 * H,
-      quantity: 1,
-      node: 'b',
-      labels: { team: 't1' },
-    };
+    const other: UsageRow = { ...base, node: 'b' };
     const early: UsageRow = {
       start: T0 - 3 * H,
       end: T0 - 2 * H,

@@ -388,8 +388,8 @@ export function attributeWindow(p: AttributionPlan, w: number, sc: WindowScratch
   const labels = u.labels;
   const L = labels.length;
   let row = out.n;
-  const { windowStart: oWs, windowEnd: oWe, node: oNode, instanceType: oIt, region: oRg, pricingModel: oPm, sku: oSku, kind: oKind, allocation: oAlloc } = out;
-  const { quantityHours: oQty, usageHours: oUse, allocatedMicros: oAllocM, idleMicros: oIdleM, sharedMicros: oSharedM, totalMicros: oTotal, listMicros: oList } = out;
+  const { node: oNode, instanceType: oIt, region: oRg, pricingModel: oPm, sku: oSku, kind: oKind, allocation: oAlloc } = out.i32;
+  const { windowStart: oWs, windowEnd: oWe, quantityHours: oQty, usageHours: oUse, allocatedMicros: oAllocM, idleMicros: oIdleM, sharedMicros: oSharedM, totalMicros: oTotal, listMicros: oList } = out.f64;
   const oLabels = out.labels;
   const labelCodes = labels.map((l) => l.cats.codes);
   const { node: uNode, kind: uKind, pricing: uPricing } = u;
