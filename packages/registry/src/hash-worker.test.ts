@@ -24,6 +24,20 @@ async function expectedDigest(count: number, size: number): Promise<string> {
   return hash.digest('hex');
 }
 
+/** Hashes `make()` through a fresh worker and checks the digest and size against node:crypto's. */
+async function expectWorkerDigest(make: () => AsyncGenerator<Uint8Array>, sizes: number[]): Promise<void> {
+  const expected = createHash('sha256');
+  for await (const chunk of make()) expected.update(chunk);
+  const hasher = createHashWorker();
+  try {
+    const { chunks, result } = hasher.hash(make());
+    for await (const chunk of chunks) void chunk;
+    expect(await result()).toEqual({ sha256: expected.digest('hex'), size: sizes.reduce((x, y) => x + y, 0) });
+  } finally {
+    await hasher.close();
+  }
+}
+
 describe('createHashWorker', () => {
   it('hashes a large stream on the worker to the same digest as node:crypto, yielding every chunk', async () => {
     const hasher = createHashWorker();
@@ -53,16 +67,7 @@ describe('createHashWorker', () => {
     const make = async function* (): AsyncGenerator<Uint8Array> {
       for (const [i, n] of sizes.entries()) yield new Uint8Array(n).fill((i * 13) % 256);
     };
-    const expected = createHash('sha256');
-    for await (const chunk of make()) expected.update(chunk);
-    const hasher = createHashWorker();
-    try {
-      const { chunks, result } = hasher.hash(make());
-      for await (const chunk of chunks) void chunk;
-      expect(await result()).toEqual({ sha256: expected.digest('hex'), size: sizes.reduce((x, y) => x + y, 0) });
-    } finally {
-      await hasher.close();
-    }
+    await expectWorkerDigest(make, sizes);
   });
 
   it('packs chunks of any size into batches without losing or reordering a byte', async () => {
@@ -77,16 +82,7 @@ describe('createHashWorker', () => {
         yield shared.subarray(0, n);
       }
     };
-    const expected = createHash('sha256');
-    for await (const chunk of make()) expected.update(chunk);
-    const hasher = createHashWorker();
-    try {
-      const { chunks, result } = hasher.hash(make());
-      for await (const chunk of chunks) void chunk;
-      expect(await result()).toEqual({ sha256: expected.digest('hex'), size: sizes.reduce((x, y) => x + y, 0) });
-    } finally {
-      await hasher.close();
-    }
+    await expectWorkerDigest(make, sizes);
   });
 
   it('hashes small streams in-thread and refuses a digest before the stream ended', async () => {
