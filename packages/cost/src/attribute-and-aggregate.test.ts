@@ -5,32 +5,21 @@ import { attributeAndAggregate } from './attribute-and-aggregate.js';
 import { attributeCosts } from './attribute-costs.js';
 import { readCategories, readNumbers } from './arrow-columns.js';
 import { samplePriceCatalog } from './price-catalog.js';
-import { H, T0, usageTable } from '../test/usage-fixtures.js';
-import type { UsageRow } from '../test/usage-fixtures.js';
+import { H, T0, usageRowArbitrary, usageTable } from '../test/usage-fixtures.js';
 
 const prices = samplePriceCatalog();
-const row = fc
-  .record({
-    node: fc.constantFrom('a', 'b', 'a', 'b', null),
-    kind: fc.constantFrom('gpu', 'cpu', 'memory', 'gpu', 'storage'),
-    start: fc.integer({ min: 0, max: 5 * H }),
-    length: fc.integer({ min: 1, max: 3 * H }),
-    quantity: fc.double({ min: 0, max: 4, noNaN: true }),
-    team: fc.constantFrom('t1', 't2', null),
-    model: fc.constantFrom('m1', 'm2', 'm3'),
-  })
-  .map(
-    (r): UsageRow => ({
-      start: T0 + r.start,
-      end: T0 + Math.min(r.start + r.length, 6 * H),
-      kind: r.kind,
-      quantity: r.quantity,
-      request: null,
-      node: r.node,
-      instanceType: 'p3.16xlarge',
-      labels: { team: r.team, model: r.model },
-    })
-  );
+const row = usageRowArbitrary({
+  nodes: ['a', 'b', 'a', 'b', null],
+  kinds: ['gpu', 'cpu', 'memory', 'gpu', 'storage'],
+  startMin: 0,
+  startMax: 5 * H,
+  maxLength: 3 * H,
+  end: 6 * H,
+  maxQuantity: 4,
+  requests: false,
+  skus: [null],
+  labels: { team: ['t1', 't2', null], model: ['m1', 'm2', 'm3'] },
+});
 
 function columns(t: ReturnType<typeof aggregateCosts>): Record<string, unknown[]> {
   const out: Record<string, unknown[]> = {};

@@ -4,7 +4,7 @@ import type { MlopsError } from '@mlops/contracts';
 import { attributeCosts } from './attribute-costs.js';
 import { categoryAt, readCostTable } from './cost-table.js';
 import { samplePriceCatalog } from './price-catalog.js';
-import { H, T0, usageTable } from '../test/usage-fixtures.js';
+import { H, T0, usageRowArbitrary, usageTable } from '../test/usage-fixtures.js';
 import type { UsageRow } from '../test/usage-fixtures.js';
 
 const prices = samplePriceCatalog();
@@ -14,34 +14,19 @@ const assets = [
 ];
 const RANGE = { step: 'hour' as const, start: T0, end: T0 + 8 * H };
 
-const row = fc
-  .record({
-    node: fc.constantFrom('a', 'b', null),
-    kind: fc.constantFrom('gpu', 'cpu', 'memory', 'storage', 'network'),
-    start: fc.integer({ min: -H, max: 8 * H }),
-    length: fc.integer({ min: 1, max: 4 * H }),
-    quantity: fc.double({ min: 0, max: 3, noNaN: true }),
-    request: fc.option(fc.double({ min: 0, max: 3, noNaN: true }), {
-      nil: null,
-    }),
-    team: fc.constantFrom('t1', 't2', null),
-    sku: fc.constantFrom('1g.5gb', null),
-  })
-  .map(
-    (r): UsageRow => ({
-      // Rows may start before the range; none runs past the nodes' lifetime (the range end).
-      start: T0 + r.start,
-      end: T0 + Math.min(r.start + r.length, 8 * H),
-      kind: r.kind,
-      quantity: r.quantity,
-      request: r.request,
-      node: r.node,
-      sku: r.sku,
-      instanceType: 'p3.16xlarge',
-      labels: { team: r.team },
-    })
-  )
-  .filter((r) => r.end > r.start);
+// Rows may start before the range; none runs past the nodes' lifetime (the range end).
+const row = usageRowArbitrary({
+  nodes: ['a', 'b', null],
+  kinds: ['gpu', 'cpu', 'memory', 'storage', 'network'],
+  startMin: -H,
+  startMax: 8 * H,
+  maxLength: 4 * H,
+  end: 8 * H,
+  maxQuantity: 3,
+  requests: true,
+  skus: ['1g.5gb', null],
+  labels: { team: ['t1', 't2', null] },
+});
 
 /** Charged quantity-hours per (window, node, kind, sku, team), straight from the definition. */
 function reference(rows: readonly UsageRow[]): Map<string, number> {

@@ -1,4 +1,5 @@
 import type { AttributionPlan } from './attribution-plan.js';
+import { grown } from './cost-rows.js';
 import type { CostRows, CostRowsSchema } from './cost-rows.js';
 import { CostErrorCode } from './error-codes.js';
 import { distributeInteger } from './money.js';
@@ -17,28 +18,28 @@ export interface WindowErrors {
   overcommitted: ProblemList;
 }
 
+const PIECE_I32 = ['key', 'rec', 'perm'] as const;
+const PIECE_F64 = ['work', 'charge', 'used'] as const;
+const SLOT_I32 = ['rec', 'bin', 'ident'] as const;
+const SLOT_F64 = ['charge', 'used', 'allocated', 'list', 'idleShare', 'shared', 'weight'] as const;
+type Columns<I extends string, F extends string> = Record<I, Int32Array> & Record<F, Float64Array>;
+
+/** Regrows every column of `cols` to `cap`, keeping the first `keep` values. */
+function regrow<I extends string, F extends string>(cols: Columns<I, F>, i32: readonly I[], f64: readonly F[], cap: number, keep: number): void {
+  const ints = cols as Record<I, Int32Array>;
+  const nums = cols as Record<F, Float64Array>;
+  for (const k of i32) ints[k] = grown(ints[k], (n) => new Int32Array(n), cap, keep);
+  for (const k of f64) nums[k] = grown(nums[k], (n) => new Float64Array(n), cap, keep);
+}
+
 /** Scratch arrays reused across windows (grown on demand, never shrunk). */
 export class WindowScratch {
   binOff: Int32Array;
   sorted = new Int32Array(1024);
-  // Pieces of one bin.
-  pKey = new Int32Array(64);
-  pWork = new Float64Array(64);
-  pCharge = new Float64Array(64);
-  pUsed = new Float64Array(64);
-  pRec = new Int32Array(64);
-  perm = new Int32Array(64);
-  // Cost rows (slots) of one window, bin by bin.
-  sRec = new Int32Array(1024);
-  sBin = new Int32Array(1024);
-  sCharge = new Float64Array(1024);
-  sUsed = new Float64Array(1024);
-  allocated = new Float64Array(1024);
-  list = new Float64Array(1024);
-  idleShare = new Float64Array(1024);
-  shared = new Float64Array(1024);
-  weight = new Float64Array(1024);
-  ident = new Int32Array(1024);
+  /** Pieces of one bin: workload (node-kind key, workload key), charge, usage, record, sort order. */
+  readonly piece = {} as Columns<(typeof PIECE_I32)[number], (typeof PIECE_F64)[number]>;
+  /** Cost rows (slots) of one window, bin by bin, and their money. `ident[k] = k`. */
+  readonly slot = {} as Columns<(typeof SLOT_I32)[number], (typeof SLOT_F64)[number]>;
   // Per (asset, resource) of one window.
   cell: Int32Array;
   idle: Float64Array;
@@ -47,44 +48,21 @@ export class WindowScratch {
     this.binOff = new Int32Array(B + 1);
     this.cell = new Int32Array(B);
     this.idle = new Float64Array(B);
-    for (let k = 0; k < this.ident.length; k++) this.ident[k] = k;
+    regrow(this.piece, PIECE_I32, PIECE_F64, 64, 0);
+    this.slots(1024);
   }
 
   pieces(m: number): void {
-    if (m <= this.pKey.length) return;
-    const c = Math.max(m, this.pKey.length * 2);
-    this.pKey = new Int32Array(c);
-    this.pWork = new Float64Array(c);
-    this.pCharge = new Float64Array(c);
-    this.pUsed = new Float64Array(c);
-    this.pRec = new Int32Array(c);
-    this.perm = new Int32Array(c);
+    if (m > this.piece.key.length) regrow(this.piece, PIECE_I32, PIECE_F64, Math.max(m, this.piece.key.length * 2), 0);
   }
 
+  /** Room for `m` slots; slots already merged in this window are kept. */
   slots(m: number): void {
-    if (m <= this.sRec.length) return;
-    const c = Math.max(m, this.sRec.length * 2);
-    const i32 = (a: Int32Array) => {
-      const b = new Int32Array(c);
-      b.set(a);
-      return b;
-    };
-    const f64 = (a: Float64Array) => {
-      const b = new Float64Array(c);
-      b.set(a);
-      return b;
-    };
-    this.sRec = i32(this.sRec);
-    this.sBin = i32(this.sBin);
-    this.sCharge = f64(this.sCharge);
-    this.sUsed = f64(this.sUsed);
-    this.allocated = new Float64Array(c);
-    this.list = new Float64Array(c);
-    this.idleShare = new Float64Array(c);
-    this.shared = new Float64Array(c);
-    this.weight = new Float64Array(c);
-    this.ident = new Int32Array(c);
-    for (let k = 0; k < c; k++) this.ident[k] = k;
+    const have = this.slot.rec?.length ?? 0;
+    if (m <= have) return;
+    regrow(this.slot, SLOT_I32, SLOT_F64, Math.max(m, have * 2), have);
+    const ident = this.slot.ident;
+    for (let k = 0; k < ident.length; k++) ident[k] = k;
   }
 }
 
@@ -123,7 +101,7 @@ function sameRecord(p: AttributionPlan, i: number, j: number): boolean {
 function findDuplicates(p: AttributionPlan, sc: WindowScratch, from: number, to: number, w: number, out: number[]): void {
   const first: number[] = [];
   for (let k = from; k < to; k++) {
-    const i = sc.pRec[sc.perm[k]!]!;
+    const i = sc.piece.rec[sc.piece.perm[k]!]!;
     const s = p.u.start[i]! > p.rangeStart ? p.u.start[i]! : p.rangeStart;
     if (Math.floor(s / p.stepMs) - p.w0 === w) first.push(i);
   }
@@ -160,7 +138,7 @@ function mergeBin(p: AttributionPlan, sc: WindowScratch, from: number, to: numbe
   const we = ws + p.stepMs;
   const m = to - from;
   sc.pieces(m);
-  const { pKey, pWork, pCharge, pUsed, pRec, perm } = sc;
+  const { key: pKey, work: pWork, charge: pCharge, used: pUsed, rec: pRec, perm } = sc.piece;
   const sorted = sc.sorted;
   for (let k = 0; k < m; k++) {
     const i = sorted[from + k]!;
@@ -197,10 +175,11 @@ function mergeBin(p: AttributionPlan, sc: WindowScratch, from: number, to: numbe
       r++;
     }
     if (duplicates && r - k > 1) findDuplicates(p, sc, k, r, w, duplicates);
-    sc.sRec[S] = pRec[j]!;
-    sc.sBin[S] = b;
-    sc.sCharge[S] = charge;
-    sc.sUsed[S] = used;
+    const slot = sc.slot;
+    slot.rec[S] = pRec[j]!;
+    slot.bin[S] = b;
+    slot.charge[S] = charge;
+    slot.used[S] = used;
     S++;
     k = r;
   }
@@ -259,7 +238,7 @@ export function attributeWindow(p: AttributionPlan, w: number, sc: WindowScratch
     cell[b] = c;
     idle[b] = c >= 0 ? p.assetMicros[c]! : 0;
   }
-  const { sRec, sBin, sCharge, sUsed, allocated, list, idleShare, shared, weight, ident } = sc;
+  const { rec: sRec, bin: sBin, charge: sCharge, used: sUsed, allocated, list, idleShare, shared, weight, ident } = sc.slot;
   allocated.fill(0, 0, S);
   list.fill(0, 0, S);
   idleShare.fill(0, 0, S);

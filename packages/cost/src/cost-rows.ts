@@ -1,7 +1,8 @@
 import type { CostColumns, CostTableMetadata } from './cost-table.js';
 import { KIND_UNITS, PRICING_MODELS, RESOURCE_KINDS } from './usage-input.js';
 
-function grown<T extends Float64Array | Int32Array>(a: T | undefined, make: (n: number) => T, cap: number, keep: number): T {
+/** A copy of `a`'s first `keep` values in a new array of `cap` (`make` allocates). */
+export function grown<T extends Float64Array | Int32Array>(a: T | undefined, make: (n: number) => T, cap: number, keep: number): T {
   const b = make(cap);
   if (a) b.set(a.subarray(0, keep));
   return b;

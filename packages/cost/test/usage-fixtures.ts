@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { Dictionary, Float64, Int32, Table, TimestampMillisecond, Utf8, vectorFromArray } from 'apache-arrow';
 import type { Vector } from 'apache-arrow';
 
@@ -43,3 +44,49 @@ export function usageTable(rows: readonly UsageRow[], labelKeys?: readonly strin
 export const H = 3_600_000;
 /** 2026-01-01T00:00:00Z */
 export const T0 = Date.UTC(2026, 0, 1);
+
+/** What {@link usageRowArbitrary} draws from. Times are offsets from T0 in ms. */
+export interface UsageRowArbitraryOptions {
+  nodes: readonly (string | null)[];
+  kinds: readonly NonNullable<UsageRow['kind']>[];
+  startMin: number;
+  startMax: number;
+  maxLength: number;
+  /** Rows are cut at this offset (the nodes' end of life). */
+  end: number;
+  maxQuantity: number;
+  /** Draw request quantities too (else none). */
+  requests: boolean;
+  skus: readonly (string | null)[];
+  labels: Record<string, readonly (string | null)[]>;
+}
+
+/** Random usage rows on p3.16xlarge nodes for property tests (rows of zero length are dropped). */
+export function usageRowArbitrary(o: UsageRowArbitraryOptions): fc.Arbitrary<UsageRow> {
+  const quantity = fc.double({ min: 0, max: o.maxQuantity, noNaN: true });
+  return fc
+    .record({
+      node: fc.constantFrom(...o.nodes),
+      kind: fc.constantFrom(...o.kinds),
+      start: fc.integer({ min: o.startMin, max: o.startMax }),
+      length: fc.integer({ min: 1, max: o.maxLength }),
+      quantity,
+      request: o.requests ? fc.option(quantity, { nil: null }) : fc.constant(null),
+      sku: fc.constantFrom(...o.skus),
+      labels: fc.record(Object.fromEntries(Object.entries(o.labels).map(([k, values]) => [k, fc.constantFrom(...values)]))),
+    })
+    .map(
+      (r): UsageRow => ({
+        start: T0 + r.start,
+        end: T0 + Math.min(r.start + r.length, o.end),
+        kind: r.kind,
+        quantity: r.quantity,
+        request: r.request,
+        node: r.node,
+        sku: r.sku,
+        instanceType: 'p3.16xlarge',
+        labels: r.labels,
+      }),
+    )
+    .filter((r) => r.end > r.start);
+}
