@@ -28,7 +28,7 @@ export function attributeAndAggregate(options: AttributeAndAggregateOptions): Ta
   const lean = !options.aggregate.groupBy.some((k) => LEAN_SKIPS.includes(k));
   const rows = new CostRows(rowsSchema(plan), 1 << 12, lean);
   const all: [number, number] = [plan.rangeStart, plan.rangeEnd];
-  const hint = { buckets: bucketCount(window, plan.rangeStart, plan.rangeEnd), rows: plan.pieces.rec.length + plan.W * 3 * plan.A };
+  const hint = { buckets: bucketCount(window, plan.rangeStart, plan.rangeEnd), rows: plan.pieces.rec.length + plan.cells.size };
   const grouper = new CostGrouper(rows.columns(), options.aggregate.groupBy, window, all, hint);
   attributeWindows(plan, rows, () => {
     grouper.add(rows.columns());

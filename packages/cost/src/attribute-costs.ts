@@ -38,7 +38,7 @@ export function attributeCosts(options: AttributeCostsOptions): Table {
 export function computeCostColumns(options: AttributeCostsOptions): CostColumns {
   const plan = planAttribution(options);
   // Rows are at most one per piece plus one idle row per asset cell, so this never regrows.
-  const rows = new CostRows(rowsSchema(plan), plan.pieces.rec.length + plan.W * 3 * plan.A);
+  const rows = new CostRows(rowsSchema(plan), plan.pieces.rec.length + plan.cells.size);
   attributeWindows(plan, rows);
   return rows.columns();
 }

@@ -4,6 +4,7 @@ import type { AssetSpec, TimeInput } from './assets.js';
 import type { PriceCatalog } from './price-catalog.js';
 import type { SplitMethod } from './split-methods.js';
 
+/** One hour in milliseconds (prices are per hour). */
 export const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 
