@@ -21,6 +21,9 @@ const LAT_SECONDS = quick ? 2 : 3;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (quick ? 1 : 3));
 // BENCH_ONLY=overhead skips the tight loop and the compute-bound part (for repeated runs of part 2).
 const ONLY = process.env.BENCH_ONLY;
+// BENCH_BASELINE=<dir>/bench/server-process.ts adds that checkout's @mlops/serve (e.g. an older
+// commit exported with `git archive`) to part 2 as a fourth interleaved contender: before/after.
+const BASELINE = process.env.BENCH_BASELINE;
 const HEAVY = [512, 2048, 2048, 16];
 const SMALL = [32, 256, 256, 2];
 
@@ -30,6 +33,8 @@ interface Eld {
   meanMs: number;
   /** Server process CPU time (all threads) during the phase. */
   cpuMs: number;
+  /** CPU time of the server's main thread alone. */
+  mainCpuMs: number;
 }
 
 async function tightLoop(sizes: number[], batch: number, seconds: number): Promise<number> {
@@ -53,8 +58,8 @@ class ServerChild {
     readonly child: ChildProcess,
     readonly port: number,
   ) {}
-  static async start(kind: string, sizes: number[], workers?: number): Promise<ServerChild> {
-    const child = fork(path.join(here, 'server-process.ts'), [kind, sizes.join(','), ...(workers ? [String(workers)] : [])], {
+  static async start(kind: string, sizes: number[], workers?: number, script = path.join(here, 'server-process.ts')): Promise<ServerChild> {
+    const child = fork(script, [kind, sizes.join(','), ...(workers ? [String(workers)] : [])], {
       execArgv: ['--import', 'tsx', '--conditions=@mlops/source'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
@@ -102,6 +107,7 @@ interface Row {
   eldSatMax: number;
   eldLatMax: number;
   cpuUsPerReq: number;
+  mainCpuUsPerReq: number;
   errors: number;
 }
 
@@ -130,14 +136,14 @@ const median = (xs: number[]): number => {
 async function compare(contenders: Contender[], connections: number): Promise<Row[]> {
   const targets = contenders.map((c) => ({ ...c.target, host: '127.0.0.1', port: c.server.port }) as LoadTarget);
   for (const t of targets) await closedLoop(t, connections, 1); // warm-up: JIT, ORT arenas, batch shapes
-  const rounds: Array<Array<{ rps: number; p50: number; p99: number; eldMax: number; cpuUs: number; errors: number }>> = contenders.map(() => []);
+  const rounds: Array<Array<{ rps: number; p50: number; p99: number; eldMax: number; cpuUs: number; mainCpuUs: number; errors: number }>> = contenders.map(() => []);
   for (let r = 0; r < ROUNDS; r++) {
     for (let i = 0; i < contenders.length; i++) {
       await contenders[i]!.server.resetEld();
       const sat = await closedLoop(targets[i]!, connections, SAT_SECONDS);
       const eld = await contenders[i]!.server.readEld();
       const sorted = sat.latenciesMs.slice().sort();
-      rounds[i]!.push({ rps: sat.rps, p50: percentile(sorted, 50), p99: percentile(sorted, 99), eldMax: eld.maxMs, cpuUs: (eld.cpuMs * 1000) / Math.max(1, sat.requests), errors: sat.errors + sat.non200 });
+      rounds[i]!.push({ rps: sat.rps, p50: percentile(sorted, 50), p99: percentile(sorted, 99), eldMax: eld.maxMs, cpuUs: (eld.cpuMs * 1000) / Math.max(1, sat.requests), mainCpuUs: (eld.mainCpuMs * 1000) / Math.max(1, sat.requests), errors: sat.errors + sat.non200 });
     }
   }
   // Open-loop latency rounds, interleaved like the saturation rounds; the median round is reported.
@@ -172,11 +178,12 @@ async function compare(contenders: Contender[], connections: number): Promise<Ro
       eldSatMax: median(rs.map((x) => x.eldMax)),
       eldLatMax: midLat.eldMax,
       cpuUsPerReq: median(rs.map((x) => x.cpuUs)),
+      mainCpuUsPerReq: median(rs.map((x) => x.mainCpuUs)),
       errors: rs.reduce((a, x) => a + x.errors, 0) + ls.reduce((a, x) => a + x.non200, 0),
     };
     console.log(
       `  ${row.name.padEnd(36)} ${row.rps.toFixed(0).padStart(6)} req/s [${row.rpsRounds.join(', ')}]  sat p50/p99 ${row.satP50.toFixed(2)}/${row.satP99.toFixed(2)} ms` +
-        `  | @${rate}/s p50/p99 ${row.p50.toFixed(2)}/${row.p99.toFixed(2)} ms [p99 ${row.p99Rounds.map((x) => x.toFixed(1)).join(', ')}] | event-loop max: saturated ${row.eldSatMax.toFixed(1)} ms, 50% ${row.eldLatMax.toFixed(1)} ms | server CPU ${row.cpuUsPerReq.toFixed(0)} us/req | errors ${row.errors}`,
+        `  | @${rate}/s p50/p99 ${row.p50.toFixed(2)}/${row.p99.toFixed(2)} ms [p99 ${row.p99Rounds.map((x) => x.toFixed(1)).join(', ')}] | event-loop max: saturated ${row.eldSatMax.toFixed(1)} ms, 50% ${row.eldLatMax.toFixed(1)} ms | server CPU ${row.cpuUsPerReq.toFixed(1)} us/req (main thread ${row.mainCpuUsPerReq.toFixed(1)}) | errors ${row.errors}`,
     );
     rows.push(row);
   }
@@ -230,21 +237,40 @@ async function computeBound(): Promise<void> {
 async function overheadBound(): Promise<void> {
   console.log(`\n2. Overhead-bound: MLP ${SMALL.join('->')}, one-row JSON requests, 64 connections`);
   const smallJson = { path: '/v2/models/mlp/infer', body: jsonBody(SMALL, 2) };
-  const [ceilS, naiveS, serveS] = await Promise.all([ServerChild.start('ceiling', SMALL), ServerChild.start('naive', SMALL), ServerChild.start('serve', SMALL)]);
-  const [ceiling, naiveSmall, serveSmall] = await compare(
+  const [ceilS, naiveS, serveS, baseS] = await Promise.all([
+    ServerChild.start('ceiling', SMALL),
+    ServerChild.start('naive', SMALL),
+    ServerChild.start('serve', SMALL),
+    ...(BASELINE ? [ServerChild.start('serve', SMALL, undefined, path.resolve(BASELINE))] : []),
+  ]);
+  const [ceiling, naiveSmall, serveSmall, baseline] = (await compare(
     [
-      { name: 'HTTP ceiling (parse JSON, constant)', server: ceilS, target: smallJson },
-      { name: 'naive (session.run on main thread)', server: naiveS, target: smallJson },
-      { name: '@mlops/serve JSON', server: serveS, target: smallJson },
+      { name: 'HTTP ceiling (parse JSON, constant)', server: ceilS!, target: smallJson },
+      { name: 'naive (session.run on main thread)', server: naiveS!, target: smallJson },
+      { name: '@mlops/serve JSON', server: serveS!, target: smallJson },
+      ...(baseS ? [{ name: '@mlops/serve JSON (BENCH_BASELINE)', server: baseS, target: smallJson }] : []),
     ],
     64,
-  ) as [Row, Row, Row];
-  await Promise.all([ceilS.stop(), naiveS.stop(), serveS.stop()]);
+  )) as [Row, Row, Row, Row | undefined];
+  await Promise.all([ceilS!.stop(), naiveS!.stop(), serveS!.stop(), baseS?.stop()]);
   const maxOfS = (r: Row): number => Math.max(...r.rpsRounds);
-  console.log(`  => @mlops/serve / ceiling (median rounds): ${((serveSmall.rps / ceiling.rps) * 100).toFixed(0)}% (target >= 85%); vs naive ${(serveSmall.rps / naiveSmall.rps).toFixed(2)}x`);
-  console.log(`  => @mlops/serve / ceiling (best rounds):   ${((maxOfS(serveSmall) / maxOfS(ceiling)) * 100).toFixed(0)}%; vs naive ${(maxOfS(serveSmall) / maxOfS(naiveSmall)).toFixed(2)}x`);
+  const pct = (x: number): string => `${(x * 100).toFixed(0)}%`;
+  const verdict = (ok: boolean): string => (ok ? 'MET' : 'NOT MET');
+  const ratioMedian = serveSmall.rps / ceiling.rps;
+  const ratioBest = maxOfS(serveSmall) / maxOfS(ceiling);
+  const p99Best = Math.min(...serveSmall.p99Rounds);
   console.log(`  machine load average after the run: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-  console.log(`  => p99 at 50% load (median round): ${serveSmall.p99.toFixed(2)} ms, best round ${Math.min(...serveSmall.p99Rounds).toFixed(2)} ms (target <= 5 ms); ceiling's ${ceiling.p99.toFixed(2)} ms; event-loop max under load ${serveSmall.eldSatMax.toFixed(1)} ms (target < 20 ms)`);
+  console.log(`\nSUMMARY (overhead-bound: MLP ${SMALL.join('->')}, one-row JSON requests, ${ROUNDS} interleaved rounds)`);
+  console.log(`  throughput / HTTP ceiling:  ${pct(ratioMedian)} on median rounds (${serveSmall.rps.toFixed(0)} vs ${ceiling.rps.toFixed(0)} req/s), ${pct(ratioBest)} on best rounds  -> target >= 85%: ${verdict(ratioMedian >= 0.85)}`);
+  console.log(`  p99 at 50% load:            ${serveSmall.p99.toFixed(2)} ms median round, ${p99Best.toFixed(2)} ms best round (at ${serveSmall.latRate} req/s)  -> target <= 5 ms: ${verdict(serveSmall.p99 <= 5)}; the ceiling's own p99: ${ceiling.p99.toFixed(2)} ms median, ${Math.min(...ceiling.p99Rounds).toFixed(2)} ms best`);
+  console.log(`  server CPU per request:     ceiling ${ceiling.cpuUsPerReq.toFixed(1)} us (main thread ${ceiling.mainCpuUsPerReq.toFixed(1)}), @mlops/serve ${serveSmall.cpuUsPerReq.toFixed(1)} us (main thread ${serveSmall.mainCpuUsPerReq.toFixed(1)}): main-thread ratio ${pct(ceiling.mainCpuUsPerReq / serveSmall.mainCpuUsPerReq)}, all-threads ratio ${pct(ceiling.cpuUsPerReq / serveSmall.cpuUsPerReq)}`);
+  console.log(`  vs naive (session.run on the main thread): ${(serveSmall.rps / naiveSmall.rps).toFixed(2)}x median, ${(maxOfS(serveSmall) / maxOfS(naiveSmall)).toFixed(2)}x best`);
+  console.log(`  event-loop max under saturation: ${serveSmall.eldSatMax.toFixed(1)} ms  -> target < 20 ms: ${verdict(serveSmall.eldSatMax < 20)}`);
+  if (baseline) {
+    console.log(
+      `  baseline (${BASELINE}): ${pct(baseline.rps / ceiling.rps)} of the ceiling on median rounds, p99 at 50% load ${baseline.p99.toFixed(2)} ms, CPU ${baseline.cpuUsPerReq.toFixed(1)} us/req (main thread ${baseline.mainCpuUsPerReq.toFixed(1)})`,
+    );
+  }
 }
 
 await main();

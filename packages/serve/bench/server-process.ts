@@ -1,6 +1,7 @@
 // One server under test, in its own process (forked by serve-bench.ts with an IPC channel).
 // argv: <kind> <sizes> [workers]; kinds: naive | ceiling | serve.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import { createModelServer, loadModel } from '../src/index.js';
@@ -74,16 +75,28 @@ async function start(): Promise<number> {
 
 const port = await start();
 eld.enable();
+/** CPU ms of the main thread alone (Linux /proc; NaN elsewhere): the thread that bounds HTTP throughput. */
+function mainThreadCpuMs(): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
 let cpuMark = process.cpuUsage();
+let mainMark = mainThreadCpuMs();
 process.on('message', (msg: { type: string }) => {
   if (msg.type === 'eld-reset') {
     eld.reset();
     cpuMark = process.cpuUsage();
+    mainMark = mainThreadCpuMs();
     process.send!({ type: 'eld-reset-done' });
   } else if (msg.type === 'eld-read') {
     // CPU of the whole process (main thread and workers): robust to other load on the machine.
     const cpu = process.cpuUsage(cpuMark);
-    process.send!({ type: 'eld', maxMs: eld.max / 1e6, p99Ms: eld.percentile(99) / 1e6, meanMs: eld.mean / 1e6, cpuMs: (cpu.user + cpu.system) / 1000 });
+    process.send!({ type: 'eld', maxMs: eld.max / 1e6, p99Ms: eld.percentile(99) / 1e6, meanMs: eld.mean / 1e6, cpuMs: (cpu.user + cpu.system) / 1000, mainCpuMs: mainThreadCpuMs() - mainMark });
   } else if (msg.type === 'exit') {
     process.exit(0);
   }
