@@ -38,8 +38,11 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+// Most requests carry no parameters: share one frozen empty object instead of allocating one.
+const NO_PARAMETERS: Record<string, ParameterValue> = Object.freeze({});
+
 function readParameters(v: unknown, where: string): Record<string, ParameterValue> {
-  if (v === undefined || v === null) return {};
+  if (v === undefined || v === null) return NO_PARAMETERS;
   if (!isPlainObject(v)) throw bad(`${where} "parameters" must be an object of string, number or boolean values; found ${JSON.stringify(v)}.`);
   for (const [k, val] of Object.entries(v)) {
     const t = typeof val;
@@ -287,6 +290,16 @@ function jsonData(t: Tensor): string {
     }
     case 'FP32':
     case 'FP64': {
+      if (d.length <= 64) {
+        // Small outputs (the common one-row case): one pass, no join over a typed array, no regex.
+        let out = '[';
+        for (let i = 0; i < d.length; i++) {
+          const v = d[i] as number;
+          if (i > 0) out += ',';
+          out += Number.isFinite(v) ? v : 'null';
+        }
+        return `${out}]`;
+      }
       const s = `[${Array.prototype.join.call(d, ',')}]`;
       // NaN and Infinity are not JSON: fall back to null for them.
       return /[NI]/.test(s) ? JSON.stringify(Array.from(d as Float32Array, (v) => (Number.isFinite(v) ? v : null))) : s;

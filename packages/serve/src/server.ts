@@ -235,10 +235,15 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
       }
       const parsed = parseInferRequest(body, headerLength, model.metadata.inputs);
       const wanted = parsed.outputs?.map((o) => o.name);
-      const timeoutUs = readParam(parsed.parameters, 'timeout');
-      const timeoutMsParam = readParam(parsed.parameters, 'timeout_ms');
-      const priority = readParam(parsed.parameters, 'priority');
-      const timeoutMs = timeoutMsParam ?? (timeoutUs !== undefined ? timeoutUs / 1000 : undefined);
+      let priority: number | undefined;
+      let timeoutMs: number | undefined;
+      for (const _ in parsed.parameters) {
+        // Only requests that carry parameters pay for reading them.
+        const timeoutUs = readParam(parsed.parameters, 'timeout');
+        timeoutMs = readParam(parsed.parameters, 'timeout_ms') ?? (timeoutUs !== undefined ? timeoutUs / 1000 : undefined);
+        priority = readParam(parsed.parameters, 'priority');
+        break;
+      }
       const shadow = d.pickShadow(model);
       const result = await model.infer(parsed.inputs, { outputs: wanted, priority, timeoutMs });
       const list: Array<{ name: string; tensor: Tensor; binary: boolean }> = [];
