@@ -317,8 +317,17 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
     }
   }
 
+  // Infer URLs already routed, so the hot path skips splitting and decoding the path. Bounded:
+  // URLs come from clients. The deployment itself is still looked up per request.
+  const inferRoutes = new Map<string, { name: string; version: string | undefined }>();
+
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const rawUrl = req.url ?? '/';
+    if (req.method === 'POST' && accepting) {
+      const hit = inferRoutes.get(rawUrl);
+      const d = hit && deployments.get(hit.name);
+      if (d) return handleInfer(req, res, d, hit.version);
+    }
     const q = rawUrl.indexOf('?');
     const path = q >= 0 ? rawUrl.slice(0, q) : rawUrl;
     const method = req.method ?? 'GET';
@@ -368,6 +377,8 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
           metrics.observeRequest(name, version ?? '', 503, 0);
           return sendJson(res, 503, { error: notReady('The server is shutting down and').message }, { connection: 'close' });
         }
+        if (inferRoutes.size >= 256) inferRoutes.clear();
+        inferRoutes.set(rawUrl, { name, version });
         return handleInfer(req, res, d, version);
       }
       if (method !== 'GET') return methodNotAllowed(res, 'GET');
