@@ -47,35 +47,50 @@ function reference(rows: readonly UsageRow[]): Map<string, number> {
   return out;
 }
 
+/** Attributes `rows` and checks every workload row against the definition. */
+function checkAgainstDefinition(rows: readonly UsageRow[]): void {
+  const c = readCostTable(
+    attributeCosts({
+      usage: usageTable(rows, ['team']),
+      prices,
+      assets,
+      window: RANGE,
+      overcommit: 'scale',
+      duplicates: 'allow',
+    })
+  );
+  const team = c.labels.find((l) => l.key === 'team')!.cats;
+  const got = new Map<string, number>();
+  for (let i = 0; i < c.n; i++) {
+    if (categoryAt(c.allocation, i) !== 'workload') continue;
+    const kind = categoryAt(c.resourceKind, i);
+    const key = `${c.windowStart[i]}|${categoryAt(c.node, i)}|${kind}|${categoryAt(c.sku, i)}|${categoryAt(team, i)}`;
+    expect(got.has(key)).toBe(false);
+    got.set(key, c.quantityHours[i]!);
+  }
+  const wanted = reference(rows);
+  expect([...got.keys()].sort()).toEqual([...wanted.keys()].sort());
+  for (const [k, v] of wanted) expect(got.get(k)).toBeCloseTo(v, 9);
+}
+
 describe('window-by-window attribution', () => {
   it('gives one row per workload and window, holding exactly the quantity the definition gives', () => {
     fc.assert(
-      fc.property(fc.array(row, { minLength: 1, maxLength: 60 }), (rows) => {
-        const c = readCostTable(
-          attributeCosts({
-            usage: usageTable(rows, ['team']),
-            prices,
-            assets,
-            window: RANGE,
-            overcommit: 'scale',
-            duplicates: 'allow',
-          })
-        );
-        const team = c.labels.find((l) => l.key === 'team')!.cats;
-        const got = new Map<string, number>();
-        for (let i = 0; i < c.n; i++) {
-          if (categoryAt(c.allocation, i) !== 'workload') continue;
-          const kind = categoryAt(c.resourceKind, i);
-          const key = `${c.windowStart[i]}|${categoryAt(c.node, i)}|${kind}|${categoryAt(c.sku, i)}|${categoryAt(team, i)}`;
-          expect(got.has(key)).toBe(false);
-          got.set(key, c.quantityHours[i]!);
-        }
-        const wanted = reference(rows);
-        expect([...got.keys()].sort()).toEqual([...wanted.keys()].sort());
-        for (const [k, v] of wanted) expect(got.get(k)).toBeCloseTo(v, 9);
-      }),
+      fc.property(fc.array(row, { minLength: 1, maxLength: 60 }), (rows) => checkAgainstDefinition(rows)),
       { numRuns: 60 }
     );
+  });
+
+  it('merges a crowded bin (more pieces than the insertion sort takes) the same way', () => {
+    const rows: UsageRow[] = Array.from({ length: 150 }, (_, k) => ({
+      start: T0 + (k % 7) * 60_000,
+      end: T0 + H + (k % 5) * 60_000,
+      kind: k % 3 === 0 ? 'storage' : 'cpu',
+      quantity: 0.01 * (k + 1),
+      node: k % 3 === 0 ? 'a' : null,
+      labels: { team: ['t1', 't2', null][k % 3]! },
+    }));
+    checkAgainstDefinition(rows);
   });
 
   it('finds exact duplicates however far apart, once each, even outside the range', () => {
@@ -111,5 +126,17 @@ describe('window-by-window attribution', () => {
     expect(err?.message).toMatch(/repeats row 0 exactly: 1 row\(s\), e\.g\. row 4/);
     expect(err?.message).toMatch(/repeats row 3 exactly: 1 row\(s\), e\.g\. row 5/);
     expect(err?.message).not.toMatch(/row 2/);
+  });
+
+  it('reports every copy when one row is repeated many times', () => {
+    const one: UsageRow = { start: T0, end: T0 + H, quantity: 0.1, node: 'a', labels: { team: 't1' } };
+    let err: MlopsError | undefined;
+    try {
+      attributeCosts({ usage: usageTable(Array.from({ length: 40 }, () => ({ ...one }))), prices, assets, window: RANGE, overcommit: 'scale' });
+    } catch (e) {
+      err = e as MlopsError;
+    }
+    expect(err?.code).toBe('DUPLICATE_USAGE');
+    expect(err?.message).toMatch(/repeats row 0 exactly: 39 row\(s\), e\.g\. row 1, 2, 3, 4, 5/);
   });
 });
