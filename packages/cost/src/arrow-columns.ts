@@ -148,7 +148,8 @@ const decoder = new TextDecoder();
 /**
  * A string column (Utf8, LargeUtf8 or Dictionary<Int*, Utf8>) as dense codes. Dictionary indices
  * are remapped through the dictionary once; plain Utf8 is interned by decoding each value.
- * Passing `interner` shares codes across several columns/tables.
+ * Passing `interner` shares codes across several columns/tables. The codes may be the Arrow
+ * column's own index buffer (one chunk, no nulls, dictionary in interner order): read-only.
  */
 export function readCategories(vector: ArrowVectorLike, columnName: string, interner = new StringInterner()): Categories {
   const only = vector.data.length === 1 ? vector.data[0]! : null;
