@@ -21,9 +21,9 @@ const LAT_SECONDS = quick ? 2 : 3;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (quick ? 1 : 3));
 // BENCH_ONLY=overhead skips the tight loop and the compute-bound part (for repeated runs of part 2).
 const ONLY = process.env.BENCH_ONLY;
-// BENCH_BASELINE=<dir>/bench/server-process.ts adds that checkout's @mlops/serve (e.g. an older
-// commit exported with `git archive`) to part 2 as a fourth interleaved contender: before/after.
-const BASELINE = process.env.BENCH_BASELINE;
+// BENCH_BASELINE=<dir>/bench/server-process.ts[,...] adds those checkouts' @mlops/serve (e.g. an
+// older commit exported with `git archive`) to part 2 as more interleaved contenders: before/after.
+const BASELINES = (process.env.BENCH_BASELINE ?? '').split(',').filter((p) => p !== '');
 const HEAVY = [512, 2048, 2048, 16];
 const SMALL = [32, 256, 256, 2];
 
@@ -237,22 +237,22 @@ async function computeBound(): Promise<void> {
 async function overheadBound(): Promise<void> {
   console.log(`\n2. Overhead-bound: MLP ${SMALL.join('->')}, one-row JSON requests, 64 connections`);
   const smallJson = { path: '/v2/models/mlp/infer', body: jsonBody(SMALL, 2) };
-  const [ceilS, naiveS, serveS, baseS] = await Promise.all([
+  const [ceilS, naiveS, serveS, ...baseS] = await Promise.all([
     ServerChild.start('ceiling', SMALL),
     ServerChild.start('naive', SMALL),
     ServerChild.start('serve', SMALL),
-    ...(BASELINE ? [ServerChild.start('serve', SMALL, undefined, path.resolve(BASELINE))] : []),
+    ...BASELINES.map((b) => ServerChild.start('serve', SMALL, undefined, path.resolve(b))),
   ]);
-  const [ceiling, naiveSmall, serveSmall, baseline] = (await compare(
+  const [ceiling, naiveSmall, serveSmall, ...baselines] = (await compare(
     [
       { name: 'HTTP ceiling (parse JSON, constant)', server: ceilS!, target: smallJson },
       { name: 'naive (session.run on main thread)', server: naiveS!, target: smallJson },
       { name: '@mlops/serve JSON', server: serveS!, target: smallJson },
-      ...(baseS ? [{ name: '@mlops/serve JSON (BENCH_BASELINE)', server: baseS, target: smallJson }] : []),
+      ...baseS.map((server, i) => ({ name: `@mlops/serve JSON (baseline ${i + 1})`, server, target: smallJson })),
     ],
     64,
-  )) as [Row, Row, Row, Row | undefined];
-  await Promise.all([ceilS!.stop(), naiveS!.stop(), serveS!.stop(), baseS?.stop()]);
+  )) as [Row, Row, Row, ...Row[]];
+  await Promise.all([ceilS!.stop(), naiveS!.stop(), serveS!.stop(), ...baseS.map((b) => b.stop())]);
   const maxOfS = (r: Row): number => Math.max(...r.rpsRounds);
   const pct = (x: number): string => `${(x * 100).toFixed(0)}%`;
   const verdict = (ok: boolean): string => (ok ? 'MET' : 'NOT MET');
@@ -266,11 +266,11 @@ async function overheadBound(): Promise<void> {
   console.log(`  server CPU per request:     ceiling ${ceiling.cpuUsPerReq.toFixed(1)} us (main thread ${ceiling.mainCpuUsPerReq.toFixed(1)}), @mlops/serve ${serveSmall.cpuUsPerReq.toFixed(1)} us (main thread ${serveSmall.mainCpuUsPerReq.toFixed(1)}): main-thread ratio ${pct(ceiling.mainCpuUsPerReq / serveSmall.mainCpuUsPerReq)}, all-threads ratio ${pct(ceiling.cpuUsPerReq / serveSmall.cpuUsPerReq)}`);
   console.log(`  vs naive (session.run on the main thread): ${(serveSmall.rps / naiveSmall.rps).toFixed(2)}x median, ${(maxOfS(serveSmall) / maxOfS(naiveSmall)).toFixed(2)}x best`);
   console.log(`  event-loop max under saturation: ${serveSmall.eldSatMax.toFixed(1)} ms  -> target < 20 ms: ${verdict(serveSmall.eldSatMax < 20)}`);
-  if (baseline) {
+  baselines.forEach((b, i) => {
     console.log(
-      `  baseline (${BASELINE}): ${pct(baseline.rps / ceiling.rps)} of the ceiling on median rounds, p99 at 50% load ${baseline.p99.toFixed(2)} ms, CPU ${baseline.cpuUsPerReq.toFixed(1)} us/req (main thread ${baseline.mainCpuUsPerReq.toFixed(1)})`,
+      `  baseline ${i + 1} (${BASELINES[i]}): ${pct(b.rps / ceiling.rps)} of the ceiling on median rounds, p99 at 50% load ${b.p99.toFixed(2)} ms, CPU ${b.cpuUsPerReq.toFixed(1)} us/req (main thread ${b.mainCpuUsPerReq.toFixed(1)})`,
     );
-  }
+  });
 }
 
 await main();

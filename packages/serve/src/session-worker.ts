@@ -59,16 +59,6 @@ export const ChannelLayout = {
   controlBytes: 64,
   slots: 4,
   slotBytes: 1 << 20,
-  /**
-   * For `napWindowMs` after its last job the worker naps in `Atomics.wait` timeouts of
-   * `napMicros` instead of sleeping until notified, and the main thread publishes jobs without
-   * `Atomics.notify`. A notify is a cross-core wake-up: it cost 45-240 µs of main-thread CPU
-   * per batch on this 2-vCPU VM (profiled), on the thread that bounds throughput. A nap moves
-   * that cost to the worker's core (a few timer wake-ups per batch) and delays a job by at
-   * most one nap.
-   */
-  napMicros: 250,
-  napWindowMs: 3,
 } as const;
 
 interface OrtTensorLike {
@@ -124,7 +114,6 @@ export function sessionWorkerMain(
 
   /** The next job: a ring record (with its ring index) or a port message. Blocks while there is none. */
   const next = (): { ring: number; id: number; inputs: Record<string, WireTensor> | undefined; tensors: RingTensor[] | undefined; outputs: string[] | undefined } | { ring: -1; close: true } => {
-    const idleSince = performance.now();
     for (;;) {
       if (taken !== Atomics.load(ctl, L.JOBS)) {
         const k = taken;
@@ -139,11 +128,6 @@ export function sessionWorkerMain(
         return { ring: -1, id: msg.id, inputs: msg.inputs, tensors: undefined, outputs: msg.outputs };
       }
       const bell = Atomics.load(ctl, L.DOORBELL);
-      if (performance.now() - idleSince < L.napWindowMs) {
-        // SLEEPING stays 0, so the main thread does not notify: the timeout wakes us.
-        Atomics.wait(ctl, L.DOORBELL, bell, L.napMicros / 1000);
-        continue;
-      }
       Atomics.store(ctl, L.SLEEPING, 1);
       // Re-check after announcing sleep: work published before the doorbell read is seen here,
       // work published after it changes the doorbell, so the wait returns at once.
