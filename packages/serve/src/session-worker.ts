@@ -78,6 +78,14 @@ interface OrtLike {
   InferenceSession: { create(source: Uint8Array | string, options: Record<string, unknown>): Promise<OrtSessionLike> };
   Tensor: new (type: string, data: ArrayBufferView | string[], dims: readonly number[]) => OrtTensorLike;
 }
+/** One job for the worker: a ring record (`ring` = its index) or a port message (`ring` = -1). */
+interface RunJob {
+  ring: number;
+  id: number;
+  inputs: Record<string, WireTensor> | undefined;
+  tensors: RingTensor[] | undefined;
+  outputs: string[] | undefined;
+}
 interface PortLike {
   postMessage(message: WorkerReply, transfer?: ArrayBuffer[]): void;
   close(): void;
@@ -112,26 +120,37 @@ export function sessionWorkerMain(
     });
   const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
+  let portFirst = false;
+  let closing = false;
+  const fromRing = (): RunJob | undefined => {
+    if (taken === Atomics.load(ctl, L.JOBS)) return undefined;
+    const k = taken;
+    taken = (taken + 1) | 0;
+    const rec = codec.read(views, L.controlBytes + (((k % L.slots) + L.slots) % L.slots) * L.slotBytes);
+    return { ring: k, id: rec.id, inputs: undefined, tensors: rec.tensors, outputs: undefined };
+  };
+  const fromPort = (): RunJob | undefined => {
+    for (let m = receive(port); m !== undefined; m = receive(port)) {
+      const msg = m.message;
+      if (msg.type === 'close') closing = true;
+      else return { ring: -1, id: msg.id, inputs: msg.inputs, tensors: undefined, outputs: msg.outputs };
+    }
+    return undefined;
+  };
   /** The next job: a ring record (with its ring index) or a port message. Blocks while there is none. */
-  const next = (): { ring: number; id: number; inputs: Record<string, WireTensor> | undefined; tensors: RingTensor[] | undefined; outputs: string[] | undefined } | { ring: -1; close: true } => {
+  const next = (): RunJob | { ring: -1; close: true } => {
     for (;;) {
-      if (taken !== Atomics.load(ctl, L.JOBS)) {
-        const k = taken;
-        taken = (taken + 1) | 0;
-        const rec = codec.read(views, L.controlBytes + (((k % L.slots) + L.slots) % L.slots) * L.slotBytes);
-        return { ring: k, id: rec.id, inputs: undefined, tensors: rec.tensors, outputs: undefined };
-      }
-      const m = receive(port);
-      if (m !== undefined) {
-        const msg = m.message;
-        if (msg.type === 'close') return { ring: -1, close: true };
-        return { ring: -1, id: msg.id, inputs: msg.inputs, tensors: undefined, outputs: msg.outputs };
-      }
+      // Read the doorbell before looking for work: work published before this read is found
+      // below; work published after it changes the doorbell, so the wait returns at once.
       const bell = Atomics.load(ctl, L.DOORBELL);
+      // Alternate which queue is looked at first, so neither starves the other.
+      portFirst = !portFirst;
+      const job = portFirst ? fromPort() ?? fromRing() : fromRing() ?? fromPort();
+      if (job !== undefined) return job;
+      // `close` waits until the ring is drained: ring jobs sent before it still run.
+      if (closing) return { ring: -1, close: true };
       Atomics.store(ctl, L.SLEEPING, 1);
-      // Re-check after announcing sleep: work published before the doorbell read is seen here,
-      // work published after it changes the doorbell, so the wait returns at once.
-      if (taken === Atomics.load(ctl, L.JOBS)) Atomics.wait(ctl, L.DOORBELL, bell);
+      Atomics.wait(ctl, L.DOORBELL, bell);
       Atomics.store(ctl, L.SLEEPING, 0);
     }
   };

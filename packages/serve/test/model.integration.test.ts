@@ -88,6 +88,15 @@ describe('loadModel', () => {
     expect(big.length).toBe(280_000); // not detached
   });
 
+  it('wakes a sleeping worker for every message-path job (BYTES), one request at a time', async () => {
+    // BYTES tensors never use the shared-memory ring; each request here finds the worker asleep.
+    for (let i = 0; i < 150; i++) {
+      const r = await echo.infer({ text: { data: [`n${i}`], shape: [1] } });
+      expect(r.outputs.echo!.data).toEqual([`n${i}`]);
+      if (i % 10 === 0) await new Promise((res) => setTimeout(res, 2));
+    }
+  });
+
   it('rejects bad inputs with INVALID_ARGUMENT saying what was expected', async () => {
     await expect(linear.infer({ x: { data: new Float32Array(3), shape: [1, 3] } })).rejects.toThrow(/expects shape \[-1, 4\].*found \[1, 3\]/);
     await expect(linear.infer({ x: { data: new Float64Array(4), shape: [1, 4] } })).rejects.toThrow(/expects datatype FP32; found FP64/);
