@@ -1,14 +1,6 @@
-/** Deterministic uniform numbers in [0, 1) (mulberry32), so every run sends the same data. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '@mlops/contracts';
+
+export { seededRandom };
 
 /** Standard normal draws (Box–Muller) from a seeded uniform source. */
 export function seededNormal(seed: number): () => number {

@@ -75,3 +75,4 @@ export { readParquet, readParquetBatches, tableToParquet, writeParquetFile, crea
 export type { ParquetReadOptions, ParquetWriteOptions, ParquetWriteCodec, ParquetWriter, ParquetWriterOptions } from './parquet.js';
 export { readCsv, readCsvBatches, readCsvFile, tableToCsv, writeCsvFile } from './csv.js';
 export type { CsvReadOptions, CsvWriteOptions, CsvSource } from './csv.js';
+export { seededRandom } from './seeded-random.js';

@@ -1,3 +1,4 @@
+import { seededRandom } from '@mlops/contracts';
 import { Table } from 'apache-arrow';
 import { dictionaryVector, float64Vector, timestampVector } from '../src/arrow-columns.js';
 
@@ -29,14 +30,7 @@ const H = 3_600_000;
  * overcommitted. Rows come out roughly in time order (bucketed by start hour), as an event export.
  */
 export function syntheticUsage(records: number, nodes: number, hours = 720, seed = 42): SyntheticUsage {
-  let s = seed >>> 0;
-  const rand = (): number => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rand = seededRandom(seed);
   const t0 = Date.UTC(2026, 9, 1);
   const lanes = nodes * 24;
   const perLane = Math.ceil(records / lanes);

@@ -87,7 +87,11 @@ export function bucketOf(t: number, window: AggregationWindow, all: [number, num
   }
 }
 
-function keyColumn(cols: CostColumns, key: string): { cats: Categories; isLabel: boolean; name: string } {
+/**
+ * The categories behind a cost dimension (`region`, ...) or a label (`team` or `label_team`), or
+ * undefined when `key` is neither; callers phrase their own error.
+ */
+export function findKeyColumn(cols: CostColumns, key: string): { cats: Categories; isLabel: boolean; name: string } | undefined {
   if ((COST_DIMENSIONS as readonly string[]).includes(key)) {
     const map: Record<(typeof COST_DIMENSIONS)[number], Categories> = {
       node: cols.node,
@@ -102,13 +106,18 @@ function keyColumn(cols: CostColumns, key: string): { cats: Categories; isLabel:
   }
   const bare = key.startsWith('label_') ? key.slice(6) : key;
   const l = cols.labels.find((x) => x.key === bare);
-  if (!l) {
+  return l ? { cats: l.cats, isLabel: true, name: bare } : undefined;
+}
+
+function keyColumn(cols: CostColumns, key: string): { cats: Categories; isLabel: boolean; name: string } {
+  const found = findKeyColumn(cols, key);
+  if (!found) {
     throw new InvalidArgumentError(
       `Cannot group by "${key}": it is neither a cost dimension (${COST_DIMENSIONS.join(', ')}) nor a label in this cost table ` +
         `(labels: ${cols.labels.map((x) => x.key).join(', ') || 'none'}).`,
     );
   }
-  return { cats: l.cats, isLabel: true, name: bare };
+  return found;
 }
 
 const SUMS = ['totalMicros', 'allocatedMicros', 'idleMicros', 'sharedMicros', 'listMicros', 'gpuHours', 'vcpuHours', 'memoryGiBHours'] as const;

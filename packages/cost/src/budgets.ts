@@ -1,9 +1,9 @@
 import { InvalidArgumentError, MlopsError } from '@mlops/contracts';
 import { linearRegression } from 'simple-statistics';
-import type { ArrowTableLike, Categories } from './arrow-columns.js';
+import type { ArrowTableLike } from './arrow-columns.js';
 import { toEpochMs } from './assets.js';
 import type { TimeInput } from './assets.js';
-import { COST_DIMENSIONS, bucketOf } from './aggregate-costs.js';
+import { COST_DIMENSIONS, bucketOf, findKeyColumn } from './aggregate-costs.js';
 import { readCostTable } from './cost-table.js';
 import type { CostColumns } from './cost-table.js';
 import { CostErrorCode } from './error-codes.js';
@@ -74,21 +74,7 @@ function filterMask(cols: CostColumns, filter: Budget['filter'], budget: string)
   const mask = new Uint8Array(cols.n).fill(1);
   for (const [key, want] of Object.entries(filter ?? {})) {
     const values = new Set(typeof want === 'string' ? [want] : want);
-    let cats: Categories | undefined;
-    if ((COST_DIMENSIONS as readonly string[]).includes(key)) {
-      cats = {
-        node: cols.node,
-        instance_type: cols.instanceType,
-        region: cols.region,
-        pricing_model: cols.pricingModel,
-        resource_kind: cols.resourceKind,
-        sku: cols.sku,
-        allocation: cols.allocation,
-      }[key as (typeof COST_DIMENSIONS)[number]];
-    } else {
-      const bare = key.startsWith('label_') ? key.slice(6) : key;
-      cats = cols.labels.find((l) => l.key === bare)?.cats;
-    }
+    const cats = findKeyColumn(cols, key)?.cats;
     if (!cats) {
       throw new InvalidArgumentError(
         `Budget "${budget}" filters on "${key}", which is neither a dimension (${COST_DIMENSIONS.join(', ')}) nor a label of these costs (${cols.labels.map((l) => l.key).join(', ') || 'none'}).`,

@@ -31,35 +31,19 @@ interface Blob {
   length: number;
 }
 
-interface NumericHeader {
+// Headers carry a profile's plain fields as they are; only the sketches become references to binary blobs.
+type NumericHeader = Omit<NumericColumnProfile, 'sketch' | 'histogram' | 'distinct'> & {
   name: string;
-  kind: 'numeric';
-  sourceType: string;
-  count: number;
-  nulls: number;
-  nans: number;
-  infinities: number;
-  min: number | null;
-  max: number | null;
-  mean: number;
-  m2: number;
   sketch: { k: number; n: number; seed: number; levels: Blob[] };
   histogram?: { edges: number[]; counts: number[] };
   distinct: Blob;
-}
+};
 
-interface CategoricalHeader {
+type CategoricalHeader = Omit<CategoricalColumnProfile, 'counts' | 'distinct'> & {
   name: string;
-  kind: 'categorical';
-  sourceType: string;
-  count: number;
-  nulls: number;
   counts: [string, number][];
-  exact: boolean;
-  maxUndercount: number;
-  cap: number;
   distinct: Blob;
-}
+};
 
 interface Header {
   rowCount: number;

@@ -9,6 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { seededRandom } from '@mlops/contracts';
 import {
   bestFitPlacement,
   createScheduler,
@@ -35,16 +36,6 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const dataDir = fileURLToPath(new URL('../../../../shared/data/traces/', import.meta.url));
 const only = (process.argv.find((a) => a.startsWith('--only='))?.slice(7) ?? 'throughput,philly,alibaba').split(',');
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(a ^ (a >>> 15), 1 | a);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const cpuMsSince = (c: NodeJS.CpuUsage): number => {
   const d = process.cpuUsage(c);
   return (d.user + d.system) / 1000;
@@ -53,7 +44,7 @@ const fmt = (n: number, d = 0): string => n.toLocaleString('en-US', { maximumFra
 
 // ---------------------------------------------------------------------------------------------
 function throughput(): void {
-  const rand = mulberry32(42);
+  const rand = seededRandom(42);
   const types = [
     { model: 'A100', gpus: 8, share: 0.3 },
     { model: 'H100', gpus: 8, share: 0.2 },

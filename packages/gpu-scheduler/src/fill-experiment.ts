@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@mlops/contracts';
+import { InvalidArgumentError, seededRandom } from '@mlops/contracts';
 import { createScheduler } from './scheduler.js';
 import type { PlacementPolicy, WorkloadClass } from './policy-types.js';
 import type { JobSpec, NodeSpec } from './types.js';
@@ -49,16 +49,6 @@ export interface FillResult {
   wallMs: number;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(a ^ (a >>> 15), 1 | a);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The pods' own workload mix: classes by (GPUs, GPU fraction, CPU, memory), weighted by count. */
 export function workloadFromJobs(jobs: readonly JobSpec[], maxClasses = 24): WorkloadClass[] {
   const m = new Map<string, WorkloadClass>();
@@ -87,7 +77,7 @@ export function simulateFill(options: FillOptions): FillResult {
   const total = sched.stats().totalGpus;
   const maxRatio = options.maxArrivedRatio ?? 1.3;
   const step = options.step ?? 0.05;
-  const rand = mulberry32(options.seed ?? 1);
+  const rand = seededRandom(options.seed ?? 1);
   const points: FillPoint[] = [];
   let arrived = 0;
   let failed = 0;

@@ -32,17 +32,9 @@ function encodeModel(graph: Onnx.IGraphProto): Uint8Array {
   }).finish();
 }
 
-/** Deterministic pseudo-random numbers (mulberry32) so weights are reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '@mlops/contracts';
+
+export { seededRandom };
 
 function randomWeights(n: number, scale: number, rand: () => number): Float32Array {
   const w = new Float32Array(n);

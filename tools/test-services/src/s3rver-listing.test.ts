@@ -1,3 +1,4 @@
+import { seededRandom } from '@mlops/contracts';
 import { describe, expect, it } from 'vitest';
 import listing from './s3rver-listing.cjs';
 
@@ -29,17 +30,6 @@ function pageEntries(page: { keys: string[]; commonPrefixes: string[] }): Entry[
   ].sort((a, b) => compareUtf8(a.name, b.name));
 }
 
-/** mulberry32: a seeded generator, so every run checks the same scenarios. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Small alphabets make shared prefixes, delimiters and near-equal keys common.
 const CHARS = ['a', 'b', '/', '-', '.', 'é', '\uFF5E', '\u{1F600}', ' ', '+'];
@@ -55,7 +45,7 @@ interface Scenario {
 }
 
 function scenarios(count: number): Scenario[] {
-  const random = rng(20261123);
+  const random = seededRandom(20261123);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const key = () => Array.from({ length: 1 + Math.floor(random() * 6) }, () => pick(CHARS)).join('');
   return Array.from({ length: count }, () => ({
