@@ -1,4 +1,4 @@
-import { UnsupportedError } from '@mlops/contracts';
+import { DataCorruptedError, UnsupportedError } from '@mlops/contracts';
 import { MetadataVersion, Type, UnionMode } from 'apache-arrow';
 import type { DataType, Field } from 'apache-arrow';
 
@@ -70,7 +70,11 @@ function nestedBuffers(type: DataType, version: MetadataVersion): number | undef
   }
 }
 
-function walk(type: DataType, version: MetadataVersion, c: Cursor): void {
+function walk(type: DataType | undefined, version: MetadataVersion, c: Cursor): void {
+  // apache-arrow decodes flatbuffers lazily: a damaged schema shows up here as a missing field or type.
+  if (type === undefined || type === null || typeof type.typeId !== 'number') {
+    throw new DataCorruptedError('The Arrow IPC schema has a field (or a nested child) without a readable type: the schema message is damaged. Re-write the file with an Arrow IPC writer.');
+  }
   c.nodes++;
   const leaf = LEAF_BUFFERS.get(type.typeId);
   if (leaf !== undefined) {
@@ -83,7 +87,7 @@ function walk(type: DataType, version: MetadataVersion, c: Cursor): void {
     throw new UnsupportedError(`The Arrow IPC schema has a field of type id ${type.typeId} (${String(type)}), which this reader cannot lay out. Convert the column to a supported type, or read the file with apache-arrow's RecordBatchReader and profileBatches().`);
   }
   c.buffers += own;
-  for (const child of type.children ?? []) walk(child.type, version, c);
+  for (const child of (type.children ?? []) as (Field | undefined)[]) walk(child?.type, version, c);
 }
 
 /** Lays out every top-level field of `fields` (see {@link FieldLayout}). */
@@ -92,7 +96,7 @@ export function layoutSchema(fields: readonly Field[], version: MetadataVersion)
   const out: FieldLayout[] = [];
   for (const field of fields) {
     const start = { ...c };
-    walk(field.type, version, c);
+    walk((field as Field | undefined)?.type, version, c);
     out.push({ field, node: start.nodes, nodeCount: c.nodes - start.nodes, buffer: start.buffers, bufferCount: c.buffers - start.buffers, variadic: start.views, variadicCount: c.views - start.views });
   }
   return { fields: out, nodes: c.nodes, buffers: c.buffers, views: c.views };

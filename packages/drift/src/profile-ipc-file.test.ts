@@ -208,6 +208,20 @@ describe('profileIpcFile: bad input gives coded errors', () => {
     expect(await codeOf(profileIpcFile(write(Buffer.concat(out))))).toBe('UNSUPPORTED');
   });
 
+  it('a damaged first message header (fast-check counterexample) is DATA_CORRUPTED, not a TypeError', async () => {
+    const damaged = bytes.slice();
+    damaged[4] = 87;
+    damaged[9] = 0;
+    expect(await codeOf(profileIpcFile(write(damaged)))).toBe('DATA_CORRUPTED');
+  });
+
+  it('a schema header whose damaged offset declares a huge vector is DATA_CORRUPTED, not an out-of-memory crash', async () => {
+    // Found by the property below: apache-arrow alone allocates until the heap is exhausted.
+    const damaged = bytes.slice();
+    damaged[584] = 133;
+    expect(await codeOf(profileIpcFile(write(damaged)))).toBe('DATA_CORRUPTED');
+  });
+
   it('never throws anything but an MlopsError, nor reads garbage, when bytes are flipped or cut (fast-check)', async () => {
     const good = serializeProfile(await profileIpcFile(write(bytes)));
     await fc.assert(

@@ -8,6 +8,7 @@ import { Footer } from 'apache-arrow/ipc/metadata/file';
 import type { FileBlock } from 'apache-arrow/ipc/metadata/file';
 import type { FieldLayout, SchemaLayout } from './ipc-file-layout.js';
 import { layoutSchema } from './ipc-file-layout.js';
+import { checkFooterBounds, checkMessageBounds } from './ipc-flatbuffer-bounds.js';
 import type { ColumnProfiler, Profile, ProfileOptions } from './profile.js';
 import { createColumnProfiler } from './profile.js';
 
@@ -230,6 +231,7 @@ class IpcFileProfiler {
     let dictionaryBlocks: FileBlock[];
     let batchBlocks: FileBlock[];
     try {
+      checkFooterBounds(footerBytes);
       footer = Footer.decode(footerBytes);
       dictionaryBlocks = [...footer.dictionaryBatches()];
       batchBlocks = [...footer.recordBatches()];
@@ -265,6 +267,7 @@ class IpcFileProfiler {
     await readExactly(this.fh, this.file, meta, 0, metaLength, pos + headerBytes);
     let message: Message;
     try {
+      checkMessageBounds(meta);
       message = Message.decode(meta);
     } catch (cause) {
       throw new DataCorruptedError(`${this.file}: the message header at offset ${pos} is not a valid Arrow flatbuffer (${(cause as Error).message}). Re-write the file with an Arrow IPC writer.`, { cause });
