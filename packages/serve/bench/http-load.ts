@@ -110,36 +110,50 @@ export async function closedLoop(t: LoadTarget, connections: number, seconds: nu
   return { requests: lat.length, errors, non200, seconds: secs, rps: lat.length / secs, latenciesMs: Float64Array.from(lat) };
 }
 
+/** A fixed-rate run, with the generator's own precision: how late requests left after they were due. */
+export interface OpenLoopResult extends LoadResult {
+  /** Send lateness (ms from due to the write), sorted: the generator's own precision. */
+  sendLateMs: Float64Array;
+  /** When each request of `latenciesMs` was due, in ms from the start (same order). */
+  dueMs: Float64Array;
+}
+
 /**
  * Open loop at a fixed rate: requests are due at `i / rate` seconds; latency is measured from
- * when a request was due (so client-side waiting counts: no coordinated omission).
+ * when a request was due (so client-side waiting counts: no coordinated omission). Due requests
+ * leave on a 1 ms timer. (Sub-millisecond pacing from a thread sleeping in `Atomics.wait` was
+ * tried: it doubled the generator's CPU per request, and on 2 cores that made tails worse.)
  */
-export async function openLoop(t: LoadTarget, rate: number, seconds: number, maxConnections = 64): Promise<LoadResult> {
+export async function openLoop(t: LoadTarget, rate: number, seconds: number, maxConnections = 64): Promise<OpenLoopResult> {
   const conns = await open(t, Math.min(maxConnections, Math.max(4, Math.ceil(rate / 200))));
   const bytes = requestBytes(t);
   const free = [...conns];
   const backlog: number[] = [];
-  const lat: number[] = [];
+  const total = Math.floor(rate * seconds);
+  const lat = new Float64Array(total);
+  const late = new Float64Array(total);
+  const dues = new Float64Array(total);
   let non200 = 0;
   let sent = 0;
-  const total = Math.floor(rate * seconds);
+  let finished = 0;
+  let dispatched = 0;
   const start = performance.now();
-  return new Promise<LoadResult>((resolve) => {
-    let finished = 0;
+  return new Promise<OpenLoopResult>((resolve) => {
     const dispatch = (): void => {
       while (backlog.length > 0 && free.length > 0) {
         const due = backlog.shift()!;
         const c = free.pop()!;
+        late[dispatched++] = performance.now() - due;
         c.send(bytes, (status) => {
-          lat.push(performance.now() - due);
+          dues[finished] = due - start;
+          lat[finished++] = performance.now() - due;
           if (status !== 200) non200++;
           free.push(c);
-          finished++;
           if (finished === total) {
             clearInterval(timer);
             const secs = (performance.now() - start) / 1000;
             for (const x of conns) x.socket.destroy();
-            resolve({ requests: lat.length, errors: 0, non200, seconds: secs, rps: lat.length / secs, latenciesMs: Float64Array.from(lat) });
+            resolve({ requests: total, errors: 0, non200, seconds: secs, rps: total / secs, latenciesMs: lat, sendLateMs: late.sort(), dueMs: dues });
             return;
           }
           dispatch();

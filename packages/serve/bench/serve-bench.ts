@@ -19,12 +19,49 @@ const quick = process.env.BENCH_QUICK === '1';
 const SAT_SECONDS = quick ? 2 : 3;
 const LAT_SECONDS = quick ? 2 : 3;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (quick ? 1 : 3));
+// Open-loop windows per contender; tails on this VM swing between windows, so more than ROUNDS by default.
+const LAT_ROUNDS = Number(process.env.BENCH_LAT_ROUNDS ?? (quick ? 1 : Math.max(ROUNDS, 7)));
 // BENCH_ONLY=overhead skips the tight loop and the compute-bound part (for repeated runs of part 2).
 const ONLY = process.env.BENCH_ONLY;
 // BENCH_BASELINE=<dir>/bench/server-process.ts[,...] adds those checkouts' @mlops/serve (e.g. an
 // older commit exported with `git archive`) to part 2 as more interleaved contenders: before/after.
 const BASELINES = (process.env.BENCH_BASELINE ?? '').split(',').filter((p) => p !== '');
 const HEAVY = [512, 2048, 2048, 16];
+// The load generator shares 2 cores with the server's threads. At equal priority the scheduler
+// sometimes queues it for several ms behind them (three runnable threads on two cores wait up to
+// 12 ms here), and every request due meanwhile counts that wait as latency: the ceiling's own p99
+// swung from 3 to 40 ms between rounds. So during the open-loop windows (after the servers were
+// forked, so they keep the original nice and all their threads with it) the generator asks for a
+// higher priority: nice -10, which needs root or CAP_SYS_NICE; if refused it runs at its own nice
+// and says so. Saturation rounds run at equal priority. BENCH_LOAD_NICE overrides the value;
+// BENCH_LOAD_NICE=0 turns it off.
+const SERVER_NICE = os.getPriority();
+const LOAD_NICE = Number(process.env.BENCH_LOAD_NICE ?? -10);
+
+/** Runs `fn` with this thread at LOAD_NICE (when permitted), then restores the original nice. */
+async function atLoadPriority<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    os.setPriority(LOAD_NICE);
+  } catch {
+    // Not permitted: measure anyway at the inherited priority (the header line says which).
+  }
+  try {
+    return await fn();
+  } finally {
+    // Raising the nice value back is always permitted.
+    os.setPriority(SERVER_NICE);
+  }
+}
+
+function priorityNote(): string {
+  try {
+    os.setPriority(LOAD_NICE);
+    os.setPriority(SERVER_NICE);
+    return `open-loop windows: load generator at nice ${LOAD_NICE}, servers at nice ${SERVER_NICE}`;
+  } catch {
+    return `load generator and servers at nice ${SERVER_NICE} (nice ${LOAD_NICE} not permitted here)`;
+  }
+}
 const SMALL = [32, 256, 256, 2];
 
 interface Eld {
@@ -104,6 +141,7 @@ interface Row {
   p50: number;
   p99: number;
   p99Rounds: number[];
+  lateP99: number;
   eldSatMax: number;
   eldLatMax: number;
   cpuUsPerReq: number;
@@ -148,16 +186,21 @@ async function compare(contenders: Contender[], connections: number): Promise<Ro
   }
   // Open-loop latency rounds, interleaved like the saturation rounds; the median round is reported.
   const rates = rounds.map((rs) => Math.max(1, Math.floor(median(rs.map((x) => x.rps)) * 0.5)));
-  const latRounds: Array<Array<{ p50: number; p99: number; eldMax: number; non200: number }>> = contenders.map(() => []);
-  for (let r = 0; r < ROUNDS; r++) {
-    for (let i = 0; i < contenders.length; i++) {
-      await contenders[i]!.server.resetEld();
-      const lat = await openLoop(targets[i]!, rates[i]!, LAT_SECONDS);
-      const eldLat = await contenders[i]!.server.readEld();
-      const latSorted = lat.latenciesMs.slice().sort();
-      latRounds[i]!.push({ p50: percentile(latSorted, 50), p99: percentile(latSorted, 99), eldMax: eldLat.maxMs, non200: lat.non200 });
+  const latRounds: Array<Array<{ p50: number; p99: number; eldMax: number; non200: number; lateP99: number }>> = contenders.map(() => []);
+  await atLoadPriority(async () => {
+    // Unmeasured: the first open-loop window after the saturation rounds was the worst of every
+    // contender's rounds (JIT of the open-loop paths, fresh connections), so each gets one first.
+    for (let i = 0; i < contenders.length; i++) await openLoop(targets[i]!, rates[i]!, 1);
+    for (let r = 0; r < LAT_ROUNDS; r++) {
+      for (let i = 0; i < contenders.length; i++) {
+        await contenders[i]!.server.resetEld();
+        const lat = await openLoop(targets[i]!, rates[i]!, LAT_SECONDS);
+        const eldLat = await contenders[i]!.server.readEld();
+        const latSorted = lat.latenciesMs.slice().sort();
+        latRounds[i]!.push({ p50: percentile(latSorted, 50), p99: percentile(latSorted, 99), eldMax: eldLat.maxMs, non200: lat.non200, lateP99: percentile(lat.sendLateMs, 99) });
+      }
     }
-  }
+  });
   const rows: Row[] = [];
   for (let i = 0; i < contenders.length; i++) {
     const rs = rounds[i]!;
@@ -175,6 +218,7 @@ async function compare(contenders: Contender[], connections: number): Promise<Ro
       p50: midLat.p50,
       p99: midLat.p99,
       p99Rounds: ls.map((x) => x.p99),
+      lateP99: midLat.lateP99,
       eldSatMax: median(rs.map((x) => x.eldMax)),
       eldLatMax: midLat.eldMax,
       cpuUsPerReq: median(rs.map((x) => x.cpuUs)),
@@ -183,7 +227,7 @@ async function compare(contenders: Contender[], connections: number): Promise<Ro
     };
     console.log(
       `  ${row.name.padEnd(36)} ${row.rps.toFixed(0).padStart(6)} req/s [${row.rpsRounds.join(', ')}]  sat p50/p99 ${row.satP50.toFixed(2)}/${row.satP99.toFixed(2)} ms` +
-        `  | @${rate}/s p50/p99 ${row.p50.toFixed(2)}/${row.p99.toFixed(2)} ms [p99 ${row.p99Rounds.map((x) => x.toFixed(1)).join(', ')}] | event-loop max: saturated ${row.eldSatMax.toFixed(1)} ms, 50% ${row.eldLatMax.toFixed(1)} ms | server CPU ${row.cpuUsPerReq.toFixed(1)} us/req (main thread ${row.mainCpuUsPerReq.toFixed(1)}) | errors ${row.errors}`,
+        `  | @${rate}/s p50/p99 ${row.p50.toFixed(2)}/${row.p99.toFixed(2)} ms [p99 ${row.p99Rounds.map((x) => x.toFixed(1)).join(', ')}] (requests left the generator late by p99 ${row.lateP99.toFixed(1)} ms) | event-loop max: saturated ${row.eldSatMax.toFixed(1)} ms, 50% ${row.eldLatMax.toFixed(1)} ms | server CPU ${row.cpuUsPerReq.toFixed(1)} us/req (main thread ${row.mainCpuUsPerReq.toFixed(1)}) | errors ${row.errors}`,
     );
     rows.push(row);
   }
@@ -192,8 +236,9 @@ async function compare(contenders: Contender[], connections: number): Promise<Ro
 
 async function main(): Promise<void> {
   console.log(`@mlops/serve benchmark — node ${process.version}, onnxruntime-node ${ort.env.versions?.common ?? ''}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${new Date().toISOString()}`);
-  console.log(`load: this process, raw-socket HTTP/1.1 keep-alive; servers: separate processes on 127.0.0.1; ${ROUNDS} interleaved ${SAT_SECONDS}s saturation rounds (median reported) + ${LAT_SECONDS}s open loop at 50% of it; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
+  console.log(`load: this process, raw-socket HTTP/1.1 keep-alive; servers: separate processes on 127.0.0.1; ${ROUNDS} interleaved ${SAT_SECONDS}s saturation rounds (median reported) + ${LAT_ROUNDS} interleaved ${LAT_SECONDS}s open-loop windows at 50% of it (median window reported); load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
 
+  console.log(`${priorityNote()}\n`);
   if (ONLY !== 'overhead') await computeBound();
   await overheadBound();
 }
@@ -263,6 +308,8 @@ async function overheadBound(): Promise<void> {
   console.log(`\nSUMMARY (overhead-bound: MLP ${SMALL.join('->')}, one-row JSON requests, ${ROUNDS} interleaved rounds)`);
   console.log(`  throughput / HTTP ceiling:  ${pct(ratioMedian)} on median rounds (${serveSmall.rps.toFixed(0)} vs ${ceiling.rps.toFixed(0)} req/s), ${pct(ratioBest)} on best rounds  -> target >= 85%: ${verdict(ratioMedian >= 0.85)}`);
   console.log(`  p99 at 50% load:            ${serveSmall.p99.toFixed(2)} ms median round, ${p99Best.toFixed(2)} ms best round (at ${serveSmall.latRate} req/s)  -> target <= 5 ms: ${verdict(serveSmall.p99 <= 5)}; the ceiling's own p99: ${ceiling.p99.toFixed(2)} ms median, ${Math.min(...ceiling.p99Rounds).toFixed(2)} ms best`);
+  const within = (r: Row): string => `${r.p99Rounds.filter((x) => x <= 5).length} of ${r.p99Rounds.length}`;
+  console.log(`  windows with p99 <= 5 ms:   @mlops/serve ${within(serveSmall)}, ceiling ${within(ceiling)}, naive ${within(naiveSmall)}`);
   console.log(`  server CPU per request:     ceiling ${ceiling.cpuUsPerReq.toFixed(1)} us (main thread ${ceiling.mainCpuUsPerReq.toFixed(1)}), @mlops/serve ${serveSmall.cpuUsPerReq.toFixed(1)} us (main thread ${serveSmall.mainCpuUsPerReq.toFixed(1)}): main-thread ratio ${pct(ceiling.mainCpuUsPerReq / serveSmall.mainCpuUsPerReq)}, all-threads ratio ${pct(ceiling.cpuUsPerReq / serveSmall.cpuUsPerReq)}`);
   console.log(`  vs naive (session.run on the main thread): ${(serveSmall.rps / naiveSmall.rps).toFixed(2)}x median, ${(maxOfS(serveSmall) / maxOfS(naiveSmall)).toFixed(2)}x best`);
   console.log(`  event-loop max under saturation: ${serveSmall.eldSatMax.toFixed(1)} ms  -> target < 20 ms: ${verdict(serveSmall.eldSatMax < 20)}`);
