@@ -96,7 +96,9 @@ export interface ModelVersion {
 
 /**
  * One artifact to register: bytes, a stream (Node, web, or async iterable of bytes), or a local file or
- * directory path, given as a string or as `{ file }`. Directories are walked.
+ * directory path, given as a string or as `{ file }`. Directories are walked. A stream's chunks are
+ * handed to the store as they are, so the rule of `PutBody` in `@mlops/storage` applies: do not reuse
+ * a yielded chunk's buffer.
  */
 export type ArtifactSource =
   | Uint8Array

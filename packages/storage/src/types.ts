@@ -31,6 +31,12 @@ export interface StoredObjectStream extends ObjectMeta {
  * What `put` accepts: bytes, a UTF-8 string, a Node readable, a web `ReadableStream`, or any
  * async iterable of byte chunks. Streams are written without being buffered whole where the
  * backend allows it.
+ *
+ * A chunk belongs to the store once it has been yielded, as with Node streams and
+ * `stream.pipeline`: the memory store and the S3 and GCS uploads hold chunks until a part or the
+ * object is complete. A source must therefore not reuse or modify a yielded chunk's buffer (e.g.
+ * `fh.read(buffer)` into one buffer in a loop); yield a fresh buffer or a copy per chunk. Only the
+ * file store writes each chunk before it asks for the next.
  */
 export type PutBody = Uint8Array | string | Readable | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
 
