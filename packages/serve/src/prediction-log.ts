@@ -19,7 +19,7 @@ export interface PredictionMonitor {
 export interface PredictionLogOptions {
   /** Destination of the Arrow IPC files. Optional when only a `monitor` is wanted. */
   store?: PredictionLogStore;
-  /** Key prefix (default `predictions/`); files land at `<prefix><model>/<yyyy-mm-dd>/<time>-<seq>.arrow`. */
+  /** Key prefix (default `predictions/`); files land at `<prefix><model>/<yyyy-mm-dd>/<time>-<pid>-<seq>.arrow`. */
   prefix?: string;
   /** Fraction of requests logged, 0..1 (default 1). */
   sampleRate?: number;
