@@ -7,6 +7,7 @@
 
 /** The subset of a Kubernetes `v1.Pod` that is read. */
 export interface K8sPod {
+  /** Name, namespace and uid identify the job; labels (queue) and annotations (GPU fraction) shape it. */
   metadata?: {
     name?: string;
     namespace?: string;
@@ -15,6 +16,7 @@ export interface K8sPod {
     annotations?: Record<string, string>;
     creationTimestamp?: string;
   };
+  /** Priority, node selector (GPU model) and the containers' resource requests. */
   spec?: {
     priority?: number;
     nodeSelector?: Record<string, string>;
@@ -26,22 +28,30 @@ export interface K8sPod {
 
 /** The subset of a Kubernetes `v1.Node` that is read. */
 export interface K8sNode {
+  /** Node name, and labels for the GPU model and topology domain. */
   metadata?: { name?: string; labels?: Record<string, string> };
+  /** Allocatable (else capacity) GPUs, CPU and memory. */
   status?: { allocatable?: Record<string, string | number>; capacity?: Record<string, string | number> };
+  /** `unschedulable: true` (cordoned) keeps new pods off the node. */
   spec?: { unschedulable?: boolean };
   [key: string]: unknown;
 }
 
 /** `v1.NodeList`. */
 export interface K8sNodeList {
+  /** `v1`, passed through. */
   apiVersion?: string;
+  /** `NodeList`, passed through. */
   kind?: string;
+  /** List metadata, passed through. */
   metadata?: Record<string, unknown>;
+  /** The nodes. */
   items: K8sNode[];
 }
 
 /** `ExtenderArgs`: the body of a filter or prioritize call. */
 export interface ExtenderArgs {
+  /** The pod being scheduled. */
   Pod: K8sPod;
   /** Candidate nodes, when the extender is not `nodeCacheCapable`. */
   Nodes?: K8sNodeList | null;
@@ -51,31 +61,41 @@ export interface ExtenderArgs {
 
 /** `ExtenderFilterResult`. */
 export interface ExtenderFilterResult {
+  /** Nodes that can hold the pod, when the call sent `Nodes`. */
   Nodes?: K8sNodeList | null;
+  /** Names of nodes that can hold the pod, when the call sent `NodeNames`. */
   NodeNames?: string[] | null;
   /** Node name -> why it failed (preemption may help). */
   FailedNodes: Record<string, string>;
   /** Node name -> why it failed (preemption will not help). */
   FailedAndUnresolvableNodes: Record<string, string>;
+  /** Non-empty when the call failed as a whole (e.g. a malformed pod). */
   Error: string;
 }
 
 /** `HostPriority`; a `HostPriorityList` is an array of these. Score is 0..10. */
 export interface HostPriority {
+  /** Node name. */
   Host: string;
+  /** 0..10 (`MAX_EXTENDER_PRIORITY`), higher is preferred; kube-scheduler weights it by the extender's `weight`. */
   Score: number;
 }
 
 /** `ExtenderBindingArgs`. */
 export interface ExtenderBindingArgs {
+  /** Pod name. */
   PodName: string;
+  /** Pod namespace. */
   PodNamespace: string;
+  /** Pod uid; matched to the pod that `filter` saw (by namespace/name when the uid is unknown). */
   PodUID: string;
+  /** Node chosen by kube-scheduler. */
   Node: string;
 }
 
 /** `ExtenderBindingResult`. */
 export interface ExtenderBindingResult {
+  /** Empty on success, else why the bind failed. */
   Error: string;
 }
 

@@ -8,6 +8,7 @@ import { toUsageRecordTable } from './usage-records.js';
 
 /** The cluster a trace is replayed on. */
 export interface SimulatedCluster {
+  /** Nodes present at the start; `nodeEvents` can add, remove or cordon them later. */
   nodes: readonly NodeSpec[];
   /** Queues; any queue named by a job and missing here is created without quota. */
   queues?: readonly QueueSpec[];
