@@ -87,6 +87,7 @@ export interface RegisterModelVersionInput {
   tags?: Record<string, string>;
   /** Datasets (URI + sha256), code (repo, commit), parent run and author. */
   lineage?: Lineage;
+  /** Free text for people, shown under `## Description` in {@link Registry.renderModelCard} (not searchable). */
   description?: string;
   /** Why this version is registered (event log). */
   reason?: string;
