@@ -1,9 +1,9 @@
 /**
  * A deterministic generator of uniform numbers in [0, 1) (mulberry32, 32-bit state).
  *
- * Every package that makes synthetic data — simulators, benchmarks, seeded test fixtures — uses
- * this one generator, so the same seed gives the same data everywhere. It is fast and
- * well-distributed for simulation; it is not cryptographically secure.
+ * One seed gives the same sequence everywhere, so simulators, benchmarks and seeded test fixtures
+ * built on it make the same data. It is fast and well-distributed for simulation; it is not
+ * cryptographically secure.
  *
  * @param seed - Any number; it is reduced to an unsigned 32-bit integer.
  * @returns A function returning the next number in [0, 1) on each call.
