@@ -189,7 +189,7 @@ export async function runPlatformFlow(options: PlatformFlowOptions = {}): Promis
     log(`sent ${before.requests} requests (${before.rows} rows), answered by ${JSON.stringify(before.versions)}`);
 
     // 3. Register version 2 and promote it through a metric gate while traffic keeps flowing.
-    const normal = seededNormal(17);
+    const normal = seededNormal(23);
     const during = startBackgroundTraffic(
       target,
       'during',
