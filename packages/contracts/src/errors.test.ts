@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, MlopsError, NotFoundError, PreconditionFailedError, MissingPeerDependencyError } from './errors.js';
+import { ErrorCode, MlopsError, NotFoundError, PreconditionFailedError, MissingPeerDependencyError, SchemaMismatchError } from './errors.js';
 
 describe('MlopsError', () => {
   it('carries code, cause, retryable and details', () => {
@@ -29,6 +29,20 @@ describe('MlopsError', () => {
     Object.defineProperty(foreign, Symbol.for('@mlops/contracts/MlopsError'), { value: true });
     expect(MlopsError.isInstance(foreign, 'NOT_FOUND')).toBe(true);
     expect(Object.keys(new NotFoundError('x'))).not.toContain(Symbol.for('@mlops/contracts/MlopsError').toString());
+  });
+
+  it('SchemaMismatchError.isInstance narrows to the problems list, also for a foreign copy', () => {
+    const e: unknown = new SchemaMismatchError('2 problems', { problems: ['a', 'b'] });
+    // Compiles only because the guard narrows: `problems` is not on MlopsError.
+    expect(SchemaMismatchError.isInstance(e) ? e.problems : undefined).toEqual(['a', 'b']);
+    expect(SchemaMismatchError.isInstance(e, 'SCHEMA_MISMATCH')).toBe(true);
+    expect(SchemaMismatchError.isInstance(e, 'NOT_FOUND')).toBe(false);
+    expect(SchemaMismatchError.isInstance(new NotFoundError('x'))).toBe(false);
+    // The base class with the same code but no problems list is not narrowed to one.
+    expect(SchemaMismatchError.isInstance(new MlopsError('SCHEMA_MISMATCH', 'bare'))).toBe(false);
+    const foreign = Object.assign(Object.create(Error.prototype) as object, { code: 'SCHEMA_MISMATCH', message: 'x', problems: ['c'] });
+    Object.defineProperty(foreign, Symbol.for('@mlops/contracts/MlopsError'), { value: true });
+    expect(SchemaMismatchError.isInstance(foreign)).toBe(true);
   });
 
   it('missing peer dependency names the install command', () => {

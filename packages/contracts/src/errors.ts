@@ -95,6 +95,20 @@ export class SchemaMismatchError extends MlopsError {
     this.name = 'SchemaMismatchError';
     this.problems = options.problems ?? [];
   }
+
+  /**
+   * True when `value` is a schema mismatch (code `SCHEMA_MISMATCH`, with its `problems` list) from
+   * any copy of `@mlops/contracts`; unlike `MlopsError.isInstance(e, 'SCHEMA_MISMATCH')`, it
+   * narrows `value` so that TypeScript lets you read `problems`. `code` is accepted for
+   * compatibility with `MlopsError.isInstance` and must be `SCHEMA_MISMATCH` if given.
+   */
+  static override isInstance(value: unknown, code: MlopsErrorCode = ErrorCode.SchemaMismatch): value is SchemaMismatchError {
+    return (
+      code === ErrorCode.SchemaMismatch &&
+      MlopsError.isInstance(value, ErrorCode.SchemaMismatch) &&
+      Array.isArray((value as { problems?: unknown }).problems)
+    );
+  }
 }
 
 /** The requested thing does not exist. */
