@@ -114,8 +114,6 @@ export async function closedLoop(t: LoadTarget, connections: number, seconds: nu
 export interface OpenLoopResult extends LoadResult {
   /** Send lateness (ms from due to the write), sorted: the generator's own precision. */
   sendLateMs: Float64Array;
-  /** When each request of `latenciesMs` was due, in ms from the start (same order). */
-  dueMs: Float64Array;
 }
 
 /**
@@ -132,7 +130,6 @@ export async function openLoop(t: LoadTarget, rate: number, seconds: number, max
   const total = Math.floor(rate * seconds);
   const lat = new Float64Array(total);
   const late = new Float64Array(total);
-  const dues = new Float64Array(total);
   let non200 = 0;
   let sent = 0;
   let finished = 0;
@@ -145,7 +142,6 @@ export async function openLoop(t: LoadTarget, rate: number, seconds: number, max
         const c = free.pop()!;
         late[dispatched++] = performance.now() - due;
         c.send(bytes, (status) => {
-          dues[finished] = due - start;
           lat[finished++] = performance.now() - due;
           if (status !== 200) non200++;
           free.push(c);
@@ -153,7 +149,7 @@ export async function openLoop(t: LoadTarget, rate: number, seconds: number, max
             clearInterval(timer);
             const secs = (performance.now() - start) / 1000;
             for (const x of conns) x.socket.destroy();
-            resolve({ requests: total, errors: 0, non200, seconds: secs, rps: total / secs, latenciesMs: lat, sendLateMs: late.sort(), dueMs: dues });
+            resolve({ requests: total, errors: 0, non200, seconds: secs, rps: total / secs, latenciesMs: lat, sendLateMs: late.sort() });
             return;
           }
           dispatch();

@@ -27,6 +27,8 @@ const ONLY = process.env.BENCH_ONLY;
 // older commit exported with `git archive`) to part 2 as more interleaved contenders: before/after.
 const BASELINES = (process.env.BENCH_BASELINE ?? '').split(',').filter((p) => p !== '');
 const HEAVY = [512, 2048, 2048, 16];
+const SMALL = [32, 256, 256, 2];
+
 // The load generator shares 2 cores with the server's threads. At equal priority the scheduler
 // sometimes queues it for several ms behind them (three runnable threads on two cores wait up to
 // 12 ms here), and every request due meanwhile counts that wait as latency: the ceiling's own p99
@@ -62,7 +64,6 @@ function priorityNote(): string {
     return `load generator and servers at nice ${SERVER_NICE} (nice ${LOAD_NICE} not permitted here)`;
   }
 }
-const SMALL = [32, 256, 256, 2];
 
 interface Eld {
   maxMs: number;
