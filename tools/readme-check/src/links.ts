@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { scanLines } from './markdown.js';
 
 /** A relative link in a README and the README line it is on (1-based). */
 export interface RelativeLink {
@@ -14,15 +15,8 @@ export interface RelativeLink {
  */
 export function relativeLinks(markdown: string): RelativeLink[] {
   const links: RelativeLink[] = [];
-  let fence: string | undefined;
-  markdown.split(/\r?\n/).forEach((raw, i) => {
-    const fenceMatch = /^ {0,3}(`{3,}|~{3,})/.exec(raw);
-    if (fenceMatch) {
-      if (fence === undefined) fence = fenceMatch[1]!;
-      else if (fenceMatch[1]!.startsWith(fence[0]!) && fenceMatch[1]!.length >= fence.length) fence = undefined;
-      return;
-    }
-    if (fence !== undefined) return;
+  scanLines(markdown).forEach(({ text: raw, inFence }, i) => {
+    if (inFence) return;
     const line = raw.replace(/(`+)[\s\S]*?\1/g, '');
     const targets: string[] = [];
     for (const m of line.matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)) targets.push(m[1]!);

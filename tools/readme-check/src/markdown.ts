@@ -18,7 +18,7 @@ export interface Section {
 const FENCE = /^ {0,3}(`{3,}|~{3,})\s*([^\s`]*)/;
 
 /** Splits Markdown into lines, each marked with whether it sits inside (or is) a fence line. */
-function scanLines(markdown: string): { text: string; inFence: boolean }[] {
+export function scanLines(markdown: string): { text: string; inFence: boolean }[] {
   const out: { text: string; inFence: boolean }[] = [];
   let open: string | undefined;
   for (const text of markdown.split(/\r?\n/)) {
