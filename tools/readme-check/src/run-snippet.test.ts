@@ -8,16 +8,21 @@ describe('runSnippet', () => {
       "import { writeFileSync } from 'node:fs';",
       "const where: string = import.meta.resolve('@mlops/contracts');",
       "writeFileSync('./out.txt', 'x');",
-      'console.log(where, process.cwd(), process.env.VITEST ?? "no-vitest");',
+      'console.log(where, process.cwd(), process.env.VITEST ?? "no-vitest", 42);',
     ].join('\n');
     const snippet = writeSnippet('self-test', 'ts', code);
     try {
-      const result = await runSnippet(snippet, 20_000);
+      const before = process.env.FORCE_COLOR;
+      process.env.FORCE_COLOR = '1';
+      const result = await runSnippet(snippet, 20_000).finally(() => {
+        if (before === undefined) delete process.env.FORCE_COLOR;
+        else process.env.FORCE_COLOR = before;
+      });
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
       expect(result.stdout).toMatch(/\/packages\/contracts\/dist\/\S+ /);
       expect(result.stdout).toContain(snippet.cwd);
-      expect(result.stdout).toContain('no-vitest');
+      expect(result.stdout).toContain('no-vitest 42'); // plain, though the runner's env asks for colour
       expect(existsSync(`${snippet.cwd}/out.txt`)).toBe(true);
     } finally {
       snippet.dispose();

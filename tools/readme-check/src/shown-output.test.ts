@@ -46,6 +46,10 @@ describe('missingOutputs', () => {
     expect(missingOutputs(stdout, [{ text: 'true', line: 1 }, late])).toEqual([late]);
   });
 
+  it('ignores terminal colours (FORCE_COLOR, a TTY)', () => {
+    expect(missingOutputs('\u001b[33m0.6\u001b[39m \u001b[33mtrue\u001b[39m', [{ text: '0.6 true', line: 1 }])).toEqual([]);
+  });
+
   it('treats regex characters in claims literally', () => {
     expect(missingOutputs('cost: $1.50 (x)', [{ text: '$1.50 (x)', line: 1 }])).toEqual([]);
     expect(missingOutputs('cost: $1x50', [{ text: '$1.50', line: 1 }])).toHaveLength(1);

@@ -66,14 +66,23 @@ export function normaliseWhitespace(s: string): string {
   return s.replace(/\s+/g, ' ').trim();
 }
 
+// SGR colour codes: a terminal (or FORCE_COLOR) makes console.log colour numbers and booleans.
+// eslint-disable-next-line no-control-regex -- the ESC byte is what is matched
+const ANSI_COLOUR = /\u001b\[[0-9;]*m/g;
+
+/** Removes terminal colour codes. */
+export function stripColours(s: string): string {
+  return s.replace(ANSI_COLOUR, '');
+}
+
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
- * Checks that each claim appears in stdout, in order, with whitespace normalised and `...` matching
+ * Checks that each claim appears in stdout, in order, with colours dropped, whitespace normalised and `...` matching
  * anything. Returns the claims that were not found (empty when all match).
  */
 export function missingOutputs(stdout: string, claims: readonly ShownOutput[]): ShownOutput[] {
-  const haystack = normaliseWhitespace(stdout);
+  const haystack = normaliseWhitespace(stripColours(stdout));
   const missing: ShownOutput[] = [];
   let from = 0;
   for (const claim of claims) {
