@@ -67,7 +67,12 @@ async function* payload(mib: number, runId: number): AsyncGenerator<Uint8Array> 
   }
 }
 
-/** Runs `fn` while sampling RSS; returns its duration and the peak RSS growth. */
+/**
+ * Runs `fn` while sampling RSS; returns its duration and the peak RSS growth. A full GC first (the
+ * bench script runs node with --expose-gc): without it, the garbage of the runs before (512 MiB of
+ * 1 MiB chunks) was collected inside whichever run came third in a round, which then took ~1.2 s
+ * of CPU instead of ~0.4 s, for the raw put and the registration alike.
+ */
 async function withRss(fn: () => Promise<unknown>): Promise<{ ms: number; peakRssMiB: number }> {
   globalThis.gc?.();
   const base = process.memoryUsage().rss;
@@ -448,7 +453,6 @@ async function benchRegister(label: string, makeStore: () => ObjectStore, runs: 
   for (let r = -1; r < runs; r++) {
     // Alternate who goes first; the warm-up round (r = -1) starts the hashing worker and the JIT.
     const order = r % 2 === 0 ? names : [...names].reverse();
-    const written: string[] = [];
     if (source === 'file') {
       // A new seed in the file's first bytes: the same bytes for both sides of the round, never deduped.
       const handle = await openFile(file, 'r+');
@@ -459,7 +463,14 @@ async function benchRegister(label: string, makeStore: () => ObjectStore, runs: 
       if (isFile) flushDisk();
       // Both sides read the source from the page cache (a background reclaim may have evicted it).
       if (source === 'file') for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) void chunk;
-      const s = await sample(async () => written.push(await variants[name]!(r)));
+      let written = '';
+      const s = await sample(async () => (written = await variants[name]!(r)));
+      // Deleted before the next run: page-cache pages freed by a deletion are cheap to write into
+      // again, while pages the VM has not touched lately cost ~6x the system time on first write
+      // (measured: 256 MiB puts kept on disk took 850-1,000 ms, sys 650-750 ms; deleted after each
+      // put, 260-300 ms, sys ~100 ms). Keeping a round's objects until its end made whichever run
+      // came last in a round pay for fresh pages, the raw put and the registration alike.
+      await base.delete(written);
       if (r >= 0) samples.get(name)!.push(s);
       if (r >= 0 && name === 'register') {
         const phases = timed.phases();
@@ -468,8 +479,6 @@ async function benchRegister(label: string, makeStore: () => ObjectStore, runs: 
         commitSamples = [...commitSamples, s.ms - blobEnd];
       }
     }
-    // Both sides' objects go, so the directory and free-space state stays the same for every round.
-    for (const key of written) await base.delete(key);
   }
   const mibps = (ms: number) => (ARTIFACT_MIB / (ms / 1000)).toFixed(0);
   const stats = (name: string) => {
@@ -514,7 +523,7 @@ async function benchRegister(label: string, makeStore: () => ObjectStore, runs: 
 
 const root = await mkdtemp(path.join(tmpdir(), 'registry-bench-'));
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
-console.log(`# @mlops/registry benchmark, node ${process.version}, ${new Date().toISOString()}, load average ${load()}`);
+console.log(`# @mlops/registry benchmark, node ${process.version}, ${new Date().toISOString()}, load average ${load()}; full GC before each measured run: ${globalThis.gc ? 'yes' : 'NO (run node with --expose-gc)'}`);
 try {
   if (ONLY.has('alias')) await benchAliasRead(root);
   if (ONLY.has('search')) await benchSearch(root);
