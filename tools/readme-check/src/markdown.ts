@@ -17,6 +17,12 @@ export interface Section {
 
 const FENCE = /^ {0,3}(`{3,}|~{3,})\s*([^\s`]*)/;
 
+/** True when `line` closes a fence opened with `marker`: same character, at least as long, no info string. */
+function closesFence(marker: string, line: string): boolean {
+  const fence = FENCE.exec(line);
+  return fence !== null && fence[1]!.startsWith(marker[0]!) && fence[1]!.length >= marker.length && fence[2] === '';
+}
+
 /** Splits Markdown into lines, each marked with whether it sits inside (or is) a fence line. */
 export function scanLines(markdown: string): { text: string; inFence: boolean }[] {
   const out: { text: string; inFence: boolean }[] = [];
@@ -28,7 +34,7 @@ export function scanLines(markdown: string): { text: string; inFence: boolean }[
       out.push({ text, inFence: true });
     } else if (open !== undefined) {
       out.push({ text, inFence: true });
-      if (fence && fence[1]!.startsWith(open[0]!) && fence[1]!.length >= open.length && fence[2] === '') open = undefined;
+      if (closesFence(open, text)) open = undefined;
     } else {
       out.push({ text, inFence: false });
     }
@@ -61,11 +67,7 @@ export function codeBlocks(markdown: string, firstLine = 1): CodeBlock[] {
     const marker = fence[1]!;
     const body: string[] = [];
     let j = i + 1;
-    for (; j < lines.length; j++) {
-      const close = FENCE.exec(lines[j]!);
-      if (close && close[1]!.startsWith(marker[0]!) && close[1]!.length >= marker.length && close[2] === '') break;
-      body.push(lines[j]!);
-    }
+    for (; j < lines.length && !closesFence(marker, lines[j]!); j++) body.push(lines[j]!);
     blocks.push({ lang: fence[2]!.toLowerCase(), code: body.join('\n') + '\n', line: firstLine + i });
     i = j;
   }

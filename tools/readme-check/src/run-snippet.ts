@@ -40,21 +40,21 @@ export function writeSnippet(name: string, lang: string, code: string): Snippet 
 // The test runner's own settings (VITEST*, NODE_ENV=test, NODE_OPTIONS) must not leak into the
 // user's run; the rest of the environment is what a user's shell would have. FORCE_COLOR (nx sets
 // it for its tasks) would make console.log colour numbers, as in a terminal; READMEs show plain text.
-function userEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+function userEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (!/^(VITEST|NODE_OPTIONS$|NODE_ENV$|TEST$|FORCE_COLOR$)/.test(k)) env[k] = v;
   }
   // Node 20 makes the AWS SDK print a support warning on every client; users silence it the same way.
   env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  return Object.assign(env, extra);
+  return env;
 }
 
 /** Starts `node --import tsx <file>` as a user would: no `@mlops/source` condition, so packages load from `dist/`. */
-export function spawnSnippet(snippet: Snippet, env: Record<string, string> = {}): ChildProcess {
+export function spawnSnippet(snippet: Snippet): ChildProcess {
   return spawn(process.execPath, ['--import', TSX_LOADER, snippet.file], {
     cwd: snippet.cwd,
-    env: userEnv(env),
+    env: userEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }

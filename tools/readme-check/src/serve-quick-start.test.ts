@@ -33,10 +33,8 @@ async function assertPortFree(port: number): Promise<void> {
 describe.skipIf(!readme)('packages/serve/README.md quick start', () => {
   const block = readme && quickStartBlock(readme.markdown);
   const sh = block ? codeBlocks(block.section.markdown).filter((b) => b.lang === 'sh' || b.lang === 'bash').map((b) => b.code).join('\n') : '';
-  // The README's server takes its port from the code; when it reads one from the environment we
-  // hand it a free port instead (none does today: it uses a fixed 8080).
-  const envPort = block && /process\.env\.(\w*PORT\w*)/.exec(block.code)?.[1];
-  const fixedPort = block && Number(/\bport:\s*(\d+)/.exec(block.code)?.[1]);
+  // The README's server listens on the port written in its code (8080).
+  const port = block ? Number(/\bport:\s*(\d+)/.exec(block.code)?.[1]) : NaN;
 
   let snippet: Snippet | undefined;
   let run: Running | undefined;
@@ -45,23 +43,12 @@ describe.skipIf(!readme)('packages/serve/README.md quick start', () => {
 
   beforeAll(async () => {
     expect(block, 'a "## Quick start" section with a ```js or ```ts block').toBeDefined();
-    let port: number;
-    const env: Record<string, string> = {};
-    if (envPort) {
-      const probe = createServer().listen(0, '127.0.0.1');
-      await once(probe, 'listening');
-      port = (probe.address() as { port: number }).port;
-      probe.close();
-      env[envPort] = String(port);
-    } else {
-      expect(fixedPort, 'the quick start passes `port: <number>` to createModelServer').toBeGreaterThan(0);
-      port = fixedPort!;
-      await assertPortFree(port);
-    }
+    expect(port, 'the quick start passes `port: <number>` to createModelServer').toBeGreaterThan(0);
+    await assertPortFree(port);
     base = `http://127.0.0.1:${port}`;
     snippet = writeSnippet('serve', block!.lang, block!.code);
     writeFileSync(path.join(snippet.cwd, 'model.onnx'), linearModel());
-    run = collect(spawnSnippet(snippet, env), READY_TIMEOUT_MS + 30_000);
+    run = collect(spawnSnippet(snippet), READY_TIMEOUT_MS + 30_000);
     void run.then((r) => (exited = r));
     const deadline = Date.now() + READY_TIMEOUT_MS;
     for (;;) {
@@ -83,7 +70,7 @@ describe.skipIf(!readme)('packages/serve/README.md quick start', () => {
   });
 
   it('prints the URL it serves', () => {
-    expect(run!.output().stdout).toContain(`serving http://127.0.0.1:${fixedPort || ''}`.replace(/:$/, ''));
+    expect(run!.output().stdout).toContain(`serving http://127.0.0.1:${port}`);
   });
 
   it("answers the README's JSON GETs as shown", async () => {
