@@ -1,0 +1,3 @@
+import { defineLibraryConfig } from '../../tools/tsup.shared.ts';
+
+export default defineLibraryConfig();
