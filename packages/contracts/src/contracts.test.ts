@@ -203,11 +203,12 @@ describe('DriftResult', () => {
       reference_size: [1000n, 1000n],
       current_size: [500n, 498n],
       estimate: [false, null],
+      status: ['ok', 'insufficient_data'],
     });
     expect(validateTable(t, driftResultContract, { strict: true })).toBe(t);
     const bad = tableFromArrays({ column: ['a'], method: ['ks'], statistic: new Float64Array([1]), drifted: new Float64Array([1]), reference_size: new Int32Array([1]) });
     const problems = checkTable(bad, driftResultContract).problems.map((p) => `${p.kind}:${p.column}`);
-    expect(problems).toEqual(['missing-column:p_value', 'missing-column:threshold', 'wrong-type:drifted', 'wrong-type:reference_size', 'missing-column:current_size', 'missing-column:estimate']);
+    expect(problems).toEqual(['missing-column:p_value', 'missing-column:threshold', 'wrong-type:drifted', 'wrong-type:reference_size', 'missing-column:current_size', 'missing-column:estimate', 'missing-column:status']);
   });
 });
 

@@ -17,6 +17,7 @@ import { defineTableContract } from './table-contract.js';
  * | `reference_size` | Int64 | no | rows | non-null values in the reference |
  * | `current_size` | Int64 | no | rows | non-null values in the current data |
  * | `estimate` | Bool | yes | | true when computed from sketches (profiles) rather than raw data |
+ * | `status` | Utf8-like | no | | `ok`, or `insufficient_data` when a side had too few values (then `drifted` is false and the column is left out of the drifted share) |
  */
 export const driftResultContract: TableContract = defineTableContract({
   name: 'DriftResult',
@@ -31,6 +32,7 @@ export const driftResultContract: TableContract = defineTableContract({
     { name: 'reference_size', type: 'int64', nullable: false, unit: 'rows', description: 'Non-null values in the reference.' },
     { name: 'current_size', type: 'int64', nullable: false, unit: 'rows', description: 'Non-null values in the current data.' },
     { name: 'estimate', type: 'bool', nullable: true, description: 'True when computed from sketches (profiles) rather than raw data.' },
+    { name: 'status', type: 'utf8-like', arrowType: 'utf8', nullable: false, allowedValues: ['ok', 'insufficient_data'], description: 'ok, or insufficient_data when a side had too few values (drifted is then false and the column is not counted in the drifted share).' },
   ],
 });
 

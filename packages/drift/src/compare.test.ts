@@ -103,7 +103,7 @@ describe('compare() on raw tables', () => {
     const table = driftReportToTable(report);
     expect(table.schema.fields.map((f) => [f.name, f.typeId])).toEqual([
       ['column', Type.Utf8], ['method', Type.Utf8], ['statistic', Type.Float], ['p_value', Type.Float], ['threshold', Type.Float],
-      ['drifted', Type.Bool], ['reference_size', Type.Int], ['current_size', Type.Int], ['estimate', Type.Bool],
+      ['drifted', Type.Bool], ['reference_size', Type.Int], ['current_size', Type.Int], ['estimate', Type.Bool], ['status', Type.Utf8],
     ]);
     expect(table.numRows).toBe(2);
     expect(checkTable(table, driftResultContract, { strict: true }).problems).toEqual([]);

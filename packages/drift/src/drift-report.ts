@@ -5,7 +5,7 @@ import type { DriftReport } from './compare.js';
 /**
  * The report as an Apache Arrow table following the shared `DriftResult` contract
  * (docs/decisions/001-data-contracts.md): column, method, statistic, p_value (null for distances),
- * threshold, drifted, reference_size, current_size (Int64), estimate. One row per compared column;
+ * threshold, drifted, reference_size, current_size (Int64), estimate, status. One row per compared column;
  * columns listed in `report.problems` have no row.
  */
 export function driftReportToTable(report: DriftReport): Table {
@@ -20,6 +20,7 @@ export function driftReportToTable(report: DriftReport): Table {
     reference_size: vectorFromArray(rows.map((r) => BigInt(r.referenceSize)), new Int64()),
     current_size: vectorFromArray(rows.map((r) => BigInt(r.currentSize)), new Int64()),
     estimate: vectorFromArray(rows.map((r) => r.estimate), new Bool()),
+    status: vectorFromArray(rows.map((r) => r.status), new Utf8()),
   });
   // Checked against the shared contract from @mlops/contracts, so consumers can rely on it.
   return validateTable(table, driftResultContract, { strict: true });
