@@ -67,7 +67,7 @@ export {
   PRICING_MODELS,
   CONVENTIONAL_LABELS,
 } from './usage-record.js';
-export type { UsageRecordSchemaOptions } from './usage-record.js';
+export type { UsageRecordSchemaOptions, ResourceKind, PricingModel } from './usage-record.js';
 export { driftResultContract, driftResultSchema } from './drift-result.js';
 export { tableToIpc, tableFromIpc, readIpcBatches, readIpcFile, writeIpcFile, createIpcWriter } from './ipc.js';
 export type { IpcFormat, ByteSource, IpcWriter, IpcWriterOptions } from './ipc.js';

@@ -8,10 +8,14 @@ import { defineTableContract } from './table-contract.js';
 
 /** Allowed `resource_kind` values of a UsageRecord. */
 export const RESOURCE_KINDS = ['gpu', 'cpu', 'memory', 'storage', 'network'] as const;
+/** A UsageRecord `resource_kind` (one of {@link RESOURCE_KINDS}). */
+export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 /** Allowed `unit` values of a UsageRecord. */
 export const USAGE_UNITS = ['gpu', 'vcpu', 'GiB'] as const;
 /** Allowed `pricing_model` values of a UsageRecord. */
 export const PRICING_MODELS = ['on-demand', 'spot', 'reserved', 'committed'] as const;
+/** How a node is billed: a UsageRecord `pricing_model` (one of {@link PRICING_MODELS}). Spot is cheaper and can be interrupted. */
+export type PricingModel = (typeof PRICING_MODELS)[number];
 /** Conventional `label_<key>` columns of a UsageRecord. */
 export const CONVENTIONAL_LABELS = ['team', 'project', 'model', 'job'] as const;
 

@@ -1,18 +1,14 @@
-import { MlopsError, SchemaMismatchError, describeType, isDate, isTimestampLike, toFloat64Array } from '@mlops/contracts';
+import { MlopsError, PRICING_MODELS, RESOURCE_KINDS, SchemaMismatchError, describeType, isDate, isTimestampLike, toFloat64Array } from '@mlops/contracts';
 import { StringInterner, columnNames, readCategories, requireColumn } from './arrow-columns.js';
 import type { ArrowTableLike, ArrowVectorLike, Categories } from './arrow-columns.js';
 import { CostErrorCode } from './error-codes.js';
 
-/** Resource kinds of the UsageRecord contract, in code order. */
-export const RESOURCE_KINDS = ['gpu', 'cpu', 'memory', 'storage', 'network'] as const;
-/** A UsageRecord `resource_kind`. */
-export type ResourceKind = (typeof RESOURCE_KINDS)[number];
+// Kinds and pricing models are defined once, in @mlops/contracts' UsageRecord contract; their
+// order is the code order used throughout this package.
+export { PRICING_MODELS, RESOURCE_KINDS };
+export type { PricingModel, ResourceKind } from '@mlops/contracts';
 /** The `unit` each resource kind must use. */
 export const KIND_UNITS = ['gpu', 'vcpu', 'GiB', 'GiB', 'GiB'] as const;
-/** Pricing models of the UsageRecord contract, in code order. */
-export const PRICING_MODELS = ['on-demand', 'spot', 'reserved', 'committed'] as const;
-/** A UsageRecord `pricing_model`. */
-export type PricingModel = (typeof PRICING_MODELS)[number];
 
 export const KIND_GPU = 0;
 export const KIND_CPU = 1;

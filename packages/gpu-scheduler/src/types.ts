@@ -1,5 +1,7 @@
-/** How a node is billed. Spot capacity is cheaper and can be interrupted at any time. */
-export type PricingModel = 'on-demand' | 'spot' | 'reserved' | 'committed';
+import type { PricingModel } from '@mlops/contracts';
+
+/** How a node is billed (defined once, in `@mlops/contracts`, next to the UsageRecord contract). */
+export type { PricingModel };
 
 /** One machine with GPUs. */
 export interface NodeSpec {
