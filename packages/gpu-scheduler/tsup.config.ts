@@ -1,3 +1,4 @@
 import { defineLibraryConfig } from '../../tools/tsup.shared.ts';
 
-export default defineLibraryConfig();
+// shims: the CJS build needs import.meta.url to find the bundled traces/ beside dist/.
+export default defineLibraryConfig({ shims: true });

@@ -33,7 +33,7 @@ import {
 import { NaiveScheduler, type NaiveJob } from './naive-scheduler.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const dataDir = fileURLToPath(new URL('../../../../shared/data/traces/', import.meta.url));
+const dataDir = fileURLToPath(new URL('../traces/', import.meta.url));
 const only = (process.argv.find((a) => a.startsWith('--only='))?.slice(7) ?? 'throughput,philly,alibaba').split(',');
 
 const cpuMsSince = (c: NodeJS.CpuUsage): number => {
@@ -201,7 +201,7 @@ function throughput(): void {
 
 // ---------------------------------------------------------------------------------------------
 function philly(): void {
-  const path = `${dataDir}philly-jobs.csv`;
+  const path = `${dataDir}philly-jobs.csv.gz`;
   if (!existsSync(path)) {
     console.log(`\n(philly skipped: ${path} not found)`);
     return;

@@ -61,3 +61,5 @@ export type {
   K8sNode,
   K8sNodeList,
 } from './extender-types.js';
+export { bundledTrace, bundledTraceFiles, phillyCluster, BUNDLED_TRACES } from './bundled-traces.js';
+export type { BundledTrace, BundledTraceName, BundledTraceFiles, BundledTraceOptions } from './bundled-traces.js';

@@ -3,6 +3,7 @@ import { InvalidArgumentError } from '@mlops/contracts';
 import { createScheduler, type SchedulerPolicy } from './scheduler.js';
 import type { WorkloadClass } from './policy-types.js';
 import type { TraceJob } from './trace-readers.js';
+import { BUNDLED_TRACES, bundledTrace, type BundledTraceName } from './bundled-traces.js';
 import type { NodeEvent, NodeSpec, QueueSpec } from './types.js';
 import { toUsageRecordTable } from './usage-records.js';
 
@@ -28,10 +29,16 @@ export interface SimulationProgress {
 
 /** Options of {@link simulate}. */
 export interface SimulateOptions {
-  /** Jobs with submit times and real durations. */
-  trace: readonly TraceJob[];
-  /** Nodes and queues. */
-  cluster: SimulatedCluster;
+  /**
+   * Jobs with submit times and real durations, or the name of a trace shipped with the
+   * package: `'philly'` or `'alibaba'` (see {@link bundledTrace}).
+   */
+  trace: readonly TraceJob[] | BundledTraceName;
+  /**
+   * Nodes and queues. Optional with a bundled trace name: Philly then runs on 60 nodes of
+   * 8 GPUs (480 GPUs), Alibaba on the trace's own 1,213 GPU nodes.
+   */
+  cluster?: SimulatedCluster;
   /** Scheduling policy. */
   policy?: SchedulerPolicy;
   /** Timed cluster events (spot interruptions, node adds/removes), `atMs` required. */
@@ -189,14 +196,25 @@ class EventHeap {
  */
 export function simulate(options: SimulateOptions): SimulationResult {
   const wallStart = performance.now();
-  const trace = options.trace;
-  if (!Array.isArray(trace)) throw new InvalidArgumentError('simulate: `trace` must be an array of TraceJob; read one with readPhillyTrace or readAlibabaPods.');
-  if (!options.cluster || !Array.isArray(options.cluster.nodes) || options.cluster.nodes.length === 0) {
-    throw new InvalidArgumentError('simulate: `cluster.nodes` must be a non-empty array of NodeSpec.');
+  let trace: readonly TraceJob[];
+  let cluster = options.cluster;
+  if (typeof options.trace === 'string') {
+    if (!(BUNDLED_TRACES as readonly string[]).includes(options.trace)) {
+      throw new InvalidArgumentError(
+        `simulate: unknown trace name ${JSON.stringify(options.trace)}; expected ${BUNDLED_TRACES.map((n) => `'${n}'`).join(' or ')}, or an array of TraceJob (read a file with readPhillyTrace / readAlibabaPods).`,
+      );
+    }
+    const bundled = bundledTrace(options.trace);
+    trace = bundled.jobs;
+    cluster ??= { nodes: bundled.nodes };
+  } else if (Array.isArray(options.trace)) trace = options.trace;
+  else throw new InvalidArgumentError('simulate: `trace` must be an array of TraceJob or a bundled trace name (\'philly\', \'alibaba\'); read a file with readPhillyTrace or readAlibabaPods.');
+  if (!cluster || !Array.isArray(cluster.nodes) || cluster.nodes.length === 0) {
+    throw new InvalidArgumentError('simulate: `cluster.nodes` must be a non-empty array of NodeSpec (optional only with a bundled trace name).');
   }
   const order = Array.from(trace.keys()).sort((a, b) => trace[a]!.submitMs - trace[b]!.submitMs || a - b);
-  const queueIds = new Set((options.cluster.queues ?? []).map((q) => q.id));
-  const queues: QueueSpec[] = [...(options.cluster.queues ?? [])];
+  const queueIds = new Set((cluster.queues ?? []).map((q) => q.id));
+  const queues: QueueSpec[] = [...(cluster.queues ?? [])];
   for (const j of trace) {
     const q = j.queue ?? 'default';
     if (!queueIds.has(q)) {
@@ -206,7 +224,7 @@ export function simulate(options: SimulateOptions): SimulationResult {
   }
   let t = trace.length > 0 ? trace[order[0]!]!.submitMs : 0;
   const sched = createScheduler({
-    nodes: options.cluster.nodes,
+    nodes: cluster.nodes,
     queues,
     ...(options.policy ? { policy: options.policy } : {}),
     ...(options.workload ? { workload: options.workload } : {}),
