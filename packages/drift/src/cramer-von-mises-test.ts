@@ -48,31 +48,71 @@ function binomial(n: number, k: number): number {
 }
 
 // Exact null distribution of U by counting lattice paths with their accumulated squared
-// deviations (Xiao, Gordon & Yakovlev 2006, Algorithm 1; Anderson 1962 eq. 9-10).
+// deviations (Xiao, Gordon & Yakovlev 2006, Algorithm 1; Anderson 1962 eq. 9-10). Each cell holds
+// its distinct partial sums as sorted typed arrays (merged in one pass, not hashed), and sums that
+// already reach zeta are pooled into one counter: steps only add d >= 0, so they stay >= zeta.
+// This turns scipy's ~1 s (and our former 4-6 s with Maps) for 20 x 19 into tens of milliseconds.
+interface Cell {
+  values: Float64Array;
+  freqs: Float64Array;
+  atLeast: number;
+}
+
+const EMPTY = new Float64Array(0);
+
+function step(a: Cell | null, b: Cell | null, d: number, zeta: number): Cell {
+  const av = a ? a.values : EMPTY;
+  const af = a ? a.freqs : EMPTY;
+  const bv = b ? b.values : EMPTY;
+  const bf = b ? b.freqs : EMPTY;
+  const values = new Float64Array(av.length + bv.length);
+  const freqs = new Float64Array(av.length + bv.length);
+  let atLeast = (a ? a.atLeast : 0) + (b ? b.atLeast : 0);
+  let i = 0;
+  let j = 0;
+  let o = 0;
+  while (i < av.length || j < bv.length) {
+    let v: number;
+    let f: number;
+    if (j >= bv.length || (i < av.length && av[i]! < bv[j]!)) {
+      v = av[i]!;
+      f = af[i++]!;
+    } else if (i >= av.length || bv[j]! < av[i]!) {
+      v = bv[j]!;
+      f = bf[j++]!;
+    } else {
+      v = av[i]!;
+      f = af[i++]! + bf[j++]!;
+    }
+    v += d;
+    if (v >= zeta) atLeast += f;
+    else {
+      values[o] = v;
+      freqs[o++] = f;
+    }
+  }
+  return { values: values.subarray(0, o), freqs: freqs.subarray(0, o), atLeast };
+}
+
 function exactPValue(s: number, m: number, n: number): number {
   const lcm = (m * n) / gcd(m, n);
   const a = lcm / m;
   const b = lcm / n;
   const mn = m * n;
   const zeta = pyFloorDiv(lcm * lcm * (m + n) * (6 * s - mn * (4 * mn - 1)), 6 * mn * mn);
-  let gs: Map<number, number>[] = [new Map([[0, 1]])];
-  for (let v = 1; v <= m; v++) gs.push(new Map());
+  // gs[v]: the distribution of partial sums over paths reaching (u - 1, v); the start cell has sum 0.
+  let gs: (Cell | null)[] = [zeta <= 0 ? { values: EMPTY, freqs: EMPTY, atLeast: 1 } : { values: Float64Array.of(0), freqs: Float64Array.of(1), atLeast: 0 }];
+  for (let v = 1; v <= m; v++) gs.push(null);
   for (let u = 0; u <= n; u++) {
-    const next: Map<number, number>[] = [];
-    let tmp = new Map<number, number>();
+    const next: Cell[] = [];
+    let tmp: Cell | null = null;
     for (let v = 0; v <= m; v++) {
-      const merged = new Map<number, number>();
-      const d = (a * v - b * u) ** 2;
-      for (const [value, freq] of tmp) merged.set(value + d, (merged.get(value + d) ?? 0) + freq);
-      for (const [value, freq] of gs[v]!) merged.set(value + d, (merged.get(value + d) ?? 0) + freq);
-      tmp = merged;
+      tmp = step(tmp, gs[v]!, (a * v - b * u) ** 2, zeta);
       next.push(tmp);
     }
     gs = next;
   }
-  let count = 0;
-  for (const [value, freq] of gs[m]!) if (value >= zeta) count += freq;
-  return count / binomial(m + n, m);
+  return gs[m]!.atLeast / binomial(m + n, m);
 }
 
 /** CvM test on cleaned, sorted samples. */
