@@ -1,5 +1,5 @@
 import { Vector, makeData, vectorFromArray, TimeUnit } from 'apache-arrow';
-import { UnsupportedError } from './errors.js';
+import { UnsupportedError } from '@mlops/contracts/errors';
 import type { Bool, Data, DataType, DateMillisecond, Dictionary, Int32, Int64, Timestamp, Utf8 } from 'apache-arrow';
 import { ArrowTypeId, describeType } from './type-kinds.js';
 

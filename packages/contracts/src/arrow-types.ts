@@ -1,6 +1,6 @@
 import { Bool, DateDay, Dictionary, Float32, Float64, Int16, Int32, Int64, Int8, LargeUtf8, TimeUnit, Timestamp, Uint16, Uint32, Uint64, Uint8, Utf8 } from 'apache-arrow';
 import type { DataType } from 'apache-arrow';
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError } from '@mlops/contracts/errors';
 import type { TypeMatcher } from './type-matcher.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { ArrowDataLike, ArrowTableLike, ArrowVectorLike } from './arrow-like.js';
-import { NotFoundError, SchemaMismatchError } from './errors.js';
+import { NotFoundError, SchemaMismatchError } from '@mlops/contracts/errors';
 import { ArrowTypeId, describeType, isTimestampLike, isDate, isUtf8Like } from './type-kinds.js';
 
 const TWO_POW_32 = 4294967296;

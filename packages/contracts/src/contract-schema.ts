@@ -1,6 +1,6 @@
 import { Field, RecordBatch, Schema, Struct, Table, makeData, vectorFromArray } from 'apache-arrow';
 import type { DataType } from 'apache-arrow';
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError } from '@mlops/contracts/errors';
 import type { ArrowTypeName } from './arrow-types.js';
 import { arrowType, defaultTypeNameFor } from './arrow-types.js';
 import type { TableContract } from './table-contract.js';

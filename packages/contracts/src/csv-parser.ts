@@ -1,4 +1,4 @@
-import { DataCorruptedError } from './errors.js';
+import { DataCorruptedError } from '@mlops/contracts/errors';
 
 /** One parsed CSV record: field values (`null` for an unquoted empty field) and the line it starts on. */
 export interface CsvRecord {

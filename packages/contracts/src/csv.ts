@@ -9,7 +9,7 @@ import type { CsvRecord } from './csv-parser.js';
 import { CsvParser } from './csv-parser.js';
 import { INVALID, convertValue, describeExpected, inferColumnType } from './csv-values.js';
 import { openTempFor } from './temp-file.js';
-import { DataCorruptedError, InvalidArgumentError, NotFoundError, SchemaMismatchError, UnsupportedError } from './errors.js';
+import { DataCorruptedError, InvalidArgumentError, NotFoundError, SchemaMismatchError, UnsupportedError } from '@mlops/contracts/errors';
 import { toStringArray } from './column-readers.js';
 import { ArrowTypeId, describeType, isUtf8Like } from './type-kinds.js';
 

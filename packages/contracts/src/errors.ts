@@ -12,6 +12,8 @@ export const ErrorCode = {
   InvalidArgument: 'INVALID_ARGUMENT',
   /** An optional peer dependency (an SDK, a native engine) is not installed. */
   MissingPeerDependency: 'MISSING_PEER_DEPENDENCY',
+  /** An optional peer dependency is installed but fails to load (a broken install, a missing dependency of its own). */
+  PeerDependencyFailed: 'PEER_DEPENDENCY_FAILED',
   /** The operation is valid in general but this backend, format or type does not support it. */
   Unsupported: 'UNSUPPORTED',
   /** Stored bytes are corrupt, foreign, or fail their integrity check. */
@@ -147,6 +149,26 @@ export class MissingPeerDependencyError extends MlopsError {
       options,
     );
     this.name = 'MissingPeerDependencyError';
+    this.packageName = packageName;
+  }
+}
+
+/**
+ * An optional peer dependency is installed but failed to load: `cause` is the original error
+ * (a native binary that does not match the platform, a missing dependency of the peer itself).
+ */
+export class PeerDependencyFailedError extends MlopsError {
+  /** The npm package that failed to load. */
+  readonly packageName: string;
+  constructor(packageName: string, neededFor: string, options: MlopsErrorOptions = {}) {
+    const reason = options.cause instanceof Error ? options.cause.message : String(options.cause);
+    super(
+      ErrorCode.PeerDependencyFailed,
+      `${neededFor} needs the optional peer dependency "${packageName}", which is installed but failed to load: ${reason}. ` +
+        `Reinstall it (npm install ${packageName}) and check that its version matches the peer range in package.json.`,
+      options,
+    );
+    this.name = 'PeerDependencyFailedError';
     this.packageName = packageName;
   }
 }

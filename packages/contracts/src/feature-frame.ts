@@ -1,7 +1,7 @@
 import type { Schema } from 'apache-arrow';
 import type { ContractSchemaOptions } from './contract-schema.js';
 import { contractSchema } from './contract-schema.js';
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError } from '@mlops/contracts/errors';
 import type { ColumnSpecInput } from './model-columns.js';
 import { namedColumnFields } from './model-columns.js';
 import type { FieldContract, TableContract } from './table-contract.js';

@@ -1,3 +1,5 @@
+// Re-exported from the Arrow-free entry (not bundled again), so `@mlops/contracts` and
+// `@mlops/contracts/errors` hand out the very same classes.
 export {
   ErrorCode,
   MlopsError,
@@ -6,10 +8,13 @@ export {
   PreconditionFailedError,
   InvalidArgumentError,
   MissingPeerDependencyError,
+  PeerDependencyFailedError,
   UnsupportedError,
   DataCorruptedError,
-} from './errors.js';
-export type { MlopsErrorCode, MlopsErrorOptions } from './errors.js';
+  loadOptionalPeer,
+  isPeerNotFound,
+} from '@mlops/contracts/errors';
+export type { MlopsErrorCode, MlopsErrorOptions } from '@mlops/contracts/errors';
 
 export type { ArrowDataTypeLike, ArrowDataLike, ArrowVectorLike, ArrowFieldLike, ArrowTableLike } from './arrow-like.js';
 export {

@@ -7,8 +7,8 @@ import { Utf8DictionaryEncoder } from './arrow-data.js';
 import { toStringArray } from './column-readers.js';
 import { tempPathFor } from './temp-file.js';
 import { ArrowTypeId, describeType } from './type-kinds.js';
-import type { MlopsError} from './errors.js';
-import { DataCorruptedError, InvalidArgumentError, NotFoundError, UnsupportedError } from './errors.js';
+import type { MlopsError} from '@mlops/contracts/errors';
+import { DataCorruptedError, InvalidArgumentError, NotFoundError, UnsupportedError } from '@mlops/contracts/errors';
 
 /**
  * Arrow IPC flavour: `file` (random access, `.arrow` / Feather v2, with a footer) or `stream`

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError } from '@mlops/contracts/errors';
 import type { ArrowTypeName } from './arrow-types.js';
 import type { FieldContract } from './table-contract.js';
 import type { TypeMatcher } from './type-matcher.js';

@@ -4,7 +4,7 @@ import {
 } from 'apache-arrow';
 import type { Data, DataType, Field, Schema } from 'apache-arrow';
 import type { SchemaElement } from 'hyparquet';
-import { UnsupportedError } from './errors.js';
+import { UnsupportedError } from '@mlops/contracts/errors';
 import { ArrowTypeId, describeType } from './type-kinds.js';
 
 /** Key under which Arrow writers (pyarrow, arrow-rs, us) store the Arrow schema in Parquet metadata. */

@@ -4,23 +4,25 @@ import { Field, RecordBatch, Schema, Struct, Table, makeData } from 'apache-arro
 import type { Data, DataType, Dictionary, Int32, Utf8 } from 'apache-arrow';
 import type { AsyncBuffer, Compressors, FileMetaData, ParquetParsers, SchemaElement } from 'hyparquet';
 import type { Writer } from 'hyparquet-writer';
-import { DataCorruptedError, InvalidArgumentError, MlopsError, MissingPeerDependencyError, NotFoundError, UnsupportedError } from './errors.js';
-import { importOptionalPeer } from './optional-peer.js';
+import { DataCorruptedError, InvalidArgumentError, MlopsError, MissingPeerDependencyError, NotFoundError, UnsupportedError, loadOptionalPeer } from '@mlops/contracts/errors';
 import { openTempFor } from './temp-file.js';
 import { Utf8DictionaryEncoder, arrowDataFromValues } from './arrow-data.js';
 import { ARROW_SCHEMA_KEY, arrowTypeForParquet, decodeArrowSchema, encodeArrowSchema, planParquetColumn } from './parquet-types.js';
 import type { ParquetColumnPlan } from './parquet-types.js';
 import { ArrowTypeId, describeType } from './type-kinds.js';
 
-const loadReader = (neededFor: string) => importOptionalPeer('hyparquet', neededFor, () => import('hyparquet'));
-const loadWriter = (neededFor: string) => importOptionalPeer('hyparquet-writer', neededFor, () => import('hyparquet-writer'));
+const loadReader = (neededFor: string) => loadOptionalPeer('hyparquet', neededFor, () => import('hyparquet'));
+const loadWriter = (neededFor: string) => loadOptionalPeer('hyparquet-writer', neededFor, () => import('hyparquet-writer'));
 
 async function loadCompressors(): Promise<Compressors | undefined> {
   try {
-    return (await import('hyparquet-compressors')).compressors as Compressors;
-  } catch {
-    // Optional: snappy (the default codec) is built into hyparquet; others need this package.
-    return undefined;
+    const mod = await loadOptionalPeer('hyparquet-compressors', 'Reading Parquet with codecs other than snappy', () => import('hyparquet-compressors'));
+    return mod.compressors as Compressors;
+  } catch (error) {
+    // Optional: snappy (the default codec) is built into hyparquet; only a missing package is fine,
+    // a broken install is reported.
+    if (MlopsError.isInstance(error, 'MISSING_PEER_DEPENDENCY')) return undefined;
+    throw error;
   }
 }
 

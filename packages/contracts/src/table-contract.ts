@@ -1,5 +1,5 @@
 import type { ArrowTableLike } from './arrow-like.js';
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError } from '@mlops/contracts/errors';
 import type { ArrowTypeName } from './arrow-types.js';
 import type { TypeMatcher } from './type-matcher.js';
 import { describeMatcher } from './type-matcher.js';

@@ -2,7 +2,7 @@ import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { NotFoundError } from './errors.js';
+import { NotFoundError } from '@mlops/contracts/errors';
 
 /** A unique temp path next to `target`, so the final rename stays on one file system (atomic). */
 export function tempPathFor(target: string): string {

@@ -1,5 +1,5 @@
 import type { ArrowDataTypeLike } from './arrow-like.js';
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError } from '@mlops/contracts/errors';
 import {
   isBinary,
   isBool,

@@ -1,6 +1,6 @@
 import type { ArrowTableLike, ArrowVectorLike } from './arrow-like.js';
 import { countNulls, toCategoryCodes } from './column-readers.js';
-import { InvalidArgumentError, SchemaMismatchError } from './errors.js';
+import { InvalidArgumentError, SchemaMismatchError } from '@mlops/contracts/errors';
 import type { ColumnFamilyContract, FieldContract, TableContract } from './table-contract.js';
 import { describeType, isTimestamp, isUtf8Like, timeUnitName } from './type-kinds.js';
 import { describeMatcher, matchesType } from './type-matcher.js';
