@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { InvalidArgumentError } from '@mlops/contracts';
+import { InvalidArgumentError } from '@mlops/contracts/errors';
 import type { PutBody } from './types.js';
 
 const encoder = new TextEncoder();

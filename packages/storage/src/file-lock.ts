@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ErrorCode, MlopsError } from '@mlops/contracts';
+import { ErrorCode, MlopsError } from '@mlops/contracts/errors';
 
 /** Settings for cross-process lock files. */
 export interface FileLockOptions {

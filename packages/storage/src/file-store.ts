@@ -3,7 +3,7 @@ import { createReadStream, lstatSync, renameSync, statSync, utimesSync, type Big
 import { mkdir, open, readdir, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { InvalidArgumentError, MlopsError } from '@mlops/contracts';
+import { InvalidArgumentError, MlopsError } from '@mlops/contracts/errors';
 import { normalizeBody } from './body.js';
 import { acquireFileLock, KeyedMutex, type FileLockOptions } from './file-lock.js';
 import { compareKeys, RESERVED_SEGMENT_PREFIX, validateKey } from './keys.js';

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, MlopsError, NotFoundError } from '@mlops/contracts';
+import { InvalidArgumentError, MlopsError, NotFoundError } from '@mlops/contracts/errors';
 import { objectNotFound, permissionDenied, preconditionFailed, serviceUnavailable } from './store-errors.js';
 
 interface GcsLikeError {

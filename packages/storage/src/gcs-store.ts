@@ -2,11 +2,11 @@ import { PassThrough, Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type * as GcsModule from '@google-cloud/storage';
 import type { File, Storage, StorageOptions } from '@google-cloud/storage';
-import { InvalidArgumentError, MlopsError } from '@mlops/contracts';
+import { InvalidArgumentError, MlopsError, loadOptionalPeer } from '@mlops/contracts/errors';
 import { normalizeBody, readAll } from './body.js';
 import { mapGcsError, type GcsErrorContext } from './gcs-errors.js';
 import { normalizeStorePrefix, validateKey } from './keys.js';
-import { importPeer, lazy } from './peer.js';
+import { lazy } from './lazy.js';
 import { checkListOptions, checkPutOptions, checkReadOptions, objectNotFound, preconditionFailed, storeClosed } from './store-errors.js';
 import type {
   DeleteOptions,
@@ -50,7 +50,7 @@ interface GcsObjectMetadata {
 }
 
 const loadGcsSdk = (): Promise<GcsSdk> =>
-  importPeer('@google-cloud/storage', '@mlops/storage GCS store', () => import('@google-cloud/storage'));
+  loadOptionalPeer('@google-cloud/storage', '@mlops/storage GCS store', () => import('@google-cloud/storage'));
 
 /** GCS generations are decimal int64 strings; anything else can't match a live object. */
 const GENERATION = /^[0-9]{1,19}$/;

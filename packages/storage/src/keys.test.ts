@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MlopsError } from '@mlops/contracts';
+import { MlopsError } from '@mlops/contracts/errors';
 import { compareKeys, normalizeStorePrefix, validateKey, validateKeyPrefix } from './keys.js';
 
 function ruleOf(fn: () => unknown): string {

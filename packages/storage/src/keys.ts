@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@mlops/contracts';
+import { InvalidArgumentError } from '@mlops/contracts/errors';
 
 /** Longest key accepted, in UTF-8 bytes (S3's limit; GCS allows 1024 too). */
 export const MAX_KEY_BYTES = 1024;

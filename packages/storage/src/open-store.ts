@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InvalidArgumentError } from '@mlops/contracts';
+import { InvalidArgumentError } from '@mlops/contracts/errors';
 import type { GcsStoreOptions } from './gcs-store.js';
 import type { S3StoreOptions } from './s3-store.js';
 import { createFileStore, type FileStoreOptions } from './file-store.js';

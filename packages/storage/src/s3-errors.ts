@@ -1,4 +1,4 @@
-import { ErrorCode, InvalidArgumentError, MlopsError, NotFoundError } from '@mlops/contracts';
+import { ErrorCode, InvalidArgumentError, MlopsError, NotFoundError } from '@mlops/contracts/errors';
 import { objectNotFound, permissionDenied, preconditionFailed, serviceUnavailable } from './store-errors.js';
 
 interface S3LikeError {

@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
-import { InvalidArgumentError } from '@mlops/contracts';
+import { InvalidArgumentError, loadOptionalPeer } from '@mlops/contracts/errors';
 import { normalizeBody } from './body.js';
 import { normalizeStorePrefix, validateKey } from './keys.js';
-import { importPeer, lazy } from './peer.js';
+import { lazy } from './lazy.js';
 import { mapS3Error, type S3ErrorContext } from './s3-errors.js';
 import { checkListOptions, checkPutOptions, checkReadOptions, preconditionFailed, storeClosed } from './store-errors.js';
 import type {
@@ -44,9 +44,9 @@ export interface S3StoreOptions {
 
 const MiB = 1 << 20;
 
-const loadS3Sdk = () => importPeer('@aws-sdk/client-s3', '@mlops/storage S3 store', () => import('@aws-sdk/client-s3'));
+const loadS3Sdk = () => loadOptionalPeer('@aws-sdk/client-s3', '@mlops/storage S3 store', () => import('@aws-sdk/client-s3'));
 const loadLibStorage = () =>
-  importPeer('@aws-sdk/lib-storage', '@mlops/storage S3 store (multipart uploads)', () => import('@aws-sdk/lib-storage'));
+  loadOptionalPeer('@aws-sdk/lib-storage', '@mlops/storage S3 store (multipart uploads)', () => import('@aws-sdk/lib-storage'));
 
 function checkSize(name: string, value: number | undefined, fallback: number, min: number): number {
   const v = value ?? fallback;

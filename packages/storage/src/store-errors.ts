@@ -4,7 +4,7 @@ import {
   MlopsError,
   NotFoundError,
   PreconditionFailedError,
-} from '@mlops/contracts';
+} from '@mlops/contracts/errors';
 import { validateKeyPrefix } from './keys.js';
 import type { DeleteOptions, GetOptions, ListOptions, PutOptions } from './types.js';
 

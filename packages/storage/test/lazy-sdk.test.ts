@@ -3,8 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { MlopsError } from '@mlops/contracts';
-import { importPeer } from '../src/peer.js';
+import { MlopsError, loadOptionalPeer } from '@mlops/contracts/errors';
 
 const run = promisify(execFile);
 const probe = fileURLToPath(new URL('./fixtures/lazy-sdk-probe.ts', import.meta.url));
@@ -24,13 +23,15 @@ describe('optional SDKs', () => {
 
   it('turn a missing package into MISSING_PEER_DEPENDENCY with the install command', async () => {
     const name = '@mlops/sdk-that-is-not-installed';
-    const error = await importPeer(name, 'the probe driver', () => import(/* @vite-ignore */ name)).catch((e: unknown) => e);
+    const error = await loadOptionalPeer(name, 'the probe driver', () => import(/* @vite-ignore */ name)).catch((e: unknown) => e);
     expect(MlopsError.isInstance(error, 'MISSING_PEER_DEPENDENCY')).toBe(true);
     expect((error as Error).message).toContain(`npm install ${name}`);
   });
 
-  it('rethrow other load failures unchanged', async () => {
+  it('report other load failures as PEER_DEPENDENCY_FAILED with the original error as cause', async () => {
     const boom = new Error('broken install');
-    await expect(importPeer('x', 'y', () => Promise.reject(boom))).rejects.toBe(boom);
+    const error = await loadOptionalPeer('x', 'y', () => Promise.reject(boom)).catch((e: unknown) => e);
+    expect(MlopsError.isInstance(error, 'PEER_DEPENDENCY_FAILED')).toBe(true);
+    expect((error as Error).cause).toBe(boom);
   });
 });
