@@ -3,7 +3,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeWebReadableStream } from 'node:stream/web';
-import { InvalidArgumentError } from '@mlops/contracts';
+import { InvalidArgumentError } from '@mlops/contracts/errors';
 import { validateArtifactPath } from './names.js';
 import type { ArtifactSource } from './types.js';
 

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { pipeline, Transform, type Readable } from 'node:stream';
-import { DataCorruptedError } from '@mlops/contracts';
+import { DataCorruptedError } from '@mlops/contracts/errors';
 import type { ObjectStore } from '@mlops/storage';
 import type { PendingArtifact } from './artifact-sources.js';
 import type { HashWorker } from './hash-worker.js';

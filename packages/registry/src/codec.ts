@@ -1,4 +1,4 @@
-import { DataCorruptedError } from '@mlops/contracts';
+import { DataCorruptedError } from '@mlops/contracts/errors';
 import type { ModelIndexState } from './model-index.js';
 import type { ModelVersion, RegistryEvent } from './types.js';
 

@@ -1,4 +1,4 @@
-import { MlopsError } from '@mlops/contracts';
+import { MlopsError } from '@mlops/contracts/errors';
 import { describe, expect, it } from 'vitest';
 import { compareRows, compileFilter, parseFilter, parseOrderBy } from './filter.js';
 import type { VersionSummary } from './types.js';

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@mlops/contracts';
+import { InvalidArgumentError } from '@mlops/contracts/errors';
 import type { ParamValue, VersionSummary } from './types.js';
 
 /** A field the filter language and `orderBy` understand. */

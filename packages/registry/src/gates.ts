@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@mlops/contracts';
+import { InvalidArgumentError } from '@mlops/contracts/errors';
 import type { ModelVersion } from './types.js';
 
 /** What a promotion gate answers: pass or fail, and why (the reasons go to the event log). */

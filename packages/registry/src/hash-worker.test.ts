@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { MlopsError } from '@mlops/contracts';
+import { MlopsError } from '@mlops/contracts/errors';
 import { describe, expect, it } from 'vitest';
 import { createHashWorker } from './hash-worker.js';
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
-import { DataCorruptedError, type MlopsError } from '@mlops/contracts';
+import { DataCorruptedError, type MlopsError } from '@mlops/contracts/errors';
 
 /** The sha256 (hex) and byte count of a hashed artifact. */
 export interface HashResult {

@@ -1,4 +1,4 @@
-import { MlopsError } from '@mlops/contracts';
+import { MlopsError } from '@mlops/contracts/errors';
 import { describe, expect, it } from 'vitest';
 import { parseModelRef, validateAlias, validateArtifactPath, validateModelName, validateTag } from './names.js';
 

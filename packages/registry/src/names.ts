@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@mlops/contracts';
+import { InvalidArgumentError } from '@mlops/contracts/errors';
 
 // MLflow's alias rule (`^[\w\-]*$`, at most 255), restricted to ASCII so a name is always a
 // valid, unescaped object-store key segment on every backend.

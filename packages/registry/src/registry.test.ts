@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { MlopsError } from '@mlops/contracts';
+import { MlopsError } from '@mlops/contracts/errors';
 import { createMemoryStore, type ObjectStore, type PutBody, type PutOptions } from '@mlops/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegistry } from './index.js';

@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ErrorCode, InvalidArgumentError, MlopsError, NotFoundError, PreconditionFailedError } from '@mlops/contracts';
+import { ErrorCode, InvalidArgumentError, MlopsError, NotFoundError, PreconditionFailedError } from '@mlops/contracts/errors';
 import type { ObjectStore, OpenStoreOptions } from '@mlops/storage';
 import { collectArtifacts } from './artifact-sources.js';
 import { openVerified, uploadArtifact } from './blobs.js';

@@ -1,4 +1,4 @@
-import { ErrorCode, MlopsError } from '@mlops/contracts';
+import { ErrorCode, MlopsError } from '@mlops/contracts/errors';
 import type { ObjectStore, StoredObject } from '@mlops/storage';
 
 /** True when a store call lost a conditional write (or a read's `ifMatch`). */

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@mlops/contracts';
+import { InvalidArgumentError } from '@mlops/contracts/errors';
 import { validateModelName, validateTag } from './names.js';
 import type { Lineage, ModelSignature, ParamValue } from './types.js';
 

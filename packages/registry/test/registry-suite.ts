@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { MlopsError } from '@mlops/contracts';
+import { MlopsError } from '@mlops/contracts/errors';
 import type { ObjectStore } from '@mlops/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegistry, metricGate, type Registry } from '../src/index.js';
