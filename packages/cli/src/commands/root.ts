@@ -1,0 +1,16 @@
+import { group } from '../cli/command.js';
+import type { MlopsCommand } from '../cli/command.js';
+import pkg from '../../package.json' with { type: 'json' };
+
+/** The `mlops` command tree; each group is imported only when it runs. */
+export function rootCommand(): MlopsCommand {
+  return group(
+    { name: 'mlops', version: pkg.version, description: 'Models from a shell: registry, drift, serving, features, cost, GPU scheduling, the demo and a registry UI' },
+    {
+      registry: {
+        description: 'Register, browse, promote and roll back model versions',
+        load: async () => group({ name: 'registry', description: 'Register, browse, promote and roll back model versions' }, (await import('./registry/commands.js')).registryCommands),
+      },
+    },
+  );
+}
