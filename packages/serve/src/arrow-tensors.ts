@@ -4,7 +4,7 @@
 // as `output_<name>` / `output_<name>_<i>`, so a logged table can be replayed as is.
 import type * as Arrow from 'apache-arrow';
 import type { Table, Vector } from 'apache-arrow';
-import { InvalidArgumentError, MissingPeerDependencyError } from '@mlops/contracts';
+import { InvalidArgumentError, loadOptionalPeer } from '@mlops/contracts/errors';
 import { type Datatype, type TensorData, allocate, fromHalf, toHalf } from './datatypes.js';
 import type { Tensor, TensorInput, TensorMetadata } from './tensor.js';
 
@@ -84,12 +84,7 @@ export function tableToInputs(table: Table, specs: readonly TensorMetadata[], mo
 
 /** Build an Arrow table of outputs: `output_<name>` or `output_<name>_<i>` per element of a row. */
 export async function outputsToTable(outputs: Record<string, Tensor>): Promise<Table> {
-  let arrow: typeof Arrow;
-  try {
-    arrow = await import('apache-arrow');
-  } catch (cause) {
-    throw new MissingPeerDependencyError('apache-arrow', 'Model.inferTable', { cause });
-  }
+  const arrow: typeof Arrow = await loadOptionalPeer('apache-arrow', 'Model.inferTable', () => import('apache-arrow'));
   const cols: Record<string, Vector> = {};
   for (const [name, t] of Object.entries(outputs)) {
     const rows = t.shape[0] ?? 1;

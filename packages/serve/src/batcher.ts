@@ -1,4 +1,4 @@
-import { MlopsError, ErrorCode } from '@mlops/contracts';
+import { MlopsError, ErrorCode } from '@mlops/contracts/errors';
 import { type TensorData, allocate, datatypeFromOrt, ortTypeOf } from './datatypes.js';
 import { deadlineExceeded, notReady, queueFull } from './errors.js';
 import type { Tensor } from './tensor.js';

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@mlops/contracts';
+import { InvalidArgumentError } from '@mlops/contracts/errors';
 
 /** Tensor datatypes of the Open Inference Protocol (KServe V2) that ONNX Runtime can carry. */
 export type Datatype =

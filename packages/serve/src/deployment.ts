@@ -1,4 +1,4 @@
-import { ErrorCode, InvalidArgumentError, MlopsError, NotFoundError } from '@mlops/contracts';
+import { ErrorCode, InvalidArgumentError, MlopsError, NotFoundError } from '@mlops/contracts/errors';
 import { notReady } from './errors.js';
 import type { LoadModelOptions, Model } from './model.js';
 import { modelNameOfRef, type ModelRegistrySource, type RegistryEvent } from './registry-source.js';

@@ -1,4 +1,4 @@
-import { ErrorCode, MlopsError, type MlopsErrorOptions } from '@mlops/contracts';
+import { ErrorCode, MlopsError, type MlopsErrorOptions } from '@mlops/contracts/errors';
 
 /** Serve-specific error codes, on top of the shared ones in `ErrorCode`. */
 export const ServeErrorCode = {

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { Table } from 'apache-arrow';
 import { readFile } from 'node:fs/promises';
-import { ErrorCode, InvalidArgumentError, MlopsError, NotFoundError } from '@mlops/contracts';
+import { ErrorCode, InvalidArgumentError, MlopsError, NotFoundError } from '@mlops/contracts/errors';
 import { outputsToTable, tableToInputs } from './arrow-tensors.js';
 import { Batcher, type BatcherEvents, type BatchingOptions } from './batcher.js';
 import { type Datatype, allocate, datatypeFromOrt } from './datatypes.js';

@@ -1,6 +1,6 @@
 // Open Inference Protocol (KServe V2) REST bodies: JSON tensors and the binary tensor data
 // extension (Triton `extension_binary_data.md`), both directions.
-import { InvalidArgumentError } from '@mlops/contracts';
+import { InvalidArgumentError } from '@mlops/contracts/errors';
 import {
   type Datatype,
   type TensorData,

@@ -1,5 +1,5 @@
 import type { Table, Vector } from 'apache-arrow';
-import { InvalidArgumentError } from '@mlops/contracts';
+import { InvalidArgumentError, loadOptionalPeer } from '@mlops/contracts/errors';
 import type { TensorData } from './datatypes.js';
 import type { Tensor } from './tensor.js';
 
@@ -207,7 +207,7 @@ export class PredictionLogger {
     let table: Table;
     let bytes: Uint8Array;
     try {
-      const arrow = await import('apache-arrow');
+      const arrow = await loadOptionalPeer('apache-arrow', 'prediction logging', () => import('apache-arrow'));
       const cols: Record<string, Vector> = {
         request_id: arrow.vectorFromArray(b.requestId, new arrow.Utf8()),
         timestamp: arrow.vectorFromArray(b.timestamp, new arrow.TimestampMillisecond('UTC')),

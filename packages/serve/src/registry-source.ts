@@ -1,4 +1,4 @@
-import { InvalidArgumentError, MlopsError, ErrorCode } from '@mlops/contracts';
+import { InvalidArgumentError, MlopsError, ErrorCode } from '@mlops/contracts/errors';
 import type { RegistryModelSource } from './model.js';
 
 /** What {@link ModelRegistrySource.getModelVersion} must return (an `@mlops/registry` `ModelVersion` fits). */

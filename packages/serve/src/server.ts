@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import { ErrorCode, InvalidArgumentError, MlopsError } from '@mlops/contracts';
+import { ErrorCode, InvalidArgumentError, MlopsError } from '@mlops/contracts/errors';
 import { Deployment, type ModelDeploymentOptions, type RegistryDeploymentOptions, type ReloadEvent, type ShadowOptions, unknownModel } from './deployment.js';
 import { ServeErrorCode, httpStatusOf, notReady } from './errors.js';
 import { loadModel, type LoadModelOptions, type Model } from './model.js';

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@mlops/contracts';
+import { InvalidArgumentError } from '@mlops/contracts/errors';
 import { type Datatype, type TensorData, datatypeOfArray, isDatatype, storageMatches } from './datatypes.js';
 
 /** A tensor: datatype, row-major shape and flat element storage. */

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { type RingTensor, RingStatus, tensorRingCodec, type RingViews } from './tensor-ring.js';
-import { MissingPeerDependencyError, MlopsError, ErrorCode } from '@mlops/contracts';
+import { MlopsError, ErrorCode, loadOptionalPeer } from '@mlops/contracts/errors';
 import { ChannelLayout as L, sessionWorkerScript, type WireMeta, type WireTensor, type WorkerReply, type WorkerRequest } from './session-worker.js';
 
 /** Result of one `session.run` in a worker. */
@@ -62,12 +62,7 @@ let resolvedOrtPath: string | undefined;
  */
 export function resolveOnnxRuntime(resolve: (id: string) => string = (id) => createRequire(import.meta.url).resolve(id)): string {
   if (resolvedOrtPath !== undefined && arguments.length === 0) return resolvedOrtPath;
-  let found: string;
-  try {
-    found = resolve('onnxruntime-node');
-  } catch (cause) {
-    throw new MissingPeerDependencyError('onnxruntime-node', '@mlops/serve (ONNX inference)', { cause });
-  }
+  const found = loadOptionalPeer('onnxruntime-node', '@mlops/serve (ONNX inference)', () => resolve('onnxruntime-node'));
   if (arguments.length === 0) resolvedOrtPath = found;
   return found;
 }
