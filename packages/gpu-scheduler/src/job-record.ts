@@ -37,4 +37,14 @@ export interface JobRecord {
   attainedGpuMs: number;
   progressMs: number;
   preemptions: number;
+  /** Attained GPU-ms at the last starvation promotion (LAS counts service after it). */
+  lasResetGpuMs: number;
+  /** Run time since the last starvation promotion, ms (Tiresias' executed time). */
+  runMsSinceReset: number;
+  /** Bumped on every bind and stop: stale demotion timers are ignored. */
+  runEpoch: number;
+  /** Bumped on every enqueue: stale promotion timers are ignored. */
+  queueEpoch: number;
+  /** Reject when not started by this time, ms. */
+  pendingDeadlineMs: number | undefined;
 }

@@ -40,6 +40,12 @@ export interface TiresiasOptions {
    * Default `[3_600_000, 36_000_000]` (1 and 10 GPU-hours).
    */
   thresholdsGpuMs?: readonly number[];
+  /**
+   * Starvation guard: a job that waits `starvationFactor` x its run time (since its last
+   * promotion) is promoted to level 0 with its attained service reset — Tiresias'
+   * `PROMOTE_KNOB`. Default: off.
+   */
+  starvationFactor?: number;
 }
 
 /**
@@ -65,10 +71,21 @@ export function tiresiasOrdering(options: TiresiasOptions = {}): OrderingPolicy 
   };
   const attainedNow = (job: JobView, nowMs: number): number =>
     job.attainedGpuMs + (job.startMs === undefined ? 0 : job.gpus * Math.max(0, nowMs - job.startMs));
+  const factor = options.starvationFactor;
+  if (factor !== undefined && !(factor > 0 && Number.isFinite(factor))) {
+    throw new InvalidArgumentError(`tiresiasOrdering: starvationFactor must be a positive number; found ${JSON.stringify(factor)}. Tiresias' evaluation uses small factors such as 2; omit it to disable the guard.`);
+  }
   return {
     name: 'tiresias-las',
     rank: (job) => level(job.attainedGpuMs),
     preemptionRank: (job, nowMs) => level(attainedNow(job, nowMs)) - job.priority * (thresholds.length + 1),
+    nextRankChangeMs: (job, nowMs) => {
+      if (job.startMs === undefined || !(job.gpus > 0)) return undefined;
+      const next = thresholds.find((th) => th > attainedNow(job, nowMs));
+      // Rounded up so that at the returned time the job is already in the next level.
+      return next === undefined ? undefined : Math.ceil(job.startMs + (next - job.attainedGpuMs) / job.gpus);
+    },
+    ...(factor !== undefined ? { starvationFactor: factor } : {}),
   };
 }
 

@@ -14,7 +14,10 @@ export interface JobView {
   readonly gpus: number;
   /** Estimated run time, ms, if the job gave one. */
   readonly estimatedDurationMs: number | undefined;
-  /** GPU-ms of service received so far, not counting the current run. */
+  /**
+   * GPU-ms of service received so far, not counting the current run (since the last
+   * starvation promotion, when the ordering has a `starvationFactor`).
+   */
   readonly attainedGpuMs: number;
   /** Run time credited towards completion so far, not counting the current run. */
   readonly progressMs: number;
@@ -54,6 +57,17 @@ export interface OrderingPolicy {
    * be preempted for a queued job with a strictly lower value. Default: `-priority`.
    */
   preemptionRank?(job: JobView, nowMs: number): number;
+  /**
+   * For a running job: the next time its `preemptionRank` changes (e.g. a Tiresias demotion
+   * threshold), or undefined. The scheduler wakes up then (see `Scheduler.nextTimerMs`), so a
+   * demotion acts when it happens, not at the next arrival or completion.
+   */
+  nextRankChangeMs?(job: JobView, nowMs: number): number | undefined;
+  /**
+   * Starvation guard (Tiresias): a queued job that has run before and has waited this many
+   * times its run time is promoted to the top level, with its attained service reset.
+   */
+  readonly starvationFactor?: number;
 }
 
 /** A node as placement policies see it (live view: do not keep or mutate). */

@@ -381,7 +381,7 @@ describe('spot capacity and interruptions', () => {
     expect(ds.map((d) => d.placements[0]!.nodeId)).toEqual(['od', 'od']);
     expect(s.stats().totalGpus).toBe(2);
   });
-  it('removing capacity rejects queued jobs that can no longer ever fit', () => {
+  it('removing capacity leaves queued jobs waiting (it may come back); new ones that no node fits are rejected', () => {
     const s = createScheduler({ nodes: [node('a', 8), node('b', 2)], clock: () => 0 });
     s.submit({ id: 'r', gpusPerWorker: 2 });
     s.schedule(0);
@@ -389,7 +389,11 @@ describe('spot capacity and interruptions', () => {
     s.nodeEvent({ type: 'cordon', nodeId: 'a' });
     expect(s.schedule(1)).toEqual([]);
     s.nodeEvent({ type: 'remove', nodeId: 'a', atMs: 2 });
-    expect(s.schedule(2)).toMatchObject([{ type: 'reject', jobId: 'eight', code: 'NO_ELIGIBLE_NODE' }]);
+    expect(s.schedule(2)).toEqual([]);
+    expect(s.job('eight')!.state).toBe('queued');
+    expect(s.submit({ id: 'eight-more', gpusPerWorker: 8 }, 3)).toMatchObject({ status: 'rejected', code: 'NO_ELIGIBLE_NODE' });
+    s.nodeEvent({ type: 'add', node: node('a2', 8), atMs: 4 });
+    expect(s.schedule(4)).toMatchObject([{ type: 'bind', jobId: 'eight' }]);
   });
   it('cordon stops new work; uncordon resumes it', () => {
     const s = createScheduler({ nodes: [node('a', 1)], clock: () => 0 });

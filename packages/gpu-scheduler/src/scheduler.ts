@@ -12,6 +12,7 @@ import type {
   JobStatus,
   NodeEvent,
   NodeEventResult,
+  NodePoolSpec,
   NodeSpec,
   QueueSpec,
   RejectCode,
@@ -23,6 +24,7 @@ import type { UsageInterval } from './usage-records.js';
 import type { JobRecord } from './job-record.js';
 import { reserve, type Reservation } from './backfill-reservation.js';
 import { validateJob, validateNode, validateQueue } from './validate.js';
+import { TimerHeap } from './timer-heap.js';
 
 /** Preemption settings. */
 export interface PreemptionOptions {
@@ -74,6 +76,17 @@ export interface SchedulerOptions {
   maxWorkloadClasses?: number;
   /** Time source for calls made without an explicit time, ms. Default `Date.now`. */
   clock?: () => number;
+  /**
+   * Node pools the cluster can scale. A job that no present node can hold but a pool's nodes
+   * could waits for them (scale from zero) instead of being rejected; rejection happens only
+   * when neither present nodes nor any pool could ever hold it.
+   */
+  nodePools?: readonly NodePoolSpec[];
+  /**
+   * Default for {@link JobSpec.maxPendingMs}: reject a job not started this long after submit
+   * (`PENDING_TIMEOUT`). Default: wait forever (a removed node's capacity may come back).
+   */
+  maxPendingMs?: number;
 }
 
 /** Counters of a scheduler, cheap to read. */
@@ -128,6 +141,12 @@ export interface Scheduler {
   hasNode(nodeId: string): boolean;
   /** True when a queue with this id exists. */
   hasQueue(queueId: string): boolean;
+  /**
+   * The next time something timed can change decisions — a running job crossing a Tiresias
+   * demotion threshold, a starving job's promotion, a `maxPendingMs` deadline — or undefined.
+   * Call `schedule` at that time (the simulator does).
+   */
+  nextTimerMs(nowMs?: number): number | undefined;
   /** Records that a worker of `jobId` was bound to `nodeId` by an outside scheduler (Kubernetes). */
   bindExternal(job: JobSpec, nodeId: string, nowMs?: number): void;
 }
@@ -157,6 +176,23 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
   const reclaim = preemptOpts.reclaimWithinCohort ?? true;
   const maxPreemptAttempts = preemptOpts.maxAttemptsPerPass ?? 8;
   const maxClasses = options.maxWorkloadClasses ?? 24;
+  const defaultMaxPendingMs = options.maxPendingMs;
+  if (defaultMaxPendingMs !== undefined && !(defaultMaxPendingMs > 0)) {
+    throw new InvalidArgumentError(`maxPendingMs must be a positive number of ms; found ${JSON.stringify(defaultMaxPendingMs)}. Omit it to let jobs wait forever.`);
+  }
+  const starvationFactor = ordering.starvationFactor;
+  const timers = new TimerHeap<JobRecord>();
+  const pools = new Map<string, NodePoolSpec>();
+  for (const p of options.nodePools ?? []) {
+    if (!p || typeof p.id !== 'string' || p.id === '' || pools.has(p.id)) {
+      throw new InvalidArgumentError(`nodePools: each pool needs a unique non-empty id; found ${JSON.stringify(p?.id)}.`);
+    }
+    if (!Number.isInteger(p.maxNodes) || p.maxNodes < 0) {
+      throw new InvalidArgumentError(`nodePools["${p.id}"].maxNodes must be an integer >= 0; found ${JSON.stringify(p.maxNodes)}.`);
+    }
+    validateNode({ ...p.node, id: `${p.id}-template` });
+    pools.set(p.id, p);
+  }
 
   const cluster = new ClusterState();
   const quotas = new QuotaBook();
@@ -225,7 +261,7 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
   // One reused view per job: policies are called on hot paths (every preemption check).
   function jobView(j: JobRecord): JobView {
     const v = j.view;
-    v.attainedGpuMs = j.attainedGpuMs;
+    v.attainedGpuMs = j.attainedGpuMs - j.lasResetGpuMs;
     v.progressMs = j.progressMs;
     v.startMs = j.startMs;
     return v;
@@ -299,7 +335,14 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
       attainedGpuMs: 0,
       progressMs: 0,
       preemptions: 0,
+      lasResetGpuMs: 0,
+      runMsSinceReset: 0,
+      runEpoch: 0,
+      queueEpoch: 0,
+      pendingDeadlineMs: undefined,
     };
+    const maxPending = spec.maxPendingMs ?? defaultMaxPendingMs;
+    if (maxPending !== undefined) rec.pendingDeadlineMs = rec.submitMs + maxPending;
     return rec;
   }
 
@@ -316,34 +359,40 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
   function staticReject(j: JobRecord): { code: RejectCode; reason: string } | null {
     const cached = staticCache.get(j.shapeKey);
     if (cached && cached.version === cluster.topologyVersion) return cached.result;
+    // What could ever exist: present nodes outside any pool, plus every pool at its maximum.
     let capacity = 0;
-    const perKey = new Map<string, number>();
+    const eligibleModels = new Set<string>();
     for (const node of cluster.nodes) {
-      if (node.removed) continue;
+      if (node.removed || (node.spec.pool !== undefined && pools.has(node.spec.pool))) continue;
       const c = cluster.staticCapacity(node, j.req);
       if (c <= 0) continue;
       capacity += c;
-      const key = quotas.keyFor(j.queue, cluster.modelNames[node.model]!);
-      if (key !== null) perKey.set(key, (perKey.get(key) ?? 0) + 1);
+      eligibleModels.add(cluster.modelNames[node.model]!);
+    }
+    for (const p of pools.values()) {
+      const c = templateCapacity(p.node, j.req) * p.maxNodes;
+      if (c <= 0) continue;
+      capacity += c;
+      eligibleModels.add(p.node.gpuModel);
     }
     let result: { code: RejectCode; reason: string } | null = null;
     const shape = describeShape(j);
+    const poolNote = pools.size > 0 ? ` (present nodes and node pools ${[...pools.keys()].join(', ')} at their maxNodes)` : ' (present nodes; declare nodePools for capacity the cluster can scale to)';
     if (capacity === 0) {
       result = {
         code: 'NO_ELIGIBLE_NODE',
-        reason: `No node can ever hold one worker of ${shape}: check gpuModels, the per-worker GPU/CPU/memory request, and that preemptible is true if only spot nodes have such GPUs.`,
+        reason: `No node${pools.size > 0 ? ' or node pool' : ''} can ever hold one worker of ${shape}${poolNote}: check gpuModels, the per-worker GPU/CPU/memory request, and that preemptible is true if only spot nodes have such GPUs.`,
       };
     } else if (capacity < j.workers) {
       result = {
         code: 'GANG_LARGER_THAN_CLUSTER',
-        reason: `The gang needs ${j.workers} workers of ${shape} but the whole cluster can hold at most ${capacity}; shrink the gang or add nodes.`,
+        reason: `The gang needs ${j.workers} workers of ${shape} but the whole cluster can hold at most ${capacity}${poolNote}; shrink the gang, add nodes or raise a pool's maxNodes.`,
       };
     } else if (j.queue.nominal.size > 0) {
       // The job fits in the cluster; check it can fit the queue's quota ceiling on some key.
       let ok = false;
-      for (const node of cluster.nodes) {
-        if (node.removed || cluster.staticCapacity(node, j.req) <= 0) continue;
-        const key = quotas.keyFor(j.queue, cluster.modelNames[node.model]!);
+      for (const model of eligibleModels) {
+        const key = quotas.keyFor(j.queue, model);
         if (key === null || quotas.ceiling(j.queue, key) + 1e-9 >= j.totalGpus) {
           ok = true;
           break;
@@ -360,6 +409,18 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
     return result;
   }
 
+  /** Workers of `req` one empty node of this shape could hold. */
+  function templateCapacity(spec: Omit<NodeSpec, 'id' | 'pool'>, req: WorkerRequest): number {
+    if (req.models !== null && !req.models.includes(cluster.modelId(spec.gpuModel))) return 0;
+    if (!req.allowSpot && spec.pricing === 'spot') return 0;
+    let n = Number.POSITIVE_INFINITY;
+    if (req.gpus > 0) n = Math.floor(spec.gpuCount / req.gpus);
+    else if (req.gpuMilli > 0) n = spec.gpuCount * Math.floor(FULL / req.gpuMilli);
+    if (req.cpuMilli > 0 && spec.cpuMilli !== undefined) n = Math.min(n, Math.floor(spec.cpuMilli / req.cpuMilli));
+    if (req.memoryMiB > 0 && spec.memoryMiB !== undefined) n = Math.min(n, Math.floor(spec.memoryMiB / req.memoryMiB));
+    return n;
+  }
+
   function describeShape(j: JobRecord): string {
     const g = j.req.gpus > 0 ? `${j.req.gpus} GPU(s)` : j.req.gpuMilli > 0 ? `${j.req.gpuMilli}/1000 of a GPU` : 'no GPU';
     const models = j.spec.gpuModels?.length ? ` on ${j.spec.gpuModels.join('|')}` : '';
@@ -367,9 +428,13 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
   }
 
   // ---- pending buckets -----------------------------------------------------------------
-  function enqueue(j: JobRecord): void {
+  function enqueue(j: JobRecord, t?: number): void {
     j.state = 'queued';
+    j.queueEpoch++;
     j.rank = ordering.rank(jobView(j));
+    if (starvationFactor !== undefined && t !== undefined && j.runMsSinceReset > 0) {
+      timers.push({ timeMs: t + starvationFactor * j.runMsSinceReset, kind: 'promote', item: j, epoch: j.queueEpoch });
+    }
     let b = buckets.get(j.shapeKey);
     if (!b) {
       b = new Bucket<JobRecord>(j.shapeKey, j.queue.id);
@@ -625,8 +690,10 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
     j.queue.memUsed += j.req.memoryMiB * j.workers;
     j.queue.running++;
     j.startMs = t;
+    j.runEpoch++;
     if (j.firstStartMs === undefined) j.firstStartMs = t;
     running.set(j.id, j);
+    armDemotion(j, t);
     openUsage.set(
       j.id,
       j.placements.map((p, i) => {
@@ -651,13 +718,65 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
     return { type: 'bind', jobId: j.id, placements: j.placements.map((p) => ({ ...p, gpuIndices: [...p.gpuIndices] })), backfilled, borrowing: j.borrowing, atMs: t };
   }
 
+  /** Wakes the scheduler when a running job's preemption rank changes (Tiresias demotion). */
+  function armDemotion(j: JobRecord, t: number): void {
+    if (!preemptionOn || !ordering.nextRankChangeMs || !j.preemptible) return;
+    const at = ordering.nextRankChangeMs(jobView(j), t);
+    if (at !== undefined && at > t) timers.push({ timeMs: at, kind: 'demote', item: j, epoch: j.runEpoch });
+  }
+
+  /** Acts on due timers: promotions, pending deadlines; demotions only need the pass itself. */
+  function runTimers(t: number, decisions: Decision[]): void {
+    while (timers.size > 0 && timers.peek()!.timeMs <= t) {
+      const e = timers.pop()!;
+      const j = e.item;
+      if (e.kind === 'demote') {
+        if (j.state === 'running' && j.runEpoch === e.epoch) armDemotion(j, t);
+      } else if (e.kind === 'promote') {
+        if (j.state !== 'queued' || j.queueEpoch !== e.epoch) continue;
+        j.lasResetGpuMs = j.attainedGpuMs;
+        j.runMsSinceReset = 0;
+        dequeue(j);
+        enqueue(j, t);
+      } else if (j.state === 'queued' && j.firstStartMs === undefined) {
+        dequeue(j);
+        j.state = 'rejected';
+        decisions.push({
+          type: 'reject',
+          jobId: j.id,
+          code: 'PENDING_TIMEOUT',
+          reason: `Job "${j.id}" did not start within its maxPendingMs (${j.pendingDeadlineMs! - j.submitMs} ms after submit) — the capacity it waits for (${describeShape(j)}) did not become free or arrive; raise maxPendingMs, add nodes or lower the request.`,
+          atMs: t,
+        });
+      }
+    }
+  }
+
+  function nextTimer(): number | undefined {
+    while (timers.size > 0) {
+      const e = timers.peek()!;
+      const j = e.item;
+      const live =
+        e.kind === 'demote'
+          ? j.state === 'running' && j.runEpoch === e.epoch
+          : e.kind === 'promote'
+            ? j.state === 'queued' && j.queueEpoch === e.epoch
+            : j.state === 'queued' && j.firstStartMs === undefined;
+      if (live) return e.timeMs;
+      timers.pop();
+    }
+    return undefined;
+  }
+
   /** Stops a running job; `alreadyReleased` when a preemption what-if already took its resources. */
   function stopRunning(j: JobRecord, t: number, outcome: 'completed' | 'cancelled' | 'requeue', alreadyReleased = false): void {
     if (!alreadyReleased) releaseResources(j);
     running.delete(j.id);
     j.queue.running--;
+    j.runEpoch++;
     const ran = Math.max(0, t - (j.startMs ?? t));
     j.attainedGpuMs += ran * j.totalGpus;
+    j.runMsSinceReset += ran;
     const open = openUsage.get(j.id);
     if (open) {
       for (const u of open) {
@@ -675,7 +794,7 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
       j.preemptions++;
       preemptionCount++;
       j.progressMs = j.checkpointable ? j.progressMs + ran : 0;
-      enqueue(j);
+      enqueue(j, t);
     } else {
       j.progressMs += ran;
       j.state = outcome;
@@ -824,6 +943,7 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
   function schedule(nowMs?: number): Decision[] {
     const t = now(nowMs);
     const decisions: Decision[] = pendingDecisions.splice(0);
+    runTimers(t, decisions);
     const currentPass = ++pass;
     let reservation: Reservation | null = null;
     let reservedFor: JobRecord | null = null;
@@ -889,18 +1009,6 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
     return ids;
   }
 
-  function recheckPending(t: number): void {
-    for (const j of jobs.values()) {
-      if (j.state !== 'queued') continue;
-      const r = staticReject(j);
-      if (r) {
-        dequeue(j);
-        j.state = 'rejected';
-        pendingDecisions.push({ type: 'reject', jobId: j.id, code: r.code, reason: r.reason, atMs: t });
-      }
-    }
-  }
-
   function statusOf(j: JobRecord): JobStatus {
     return {
       id: j.id,
@@ -934,7 +1042,8 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
         return { status: 'rejected', jobId: j.id, code: r.code, reason: r.reason };
       }
       observe(j);
-      enqueue(j);
+      enqueue(j, t);
+      if (j.pendingDeadlineMs !== undefined) timers.push({ timeMs: j.pendingDeadlineMs, kind: 'timeout', item: j, epoch: 0 });
       return { status: 'queued', jobId: j.id };
     },
 
@@ -983,7 +1092,9 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
           cluster.removeNode(node);
           if (node.spec.cpuMilli !== undefined) cpuTotal -= node.spec.cpuMilli;
           if (node.spec.memoryMiB !== undefined) memTotal -= node.spec.memoryMiB;
-          recheckPending(t);
+          // Queued jobs keep waiting: the capacity may come back (a replacement spot node, a
+          // pool scaling up). maxPendingMs bounds the wait; new submissions are checked
+          // against present nodes and node pools.
           return { requeuedJobIds: requeued };
         }
         default: {
@@ -996,6 +1107,10 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
     },
 
     schedule,
+
+    nextTimerMs() {
+      return nextTimer();
+    },
 
     snapshot(nowMs) {
       const t = now(nowMs);

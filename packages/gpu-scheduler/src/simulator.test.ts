@@ -35,7 +35,7 @@ describe('simulate: hand-computed cases', () => {
       { id: 'ck', submitMs: 0, durationMs: 100, checkpointable: true, queue: 'q' },
       { id: 'blocker', submitMs: 0, durationMs: 200, preemptible: false, queue: 'q' },
     ];
-    const r = simulate({ trace: jobs, cluster: { nodes, queues: [{ id: 'q', flavorPreference: 'cheapest' }] }, nodeEvents: [{ type: 'spot-interruption', nodeId: 'spot', atMs: 40 }] });
+    const r = simulate({ trace: jobs, cluster: { nodes, queues: [{ id: 'q', flavorPreference: 'cheapest' }] }, nodeEvents: [{ type: 'spot-interruption', nodeId: 'spot', atMs: 40 }], preemptionCost: false });
     // ck ran 0..40 on spot, waits for 'od' (blocker until 200), resumes for the remaining 60.
     expect(r.completed).toBe(2);
     expect(r.preemptions).toBe(1);

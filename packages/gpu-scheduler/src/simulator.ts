@@ -55,6 +55,40 @@ export interface SimulateOptions {
   onProgress?: (p: SimulationProgress) => void;
   /** Default 10,000. */
   progressEvery?: number;
+  /**
+   * What a preemption costs, so policies that preempt (LAS, Tiresias) do not get it free:
+   * the preemptor starts `checkpointSeconds` later (its checkpointable victims write their
+   * checkpoint on the GPUs first) and a job resuming from a checkpoint spends
+   * `restoreSeconds` reloading it before making progress. Default
+   * {@link DEFAULT_PREEMPTION_COST} (30 s + 30 s); `false` for free preemption.
+   */
+  preemptionCost?: false | { checkpointSeconds?: number; restoreSeconds?: number };
+  /** Return {@link SimulationResult.perJob}. Default false (82k entries for Philly). */
+  perJob?: boolean;
+}
+
+/**
+ * Default preemption cost: 30 s to write a checkpoint and 30 s to restore it — a round figure
+ * for a few-GB model state on network storage. Measure your own and pass `preemptionCost`.
+ */
+export const DEFAULT_PREEMPTION_COST: Readonly<{ checkpointSeconds: number; restoreSeconds: number }> = Object.freeze({ checkpointSeconds: 30, restoreSeconds: 30 });
+
+/** One job's outcome in {@link SimulationResult.perJob}. */
+export interface SimulatedJob {
+  /** Job id. */
+  id: string;
+  /** Submit time, ms. */
+  submitMs: number;
+  /** First start, ms (NaN if never started). */
+  firstStartMs: number;
+  /** Finish, ms (NaN if it did not finish). */
+  finishMs: number;
+  /** Time spent running (holding GPUs, preemption overheads included), ms. */
+  runMs: number;
+  /** Times preempted or interrupted. */
+  preemptions: number;
+  /** True when rejected. */
+  rejected: boolean;
 }
 
 /** Summary of a distribution, ms. */
@@ -79,7 +113,7 @@ export interface QueueResult {
   completed: number;
   /** Job completion time, ms. */
   jctMs: Distribution;
-  /** First start - submit, ms. */
+  /** Total time not running (JCT - run time) of completed jobs, ms. */
   queueingDelayMs: Distribution;
   /** Mean and max of rho = JCT / real run time (1 = as if alone). */
   finishTimeFairness: { mean: number; max: number };
@@ -95,12 +129,23 @@ export interface SimulationResult {
   jobs: number;
   /** Jobs that finished. */
   completed: number;
-  /** Jobs rejected as never fitting. */
+  /** Jobs rejected (never fitting, or past their maxPendingMs). */
   rejected: number;
+  /** Jobs neither finished nor rejected when the simulation ended (waiting for capacity, or cut at `until`). */
+  unfinished: number;
   /** Job completion time (finish - submit) of completed jobs. */
   jctMs: Distribution;
-  /** First start - submit of started jobs. */
+  /**
+   * Queueing: total time not running (finish - submit - time running, every wait after a
+   * preemption included) of completed jobs. JCT = run time + queueing.
+   */
   queueingDelayMs: Distribution;
+  /** Wait before the first start (first start - submit) of started jobs. */
+  firstStartDelayMs: Distribution;
+  /** Preemption cost applied (`false` = free preemption). */
+  preemptionCost: false | { checkpointSeconds: number; restoreSeconds: number };
+  /** Per-job outcomes when `perJob: true`. */
+  perJob: SimulatedJob[] | undefined;
   /** Last finish - first submit, ms. */
   makespanMs: number;
   /** Time-weighted mean of allocated GPUs / total GPUs over the makespan. */
@@ -212,6 +257,17 @@ export function simulate(options: SimulateOptions): SimulationResult {
   if (!cluster || !Array.isArray(cluster.nodes) || cluster.nodes.length === 0) {
     throw new InvalidArgumentError('simulate: `cluster.nodes` must be a non-empty array of NodeSpec (optional only with a bundled trace name).');
   }
+  let cost: SimulationResult['preemptionCost'] = { ...DEFAULT_PREEMPTION_COST };
+  if (options.preemptionCost === false) cost = false;
+  else if (options.preemptionCost !== undefined) {
+    const c = { checkpointSeconds: options.preemptionCost.checkpointSeconds ?? DEFAULT_PREEMPTION_COST.checkpointSeconds, restoreSeconds: options.preemptionCost.restoreSeconds ?? DEFAULT_PREEMPTION_COST.restoreSeconds };
+    if (!(c.checkpointSeconds >= 0 && c.restoreSeconds >= 0 && Number.isFinite(c.checkpointSeconds + c.restoreSeconds))) {
+      throw new InvalidArgumentError(`simulate: preemptionCost seconds must be finite and >= 0; found ${JSON.stringify(options.preemptionCost)}. Pass false for free preemption.`);
+    }
+    cost = c;
+  }
+  const checkpointMs = cost === false ? 0 : cost.checkpointSeconds * 1000;
+  const restoreMs = cost === false ? 0 : cost.restoreSeconds * 1000;
   const order = Array.from(trace.keys()).sort((a, b) => trace[a]!.submitMs - trace[b]!.submitMs || a - b);
   const queueIds = new Set((cluster.queues ?? []).map((q) => q.id));
   const queues: QueueSpec[] = [...(cluster.queues ?? [])];
@@ -237,6 +293,9 @@ export function simulate(options: SimulateOptions): SimulationResult {
   const finish = new Float64Array(n).fill(Number.NaN);
   const progress = new Float64Array(n);
   const runStart = new Float64Array(n);
+  const runTotal = new Float64Array(n);
+  const overhead = new Float64Array(n);
+  const preempted = new Int32Array(n);
   const epoch = new Int32Array(n);
   const rejected = new Uint8Array(n);
   const heap = new EventHeap();
@@ -260,13 +319,23 @@ export function simulate(options: SimulateOptions): SimulationResult {
   const progressEvery = options.progressEvery ?? 10_000;
   let nextProgress = progressEvery;
 
+  /** A running job stopped (preempted or its node lost): keep checkpointed progress. */
+  function stopRun(i: number): void {
+    epoch[i]!++;
+    preempted[i]!++;
+    const ran = t - runStart[i]!;
+    runTotal[i]! += ran;
+    progress[i] = trace[i]!.checkpointable ? progress[i]! + Math.max(0, ran - overhead[i]!) : 0;
+    overhead[i] = 0;
+  }
+
   const report = (): void =>
     options.onProgress?.({ simulatedMs: t, jobsDone: done, jobsTotal: n, wallMs: performance.now() - wallStart });
 
   while (si < n || heap.size > 0 || ei < events.length) {
     const nextSubmit = si < n ? trace[order[si]!]!.submitMs : Number.POSITIVE_INFINITY;
     const nextEvent = ei < events.length ? events[ei]!.atMs : Number.POSITIVE_INFINITY;
-    const next = Math.min(nextSubmit, heap.peekTime(), nextEvent);
+    const next = Math.min(nextSubmit, heap.peekTime(), nextEvent, sched.nextTimerMs() ?? Number.POSITIVE_INFINITY);
     if (!Number.isFinite(next) || next > until) break;
     // Time-weighted integrals use the state that held since the previous event.
     allocIntegral += lastAlloc * (next - lastT);
@@ -279,8 +348,7 @@ export function simulate(options: SimulateOptions): SimulationResult {
       for (const id of res.requeuedJobIds) {
         const i = index.get(id);
         if (i === undefined) continue;
-        epoch[i]!++;
-        progress[i] = sched.job(id)?.progressMs ?? 0;
+        stopRun(i);
       }
     }
     while (heap.size > 0 && heap.peekTime() === t) {
@@ -288,6 +356,7 @@ export function simulate(options: SimulateOptions): SimulationResult {
       if (e !== epoch[i]) continue;
       sched.complete(trace[i]!.id, t);
       finish[i] = t;
+      runTotal[i]! += t - runStart[i]!;
       done++;
     }
     while (si < n && trace[order[si]!]!.submitMs === t) {
@@ -300,18 +369,21 @@ export function simulate(options: SimulateOptions): SimulationResult {
     }
     const ds = sched.schedule(t);
     decisions += ds.length;
+    const waitsForCheckpoint = new Set<string>();
     for (const d of ds) {
       const i = index.get(d.jobId);
       if (i === undefined) continue;
       if (d.type === 'bind') {
         if (Number.isNaN(firstStart[i]!)) firstStart[i] = t;
         runStart[i] = t;
-        const remaining = Math.max(0, trace[i]!.durationMs - progress[i]!);
+        // Overheads hold the GPUs without progress: waiting for victims' checkpoints, and
+        // reloading our own checkpoint when resuming.
+        overhead[i] = (waitsForCheckpoint.has(d.jobId) ? checkpointMs : 0) + (trace[i]!.checkpointable && progress[i]! > 0 ? restoreMs : 0);
+        const remaining = Math.max(0, trace[i]!.durationMs - progress[i]!) + overhead[i]!;
         heap.push(t + remaining, i, ++epoch[i]!);
       } else if (d.type === 'preempt') {
-        epoch[i]!++;
-        const status = sched.job(d.jobId);
-        progress[i] = status ? status.progressMs : 0;
+        stopRun(i);
+        if (trace[i]!.checkpointable) waitsForCheckpoint.add(d.forJobId);
       } else {
         rejected[i] = 1;
         done++;
@@ -336,6 +408,7 @@ export function simulate(options: SimulateOptions): SimulationResult {
 
   const jct: number[] = [];
   const wait: number[] = [];
+  const firstWait: number[] = [];
   const perQueue = new Map<string, { jct: number[]; wait: number[]; rho: number[]; jobs: number; gpuMs: number }>();
   let lastFinish = firstSubmit;
   for (let i = 0; i < n; i++) {
@@ -347,14 +420,13 @@ export function simulate(options: SimulateOptions): SimulationResult {
       perQueue.set(qid, pq);
     }
     pq.jobs++;
-    if (!Number.isNaN(firstStart[i]!)) {
-      wait.push(firstStart[i]! - job.submitMs);
-      pq.wait.push(firstStart[i]! - job.submitMs);
-    }
+    if (!Number.isNaN(firstStart[i]!)) firstWait.push(firstStart[i]! - job.submitMs);
     if (!Number.isNaN(finish[i]!)) {
       const c = finish[i]! - job.submitMs;
       jct.push(c);
       pq.jct.push(c);
+      wait.push(c - runTotal[i]!);
+      pq.wait.push(c - runTotal[i]!);
       pq.rho.push(job.durationMs > 0 ? c / job.durationMs : 1);
       if (finish[i]! > lastFinish) lastFinish = finish[i]!;
     }
@@ -370,8 +442,14 @@ export function simulate(options: SimulateOptions): SimulationResult {
     jobs: n,
     completed: jct.length,
     rejected: rejected.reduce((a, b) => a + b, 0),
+    unfinished: 0,
     jctMs: distribution(Float64Array.from(jct)),
     queueingDelayMs: distribution(Float64Array.from(wait)),
+    firstStartDelayMs: distribution(Float64Array.from(firstWait)),
+    preemptionCost: cost,
+    perJob: options.perJob
+      ? trace.map((j, i) => ({ id: j.id, submitMs: j.submitMs, firstStartMs: firstStart[i]!, finishMs: finish[i]!, runMs: runTotal[i]!, preemptions: preempted[i]!, rejected: rejected[i] === 1 }))
+      : undefined,
     makespanMs: lastFinish - firstSubmit,
     meanAllocationRate: span > 0 && totalGpus > 0 ? allocIntegral / span / totalGpus : 0,
     meanFragmentedGpus: span > 0 ? fragIntegral / span : 0,
@@ -395,6 +473,7 @@ export function simulate(options: SimulateOptions): SimulationResult {
     decisions,
     wallMs: 0,
   };
+  result.unfinished = n - result.completed - result.rejected;
   result.wallMs = performance.now() - wallStart;
   return result;
 }

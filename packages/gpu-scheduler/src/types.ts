@@ -34,6 +34,22 @@ export interface NodeSpec {
   labels?: Record<string, string>;
   /** False for a cordoned node: running jobs stay, nothing new lands. Default true. */
   schedulable?: boolean;
+  /** Id of the {@link NodePoolSpec} the node belongs to (it counts towards that pool's `maxNodes`). */
+  pool?: string;
+}
+
+/**
+ * A node pool the cluster can scale (a cluster-autoscaler node group, a Karpenter NodePool,
+ * a spot flavour that may come back): jobs that only such nodes could hold wait for them
+ * instead of being rejected.
+ */
+export interface NodePoolSpec {
+  /** Pool id; nodes carry it in {@link NodeSpec.pool}. */
+  id: string;
+  /** Shape of one node of the pool (everything but the id). */
+  node: Omit<NodeSpec, 'id' | 'pool'>;
+  /** Most nodes the pool can have at once (present nodes of the pool included). */
+  maxNodes: number;
 }
 
 /** A queue with quotas, in the style of a Kueue ClusterQueue. */
@@ -100,6 +116,12 @@ export interface JobSpec {
   submitMs?: number;
   /** Labels copied into usage records as `label_<key>` columns (e.g. `team`, `project`). */
   labels?: Record<string, string>;
+  /**
+   * Reject the job (code `PENDING_TIMEOUT`) when it has not started this long after submit,
+   * e.g. when the capacity it waits for does not arrive. Default: the scheduler's
+   * `maxPendingMs`, else wait forever.
+   */
+  maxPendingMs?: number;
 }
 
 /** Where one worker of a job runs. */
@@ -148,7 +170,7 @@ export interface RejectDecision {
   type: 'reject';
   /** Job id. */
   jobId: string;
-  /** Stable reason code: `NO_ELIGIBLE_NODE`, `GANG_LARGER_THAN_CLUSTER`, `EXCEEDS_QUOTA_LIMIT`. */
+  /** Stable reason code: `NO_ELIGIBLE_NODE`, `GANG_LARGER_THAN_CLUSTER`, `EXCEEDS_QUOTA_LIMIT`, `PENDING_TIMEOUT`. */
   code: RejectCode;
   /** What is wrong and what to do about it. */
   reason: string;
@@ -156,8 +178,12 @@ export interface RejectDecision {
   atMs: number;
 }
 
-/** Reasons for which a job can never be placed. */
-export type RejectCode = 'NO_ELIGIBLE_NODE' | 'GANG_LARGER_THAN_CLUSTER' | 'EXCEEDS_QUOTA_LIMIT';
+/**
+ * Reasons for which a job is rejected: it can never fit the present nodes nor any node pool
+ * (`NO_ELIGIBLE_NODE`, `GANG_LARGER_THAN_CLUSTER`), nor its queue's quota ceiling
+ * (`EXCEEDS_QUOTA_LIMIT`), or it waited longer than its `maxPendingMs` (`PENDING_TIMEOUT`).
+ */
+export type RejectCode = 'NO_ELIGIBLE_NODE' | 'GANG_LARGER_THAN_CLUSTER' | 'EXCEEDS_QUOTA_LIMIT' | 'PENDING_TIMEOUT';
 
 /** A decision returned by `schedule`. */
 export type Decision = BindDecision | PreemptDecision | RejectDecision;

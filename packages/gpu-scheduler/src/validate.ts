@@ -69,6 +69,9 @@ export function validateJob(j: JobSpec): void {
   optNonNeg(rec, 'cpuMilliPerWorker', where);
   optNonNeg(rec, 'memoryMiBPerWorker', where);
   optNonNeg(rec, 'estimatedDurationMs', where);
+  if (j.maxPendingMs !== undefined && !(typeof j.maxPendingMs === 'number' && j.maxPendingMs > 0)) {
+    fail(`${where}.maxPendingMs`, 'a positive number of ms', j.maxPendingMs, 'Omit it to wait as long as it takes.');
+  }
   if (j.workers !== undefined && (!Number.isInteger(j.workers) || j.workers < 1)) fail(`${where}.workers`, 'an integer >= 1', j.workers, 'A gang has at least one worker.');
   if (j.gpuMilli !== undefined) {
     if (!Number.isInteger(j.gpuMilli) || j.gpuMilli < 1 || j.gpuMilli > 1000) {
