@@ -97,9 +97,9 @@ const register = leaf({
   variadic: true,
   args: {
     name: { type: 'positional', description: 'Model name (created with its first version)', required: true },
-    metrics: { type: 'string', description: 'Metrics: k=v[,k=v] or a JSON file; repeatable', valueHint: 'k=v|file.json' },
-    params: { type: 'string', description: 'Training parameters: k=v[,k=v] or a JSON file; repeatable', valueHint: 'k=v|file.json' },
-    tags: { type: 'string', description: 'Tags: k=v[,k=v] or a JSON file; repeatable', valueHint: 'k=v|file.json' },
+    metrics: { type: 'string', alias: 'metric', description: 'Metrics: k=v[,k=v] or a JSON file; repeatable', valueHint: 'k=v|file.json' },
+    params: { type: 'string', alias: 'param', description: 'Training parameters: k=v[,k=v] or a JSON file; repeatable', valueHint: 'k=v|file.json' },
+    tags: { type: 'string', alias: 'tag', description: 'Tags: k=v[,k=v] or a JSON file; repeatable', valueHint: 'k=v|file.json' },
     dataset: { type: 'string', description: 'Training data: [role=]path-or-uri (local files are hashed); repeatable', valueHint: 'role=path' },
     description: { type: 'string', description: 'Free text for people', valueHint: 'text' },
     'run-id': { type: 'string', description: 'Training run id (searchable as run_id)', valueHint: 'id' },
