@@ -1,6 +1,6 @@
 import { Table } from 'apache-arrow';
 import type { Vector } from 'apache-arrow';
-import { InvalidArgumentError, MissingPeerDependencyError, SchemaMismatchError } from '@mlops/contracts';
+import { InvalidArgumentError, SchemaMismatchError, loadOptionalPeer } from '@mlops/contracts';
 import { columnNames, float64Vector, readNumbers, readStrings, timestampVector, utf8Vector } from './arrow-columns.js';
 import type { ArrowTableLike } from './arrow-columns.js';
 import type { AssetSpec } from './assets.js';
@@ -280,12 +280,8 @@ export function writeFocusCsv(table: ArrowTableLike): string {
  * @throws MissingPeerDependencyError when hyparquet-writer is not installed.
  */
 export async function writeFocusParquet(table: ArrowTableLike): Promise<Uint8Array> {
-  let mod: { parquetWriteBuffer: (o: { columnData: { name: string; data: unknown[]; type: string }[] }) => ArrayBuffer };
-  try {
-    mod = (await import('hyparquet-writer')) as unknown as typeof mod;
-  } catch (cause) {
-    throw new MissingPeerDependencyError('hyparquet-writer', 'writeFocusParquet', { cause });
-  }
+  type Writer = { parquetWriteBuffer: (o: { columnData: { name: string; data: unknown[]; type: string }[] }) => ArrayBuffer };
+  const mod = (await loadOptionalPeer('hyparquet-writer', 'writeFocusParquet', () => import('hyparquet-writer'))) as unknown as Writer;
   const columnData = columnNames(table).map((name) => {
     const v = table.getChild(name)!;
     if ((FOCUS_DATETIME_COLUMNS as readonly string[]).includes(name) || v.type.typeId === 10) {
