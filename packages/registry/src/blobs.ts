@@ -3,6 +3,7 @@ import { pipeline, Transform, type Readable } from 'node:stream';
 import { DataCorruptedError } from '@mlops/contracts/errors';
 import type { ObjectStore } from '@mlops/storage';
 import type { PendingArtifact } from './artifact-sources.js';
+import { LOST, retryCas, type RetryPolicy } from './cas.js';
 import type { HashWorker } from './hash-worker.js';
 import { decodeBlobPointer, encodeJson, type BlobPointer } from './codec.js';
 import type { RegistryLayout } from './layout.js';
@@ -14,31 +15,37 @@ import type { ArtifactEntry } from './types.js';
  * are already stored, the existing blob wins and ours is deleted, so every sha256 has one blob. A
  * pointer whose blob is gone (collected by `gc`) is re-pointed at ours by compare-and-swap.
  */
-async function claimPointer(store: ObjectStore, layout: RegistryLayout, pointer: BlobPointer): Promise<BlobPointer> {
+async function claimPointer(store: ObjectStore, layout: RegistryLayout, pointer: BlobPointer, policy: RetryPolicy): Promise<BlobPointer> {
   const key = layout.blobPointerKey(pointer.sha256);
-  for (;;) {
-    try {
-      await store.put(key, encodeJson(pointer), { ifNoneMatch: '*', contentType: 'application/json' });
-      return pointer;
-    } catch (error) {
-      if (!isPreconditionFailed(error)) throw error;
-    }
-    const found = await getOrUndefined(store, key);
-    if (!found) continue; // deleted meanwhile: create it again
-    const existing = decodeBlobPointer(key, found.body);
-    if (existing.blob === pointer.blob) return existing;
-    if (await store.head(existing.blob)) {
-      await store.delete(pointer.blob);
-      return existing;
-    }
-    // Its blob was collected: nothing references that content any more, so ours takes its place.
-    try {
-      await store.put(key, encodeJson(pointer), { ifMatch: found.etag, contentType: 'application/json' });
-      return pointer;
-    } catch (error) {
-      if (!isPreconditionFailed(error)) throw error;
-    }
-  }
+  return retryCas(
+    policy,
+    `recording the content address of blob ${pointer.sha256}`,
+    async () => {
+      try {
+        await store.put(key, encodeJson(pointer), { ifNoneMatch: '*', contentType: 'application/json' });
+        return pointer;
+      } catch (error) {
+        if (!isPreconditionFailed(error)) throw error;
+      }
+      const found = await getOrUndefined(store, key);
+      if (!found) return LOST; // deleted meanwhile: create it again
+      const existing = decodeBlobPointer(key, found.body);
+      if (existing.blob === pointer.blob) return existing;
+      if (await store.head(existing.blob)) {
+        await store.delete(pointer.blob);
+        return existing;
+      }
+      // Its blob was collected: nothing references that content any more, so ours takes its place.
+      try {
+        await store.put(key, encodeJson(pointer), { ifMatch: found.etag, contentType: 'application/json' });
+        return pointer;
+      } catch (error) {
+        if (!isPreconditionFailed(error)) throw error;
+        return LOST;
+      }
+    },
+    { key },
+  );
 }
 
 /** An existing pointer for these bytes whose blob is still present, if any. */
@@ -62,6 +69,7 @@ export async function uploadArtifact(
   now: number,
   signal: AbortSignal,
   hasher: HashWorker,
+  policy: RetryPolicy,
 ): Promise<ArtifactEntry> {
   const blob = layout.blobDataKey(randomUUID().replaceAll('-', ''));
   if (artifact.bytes) {
@@ -69,7 +77,7 @@ export async function uploadArtifact(
     const existing = await findExisting(store, layout, sha256);
     if (existing) return { path: artifact.path, sha256, size: existing.size, blob: existing.blob };
     await store.put(blob, artifact.bytes, { signal, contentType: 'application/octet-stream' });
-    const pointer = await claimPointer(store, layout, { formatVersion: 1, sha256, size: artifact.bytes.byteLength, blob, createdAt: now });
+    const pointer = await claimPointer(store, layout, { formatVersion: 1, sha256, size: artifact.bytes.byteLength, blob, createdAt: now }, policy);
     return { path: artifact.path, sha256, size: pointer.size, blob: pointer.blob };
   }
   const { chunks, result } = artifact.localFile !== undefined ? hasher.hashFile(artifact.localFile) : hasher.hash(artifact.open!());
@@ -85,7 +93,7 @@ export async function uploadArtifact(
     throw error;
   }
   const { sha256, size } = hashed;
-  const pointer = await claimPointer(store, layout, { formatVersion: 1, sha256, size, blob, createdAt: now });
+  const pointer = await claimPointer(store, layout, { formatVersion: 1, sha256, size, blob, createdAt: now }, policy);
   return { path: artifact.path, sha256, size: pointer.size, blob: pointer.blob };
 }
 

@@ -1,12 +1,9 @@
-import { PreconditionFailedError } from '@mlops/contracts';
 import type { ObjectStore } from '@mlops/storage';
+import { LOST, progressPolicy, retryCas, type RetryPolicy } from './cas.js';
 import { decodeEvent, encodeEvent } from './codec.js';
 import type { RegistryLayout } from './layout.js';
 import { getOrUndefined, isPreconditionFailed, listKeys, mapLimit } from './store-ops.js';
 import type { RegistryEvent } from './types.js';
-
-/** Enough attempts for hundreds of simultaneous writers; each failed attempt means another writer progressed. */
-const MAX_APPEND_ATTEMPTS = 10_000;
 
 /** The highest numbered key under `prefix` after `afterKey`, or `fallback` when there is none. */
 export async function highestAfter(
@@ -33,20 +30,26 @@ export async function appendEvent(
   layout: RegistryLayout,
   draft: Omit<RegistryEvent, 'seq'>,
   knownLastSeq: number,
+  policy: RetryPolicy,
 ): Promise<RegistryEvent> {
   const name = draft.name;
   let seq = knownLastSeq + 1;
-  for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
-    const event = { ...draft, seq } as RegistryEvent;
-    try {
-      await store.put(layout.eventKey(name, seq), encodeEvent(event), { ifNoneMatch: '*', contentType: 'application/json' });
-      return event;
-    } catch (error) {
-      if (!isPreconditionFailed(error)) throw error;
-      seq = (await highestAfter(store, layout.eventsPrefix(name), layout.eventKey(name, seq), (k) => layout.seqFromKey(name, k), seq)) + 1;
-    }
-  }
-  throw new PreconditionFailedError(`Could not append to the event log of model "${name}" after ${MAX_APPEND_ATTEMPTS} attempts: other writers kept winning. Retry later.`, { retryable: true });
+  return retryCas(
+    progressPolicy(policy),
+    `appending to the event log of model "${name}"`,
+    async () => {
+      const event = { ...draft, seq } as RegistryEvent;
+      try {
+        await store.put(layout.eventKey(name, seq), encodeEvent(event), { ifNoneMatch: '*', contentType: 'application/json' });
+        return event;
+      } catch (error) {
+        if (!isPreconditionFailed(error)) throw error;
+        seq = (await highestAfter(store, layout.eventsPrefix(name), layout.eventKey(name, seq), (k) => layout.seqFromKey(name, k), seq)) + 1;
+        return LOST;
+      }
+    },
+    { name },
+  );
 }
 
 /** Reads every event after `afterSeq`, in order. */

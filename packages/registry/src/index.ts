@@ -1,4 +1,6 @@
 export { createRegistry } from './registry.js';
+export { ConflictError, CONFLICT } from './cas.js';
+export type { RetryOptions, RetryPolicy } from './cas.js';
 export type {
   Registry,
   RegistryOptions,
