@@ -2,18 +2,19 @@
  * Benchmarks of @mlops/gpu-scheduler, each beside a peer in the same run:
  *   throughput  100,000 queued jobs onto 1,000 heterogeneous nodes: ours vs a naive full-rescan
  *               scheduler (TypeScript) vs numpy vectorised best-fit (/usr/bin/python3)
- *   philly      the whole Philly trace (82,247 jobs): FIFO vs SJF vs Tiresias-LAS vs fair share
+ *   philly      the whole Philly trace (82,247 jobs) at 480/560/800 GPUs: FIFO, LAS (free
+ *               preemption), LAS (preemption cost + starvation guard), SJF
  *   alibaba     Alibaba GPU v2023 fill: unallocated GPUs, best-fit vs spread vs FGD
  * Usage: npm run bench -w @mlops/gpu-scheduler [-- --only=throughput,philly,alibaba]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { seededRandom } from '@mlops/contracts';
 import {
   bestFitPlacement,
   createScheduler,
-  fairShareOrdering,
   fifoOrdering,
   fragmentationAwarePlacement,
   priorityOrdering,
@@ -28,7 +29,7 @@ import {
   type JobSpec,
   type NodeSpec,
   type SchedulerPolicy,
-  type SimulationResult,
+  type SimulateOptions,
 } from '@mlops/gpu-scheduler';
 import { NaiveScheduler, type NaiveJob } from './naive-scheduler.js';
 
@@ -209,36 +210,36 @@ function philly(): void {
   const t0 = performance.now();
   const trace = readPhillyTrace({ path });
   const readMs = performance.now() - t0;
-  const nodeCount = Number(process.env.PHILLY_NODES ?? 60);
-  const nodes: NodeSpec[] = Array.from({ length: nodeCount }, (_, i) => ({ id: `n${i}`, gpuModel: 'P100', gpuCount: 8, topologyDomain: `rack-${Math.floor(i / 4)}` }));
+  // GPU counts to replay on (PHILLY_GPUS=480,560,800 by default; 8-GPU nodes, racks of 4).
+  const sizes = (process.env.PHILLY_GPUS ?? '480,560,800').split(',').map(Number);
   const queues = [...new Set(trace.map((j) => j.queue!))].map((id) => ({ id }));
-  console.log(`\n## Philly trace: ${fmt(trace.length)} jobs on ${nodeCount} nodes x 8 GPUs (${nodeCount * 8} GPUs), ${queues.length} virtual-cluster queues (read in ${fmt(readMs)} ms)`);
-  const policies: Array<[string, SchedulerPolicy]> = [
-    ['FIFO', { ordering: fifoOrdering() }],
-    ['SJF (exact estimates)', { ordering: shortestJobFirstOrdering() }],
-    ['Tiresias 2D-LAS + preemption', { ordering: tiresiasOrdering(), preemption: true }],
-    ['fair share (DRF across VCs)', { ordering: fairShareOrdering() }],
+  console.log(`\n## Philly trace: ${fmt(trace.length)} jobs, ${queues.length} virtual-cluster queues (read in ${fmt(readMs)} ms); load before: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  const policies: Array<[string, SchedulerPolicy, SimulateOptions['preemptionCost']]> = [
+    ['FIFO', { ordering: fifoOrdering() }, false],
+    ['LAS, free preemption', { ordering: tiresiasOrdering(), preemption: true }, false],
+    ['LAS, 30 s + 30 s preemption cost, starvation guard x2', { ordering: tiresiasOrdering({ starvationFactor: 2 }), preemption: true }, undefined],
+    ['SJF (exact estimates)', { ordering: shortestJobFirstOrdering() }, false],
   ];
-  const results: Array<[string, SimulationResult, number]> = [];
-  for (const [name, policy] of policies) {
-    const c0 = process.cpuUsage();
-    const r = simulate({ trace, cluster: { nodes, queues }, policy, usage: false, progressEvery: 1e9 });
-    const c = process.cpuUsage(c0);
-    const cpuMs = (c.user + c.system) / 1000;
-    results.push([name, r, cpuMs]);
-    process.stderr.write(`  ${name}: ${fmt(r.wallMs / 1000, 1)} s wall, ${fmt(cpuMs / 1000, 1)} s CPU\n`);
-  }
-  const fifo = results[0]![1];
   const h = (ms: number): string => fmt(ms / 3_600_000, 2);
-  console.log('\n| policy | avg JCT (h) | vs FIFO | p50 JCT (h) | p99 JCT (h) | avg queueing (h) | makespan (days) | worst-VC mean FTF rho | preemptions | mean GPU alloc | wall time | CPU time |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
-  for (const [name, r, cpuMs] of results) {
-    const worst = Math.max(...r.perQueue.map((q) => q.finishTimeFairness.mean));
-    console.log(
-      `| ${name} | ${h(r.jctMs.mean)} | **${fmt(r.jctMs.mean / fifo.jctMs.mean, 3)}** | ${h(r.jctMs.p50)} | ${h(r.jctMs.p99)} | ${h(r.queueingDelayMs.mean)} | ${fmt(r.makespanMs / 86_400_000, 1)} | ${fmt(worst, 1)} | ${fmt(r.preemptions)} | ${fmt(r.meanAllocationRate * 100, 1)}% | ${fmt(r.wallMs / 1000, 1)} s | ${fmt(cpuMs / 1000, 1)} s |`,
-    );
+  console.log('\n| GPUs | policy | avg JCT (h) | vs FIFO | p50 JCT (h) | p99 JCT (h) | avg queueing, total not running (h) | preemptions | mean GPU alloc | CPU time |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  for (const gpus of sizes) {
+    const nodeCount = Math.round(gpus / 8);
+    const nodes: NodeSpec[] = Array.from({ length: nodeCount }, (_, i) => ({ id: `n${i}`, gpuModel: 'P100', gpuCount: 8, topologyDomain: `rack-${Math.floor(i / 4)}` }));
+    let fifoMean = 0;
+    for (const [name, policy, preemptionCost] of policies) {
+      const c0 = process.cpuUsage();
+      const r = simulate({ trace, cluster: { nodes, queues }, policy, usage: false, progressEvery: 1e9, ...(preemptionCost === undefined ? {} : { preemptionCost }) });
+      const c = process.cpuUsage(c0);
+      const cpuMs = (c.user + c.system) / 1000;
+      if (name === 'FIFO') fifoMean = r.jctMs.mean;
+      process.stderr.write(`  ${gpus} GPUs, ${name}: ${fmt(r.wallMs / 1000, 1)} s wall, ${fmt(cpuMs / 1000, 1)} s CPU, load ${loadavg()[0]!.toFixed(1)}\n`);
+      console.log(
+        `| ${gpus} | ${name} | ${h(r.jctMs.mean)} | **${fmt(r.jctMs.mean / fifoMean, 3)}** | ${h(r.jctMs.p50)} | ${h(r.jctMs.p99)} | ${h(r.queueingDelayMs.mean)} | ${fmt(r.preemptions)} | ${fmt(r.meanAllocationRate * 100, 1)}% | ${fmt(cpuMs / 1000, 1)} s |`,
+      );
+    }
   }
-  console.log('\nContext (published, different trace): the Alibaba v2020 simulator demo reports average JCT SJF/FIFO = 5,988.6 / 7,918.5 = 0.756; Tiresias reports up to 5.5x lower average JCT than YARN-CS.');
+  console.log(`\nLoad after: ${loadavg().map((l) => l.toFixed(1)).join(' ')}. Context (published, different trace): the Alibaba v2020 simulator demo reports average JCT SJF/FIFO = 5,988.6 / 7,918.5 = 0.756; Tiresias reports up to 5.5x lower average JCT than YARN-CS.`);
 }
 
 // ---------------------------------------------------------------------------------------------

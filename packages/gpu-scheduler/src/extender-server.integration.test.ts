@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createExtenderHandlers, createExtenderServer, parseCpuMilli, parseMemoryMiB, type ExtenderServer } from './extender-server.js';
+import { createExtenderHandlers, createExtenderServer, type ExtenderServer } from './extender-server.js';
+import { parseCpuMilli, parseMemoryMiB } from './pod-requests.js';
 import { createScheduler, type Scheduler } from './scheduler.js';
 import type { ExtenderBindingArgs } from './extender-types.js';
 

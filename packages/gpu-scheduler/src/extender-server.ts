@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { InvalidArgumentError, MlopsError } from '@mlops/contracts';
 import type { Scheduler } from './scheduler.js';
 import type { JobSpec, NodeSpec } from './types.js';
+import { parseCpuMilli, parseMemoryMiB, podRequests } from './pod-requests.js';
 import {
   MAX_EXTENDER_PRIORITY,
   type ExtenderArgs,
@@ -52,48 +53,6 @@ export interface ExtenderHandlers {
   release(podUid: string): void;
 }
 
-/** Parses a Kubernetes CPU quantity into millicores (`500m`, `2`, `1.5`). */
-export function parseCpuMilli(q: string | number | undefined): number {
-  if (q === undefined) return 0;
-  const s = String(q).trim();
-  if (s.endsWith('m')) return Number(s.slice(0, -1));
-  const n = parseQuantity(s);
-  return Math.round(n * 1000);
-}
-
-/** Parses a Kubernetes memory quantity into MiB (`16Gi`, `512Mi`, `1G`, `1e9`). */
-export function parseMemoryMiB(q: string | number | undefined): number {
-  if (q === undefined) return 0;
-  return parseQuantity(String(q).trim()) / (1024 * 1024);
-}
-
-const SUFFIX: Record<string, number> = {
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  Pi: 2 ** 50,
-  Ei: 2 ** 60,
-  n: 1e-9,
-  u: 1e-6,
-  m: 1e-3,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-};
-
-function parseQuantity(s: string): number {
-  const m = /^([+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?)([a-zA-Z]*)$/.exec(s);
-  const mult = m ? (m[2] === '' ? 1 : SUFFIX[m[2]!]) : undefined;
-  if (!m || mult === undefined || !Number.isFinite(Number(m[1]))) {
-    throw new InvalidArgumentError(`Kubernetes quantity ${JSON.stringify(s)} is not valid; expected e.g. "500m", "2", "16Gi".`);
-  }
-  return Number(m[1]) * mult;
-}
-
 function podKey(pod: K8sPod): string {
   const md = pod.metadata ?? {};
   return md.uid ?? `${md.namespace ?? 'default'}/${md.name ?? ''}`;
@@ -114,17 +73,8 @@ export function createExtenderHandlers(options: ExtenderHandlerOptions): Extende
 
   function jobOf(pod: K8sPod): JobSpec {
     if (typeof pod !== 'object' || pod === null) throw new InvalidArgumentError('ExtenderArgs.Pod is missing; kube-scheduler always sends the pod being scheduled.');
-    let gpus = 0;
-    let cpu = 0;
-    let mem = 0;
-    for (const c of pod.spec?.containers ?? []) {
-      const r = c.resources ?? {};
-      // Extended resources: requests default to limits and must equal them.
-      const g = r.requests?.[gpuRes] ?? r.limits?.[gpuRes];
-      if (g !== undefined) gpus += Number(g);
-      cpu += parseCpuMilli(r.requests?.cpu ?? r.limits?.cpu);
-      mem += parseMemoryMiB(r.requests?.memory ?? r.limits?.memory);
-    }
+    // Init containers, sidecars, pod-level resources and overhead count as Kubernetes counts them.
+    const { gpus, cpuMilli: cpu, memoryMiB: mem } = podRequests(pod, gpuRes);
     if (!Number.isInteger(gpus) || gpus < 0) {
       throw new InvalidArgumentError(`Pod ${podKey(pod)} requests ${gpus} ${gpuRes}; whole GPUs only (use the ${milliAnn} annotation for a fraction).`);
     }

@@ -5,6 +5,16 @@
  * through untouched.
  */
 
+/** A container of a pod: its resources, and `restartPolicy: Always` for a sidecar init container. */
+export interface K8sContainer {
+  /** Container name. */
+  name?: string;
+  /** Requests (default: limits) of `cpu`, `memory` and the GPU resource. */
+  resources?: { requests?: Record<string, string | number>; limits?: Record<string, string | number> };
+  /** `Always` on an init container makes it a sidecar (Kubernetes 1.29+). */
+  restartPolicy?: string;
+}
+
 /** The subset of a Kubernetes `v1.Pod` that is read. */
 export interface K8sPod {
   /** Name, namespace and uid identify the job; labels (queue) and annotations (GPU fraction) shape it. */
@@ -16,13 +26,23 @@ export interface K8sPod {
     annotations?: Record<string, string>;
     creationTimestamp?: string;
   };
-  /** Priority, node selector (GPU model) and the containers' resource requests. */
+  /**
+   * Priority, node selector (GPU model), node name (when bound), and everything that makes up
+   * the effective request: containers, init containers (sidecars have `restartPolicy:
+   * Always`), pod-level `resources` and `overhead`.
+   */
   spec?: {
     priority?: number;
     nodeSelector?: Record<string, string>;
-    containers?: Array<{ name?: string; resources?: { requests?: Record<string, string | number>; limits?: Record<string, string | number> } }>;
-    initContainers?: Array<{ name?: string; resources?: { requests?: Record<string, string | number>; limits?: Record<string, string | number> } }>;
+    nodeName?: string;
+    schedulerName?: string;
+    containers?: K8sContainer[];
+    initContainers?: K8sContainer[];
+    resources?: { requests?: Record<string, string | number>; limits?: Record<string, string | number> };
+    overhead?: Record<string, string | number>;
   };
+  /** `phase` (`Pending`, `Running`, `Succeeded`, `Failed`): finished pods hold nothing. */
+  status?: { phase?: string; [key: string]: unknown };
   [key: string]: unknown;
 }
 

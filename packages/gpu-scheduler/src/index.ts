@@ -49,7 +49,9 @@ export { simulateFill, workloadFromJobs } from './fill-experiment.js';
 export type { FillOptions, FillPoint, FillResult } from './fill-experiment.js';
 export { readPhillyTrace, readAlibabaNodes, readAlibabaPods, parseCsv } from './trace-readers.js';
 export type { TraceJob, PhillyTraceOptions, AlibabaNodesOptions, AlibabaPodsOptions } from './trace-readers.js';
-export { createExtenderServer, createExtenderHandlers, parseCpuMilli, parseMemoryMiB } from './extender-server.js';
+export { createExtenderServer, createExtenderHandlers } from './extender-server.js';
+export { podRequests, parseCpuMilli, parseMemoryMiB, parseQuantity } from './pod-requests.js';
+export type { PodRequests } from './pod-requests.js';
 export type { ExtenderServer, ExtenderServerOptions, ExtenderHandlers, ExtenderHandlerOptions } from './extender-server.js';
 export { MAX_EXTENDER_PRIORITY } from './extender-types.js';
 export type {
@@ -59,6 +61,7 @@ export type {
   ExtenderBindingArgs,
   ExtenderBindingResult,
   K8sPod,
+  K8sContainer,
   K8sNode,
   K8sNodeList,
 } from './extender-types.js';
