@@ -1,3 +1,3 @@
 import { defineLibraryConfig } from '../../tools/tsup.shared.ts';
 
-export default defineLibraryConfig();
+export default defineLibraryConfig({ entry: ['src/index.ts', 'src/duckdb.ts', 'src/redis.ts'] });

@@ -1,0 +1,157 @@
+import { Table } from 'apache-arrow';
+import type { ArrowTableLike } from '@mlops/contracts';
+import { InvalidArgumentError, NotFoundError, SchemaMismatchError } from '@mlops/contracts';
+import type { ObjectStore } from '@mlops/storage';
+import { createArrowEngine } from './arrow-engine.js';
+import type { Catalog } from './catalog.js';
+import { buildCatalog, joinKeysOf, keyValueType, sourceSchemaProblems } from './catalog.js';
+import type { Entity, FeatureService, FeatureView, OnDemandFeatureView } from './definitions.js';
+import { createDuckDbEngine } from './duckdb-engine.js';
+import { entityRowsTable } from './entity-rows.js';
+import type { HistoricalFeaturesRequest } from './historical.js';
+import { getHistoricalFeatures } from './historical.js';
+import type { HistoricalEngine } from './join-plan.js';
+import { createMemoryOnlineStore } from './memory-online-store.js';
+import type { MaterializeIncrementalOptions, MaterializeOptions, MaterializeResult, OnlineContext, OnlineFeaturesRequest, OnlineFeaturesResult, PushTarget } from './online.js';
+import { getOnlineFeatures, materialize, materializeIncremental, pushOnline } from './online.js';
+import type { OnlineStoreV1 } from './online-store.js';
+import { readViewSource } from './source-reader.js';
+import type { SqlOptions } from './sql.js';
+import { toSql } from './sql.js';
+
+/** Options of {@link createFeatureStore}. */
+export interface FeatureStoreOptions {
+  /** Entities made by `defineEntity`. */
+  entities: readonly Entity[];
+  /** Feature views made by `defineFeatureView`. */
+  views: readonly FeatureView[];
+  /** Feature services made by `defineFeatureService`. */
+  services?: readonly FeatureService[];
+  /** On-demand views made by `defineOnDemandFeatureView`. */
+  onDemand?: readonly OnDemandFeatureView[];
+  /** Online store. Default: a new in-memory store. */
+  online?: OnlineStoreV1;
+  /** Offline settings: the store that file sources given as plain keys are read from. */
+  offline?: { store?: ObjectStore };
+  /** Current time in epoch ms, for TTL checks on online reads. Default `Date.now`. */
+  clock?: () => number;
+}
+
+/** Options of {@link FeatureStore.push}. */
+export interface PushOptions {
+  /** `online` (default), `offline` (appended to the view's rows for historical retrieval in this store) or `both`. */
+  to?: PushTarget;
+}
+
+/** Result of {@link FeatureStore.push}. */
+export interface PushResult {
+  /** Rows received. */
+  rows: number;
+  /** Online rows written (latest per key, newer than stored). */
+  written: number;
+  /** Online rows ignored (older than or as old as stored). */
+  skipped: number;
+}
+
+/** A feature store: definitions plus offline retrieval, online store, materialization and push. */
+export interface FeatureStore {
+  /** The validated definitions. */
+  readonly catalog: Catalog;
+  /** The online store in use. */
+  readonly online: OnlineStoreV1;
+  /** A point-in-time-correct training set; see `HistoricalFeaturesRequest`. */
+  getHistoricalFeatures(request: HistoricalFeaturesRequest): Promise<Table>;
+  /** The same join as portable SQL for a warehouse; see `SqlOptions`. */
+  toSql(request: { features: string | readonly string[]; fullFeatureNames?: boolean }, options: SqlOptions): string;
+  /** Writes the latest values in [start, end] to the online store. */
+  materialize(options: MaterializeOptions): Promise<MaterializeResult>;
+  /** Materializes each view from its watermark up to `end`. */
+  materializeIncremental(options: MaterializeIncrementalOptions): Promise<MaterializeResult>;
+  /** Streams rows of a view in (Arrow table or plain columns); rows older than what is stored are ignored online. */
+  push(viewName: string, rows: ArrowTableLike | Readonly<Record<string, readonly unknown[]>>, options?: PushOptions): Promise<PushResult>;
+  /** Latest values per entity row with statuses (TTL enforced on read). */
+  getOnlineFeatures(request: OnlineFeaturesRequest): Promise<OnlineFeaturesResult>;
+  /** Closes the online store and any engine opened by the store. */
+  close(): Promise<void>;
+}
+
+function concatTables(a: ArrowTableLike, b: ArrowTableLike, columns: readonly string[]): ArrowTableLike {
+  // Same column set in the same order, so batches of both can form one table.
+  const pick = (t: ArrowTableLike) => (t as Table).select(columns as string[]);
+  const left = pick(a);
+  const right = pick(b);
+  return new Table(left.schema, [...left.batches, ...right.batches.map((batch) => batch)]);
+}
+
+/**
+ * Creates a feature store. Every definition is checked up front (duplicate names, unknown
+ * entities or features, join keys, timestamps and features missing from or mistyped in the
+ * in-memory sources): one `INVALID_ARGUMENT` error lists every problem (`details.problems`).
+ * File sources are checked when read.
+ */
+export function createFeatureStore(options: FeatureStoreOptions): FeatureStore {
+  if (!options || typeof options !== 'object') throw new InvalidArgumentError('createFeatureStore: expected { entities, views, services?, onDemand?, online?, offline? }.');
+  const catalog = buildCatalog({ entities: options.entities, views: options.views, services: options.services ?? [], onDemand: options.onDemand ?? [] });
+  const online = options.online ?? createMemoryOnlineStore();
+  const clock = options.clock ?? Date.now;
+  const pushed = new Map<string, ArrowTableLike[]>();
+  const engines = new Map<string, HistoricalEngine & { close?: () => Promise<void> }>();
+  const readSource = async (viewName: string, columns: readonly string[]): Promise<ArrowTableLike> => {
+    const view = catalog.views.get(viewName)!;
+    let table = await readViewSource(catalog, view, options.offline?.store ? { offlineStore: options.offline.store } : {}, columns);
+    for (const extra of pushed.get(viewName) ?? []) table = concatTables(table, extra, columns);
+    return table;
+  };
+  const onlineContext: OnlineContext = { catalog, online, now: () => clock(), readSource };
+  const toTable = (view: FeatureView, rows: ArrowTableLike | Readonly<Record<string, readonly unknown[]>>): ArrowTableLike => {
+    const keyTypes = new Map(joinKeysOf(catalog, view).map((k) => [k, keyValueType(catalog, view, k)] as const));
+    const table = entityRowsTable(rows, view.timestampColumn, keyTypes);
+    const problems = sourceSchemaProblems(catalog, view, table.schema.fields);
+    if (problems.length > 0) throw new SchemaMismatchError(`push to view "${view.name}": the rows do not fit the view:\n- ${problems.join('\n- ')}`, { problems });
+    return table;
+  };
+  return {
+    catalog,
+    online,
+    getHistoricalFeatures(request) {
+      return getHistoricalFeatures(
+        {
+          catalog,
+          readSource,
+          async engine(name) {
+            let engine = engines.get(name);
+            if (!engine) {
+              if (name === 'arrow') engine = createArrowEngine();
+              else if (name === 'duckdb') engine = createDuckDbEngine();
+              else throw new InvalidArgumentError(`getHistoricalFeatures: engine must be "arrow", "duckdb" or an engine object, found ${JSON.stringify(name)}.`);
+              engines.set(name, engine);
+            }
+            return engine;
+          },
+        },
+        request,
+      );
+    },
+    toSql(request, sqlOptions) {
+      return toSql(catalog, request, sqlOptions);
+    },
+    materialize: (o) => materialize(onlineContext, o),
+    materializeIncremental: (o) => materializeIncremental(onlineContext, o),
+    async push(viewName, rows, pushOptions = {}) {
+      const view = catalog.views.get(viewName);
+      if (!view) throw new NotFoundError(`push: unknown feature view "${viewName}"; known: [${[...catalog.views.keys()].join(', ')}].`, { details: { view: viewName } });
+      const to = pushOptions.to ?? 'online';
+      if (!['online', 'offline', 'both'].includes(to)) throw new InvalidArgumentError(`push: "to" must be "online", "offline" or "both", found ${JSON.stringify(to)}.`);
+      const table = toTable(view, rows);
+      let result = { written: 0, skipped: 0 };
+      if (to !== 'offline') result = await pushOnline(onlineContext, view, table);
+      if (to !== 'online') pushed.set(viewName, [...(pushed.get(viewName) ?? []), table]);
+      return { rows: table.numRows, ...result };
+    },
+    getOnlineFeatures: (request) => getOnlineFeatures(onlineContext, request),
+    async close() {
+      for (const engine of engines.values()) await engine.close?.();
+      await online.close();
+    },
+  };
+}

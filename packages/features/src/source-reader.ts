@@ -1,0 +1,68 @@
+import path from 'node:path';
+import type { ArrowTableLike } from '@mlops/contracts';
+import { InvalidArgumentError, MlopsError, SchemaMismatchError, readCsv, readParquet, tableFromIpc } from '@mlops/contracts';
+import type { ObjectStore } from '@mlops/storage';
+import { openStore } from '@mlops/storage';
+import type { Catalog } from './catalog.js';
+import { sourceSchemaProblems } from './catalog.js';
+import type { FeatureView, FileSource, SourceFormat } from './definitions.js';
+import { isFileSource } from './definitions.js';
+
+/** Where file sources are read from when they name no store of their own. */
+export interface SourceContext {
+  /** Store for source paths that are plain keys. */
+  offlineStore?: ObjectStore;
+}
+
+function formatOf(source: FileSource): SourceFormat {
+  if (source.format) return source.format;
+  const ext = path.extname(source.path).toLowerCase();
+  if (ext === '.parquet' || ext === '.pq') return 'parquet';
+  if (ext === '.arrow' || ext === '.ipc' || ext === '.feather' || ext === '.arrows') return 'ipc';
+  if (ext === '.csv') return 'csv';
+  throw new InvalidArgumentError(`Source "${source.path}": cannot tell the format from the extension "${ext}"; expected .parquet, .arrow/.ipc/.feather or .csv, or set format.`);
+}
+
+async function readBytes(source: FileSource, context: SourceContext): Promise<Uint8Array> {
+  if (source.store) return (await source.store.get(source.path)).body;
+  if (context.offlineStore && !/^[a-z][a-z0-9+.-]*:\/\//i.test(source.path) && !path.isAbsolute(source.path)) return (await context.offlineStore.get(source.path)).body;
+  // A URL or a local path: open its directory as a store and read the file as a key.
+  const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(source.path);
+  const url = isUrl ? source.path : `file://${path.resolve(source.path)}`;
+  const cut = url.lastIndexOf('/');
+  const store = await openStore(url.slice(0, cut));
+  try {
+    return (await store.get(decodeURIComponent(url.slice(cut + 1)))).body;
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * The source rows of `view` as an Arrow table, checked against the view's definition. A file
+ * whose schema no longer fits (a column dropped or retyped since the view was defined) throws
+ * `SCHEMA_MISMATCH` listing every problem. Parquet reads only the needed columns.
+ */
+export async function readViewSource(catalog: Catalog, view: FeatureView, context: SourceContext, columns?: readonly string[]): Promise<ArrowTableLike> {
+  if (!isFileSource(view.source)) return view.source as ArrowTableLike;
+  const source = view.source;
+  const format = formatOf(source);
+  const bytes = await readBytes(source, context);
+  let table: ArrowTableLike;
+  if (format === 'parquet') {
+    // Read only the needed columns; when one is missing, read all so the check below names it.
+    table = await (columns ? readParquet(bytes, { columns }) : readParquet(bytes)).catch((error: unknown) => {
+      if (columns && (MlopsError.isInstance(error, 'NOT_FOUND') || MlopsError.isInstance(error, 'SCHEMA_MISMATCH') || MlopsError.isInstance(error, 'INVALID_ARGUMENT'))) return readParquet(bytes);
+      throw error;
+    });
+  } else if (format === 'ipc') table = tableFromIpc(bytes);
+  else table = readCsv(bytes);
+  const problems = sourceSchemaProblems(catalog, view, table.schema.fields);
+  if (problems.length > 0) {
+    throw new SchemaMismatchError(`The source of view "${view.name}" (${source.path}) no longer matches the view's definition:\n- ${problems.join('\n- ')}\nUpdate the view definition or fix the file.`, {
+      problems,
+      details: { view: view.name, path: source.path },
+    });
+  }
+  return table;
+}
