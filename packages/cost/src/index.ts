@@ -21,8 +21,11 @@ export type { AggregateCostsOptions, AggregationWindow } from './aggregate-costs
 export { spotSavings } from './spot-savings.js';
 export type { SpotSavingsOptions, SpotSavingsRow } from './spot-savings.js';
 export { toFocus, validateFocus, writeFocusCsv, writeFocusParquet, fromFocus } from './focus.js';
-export type { ToFocusOptions, FromFocusOptions } from './focus.js';
+export type { ToFocusOptions, ValidateFocusOptions, FromFocusOptions, FromFocusSkipped } from './focus.js';
 export {
+  FOCUS_12_COLUMNS,
+  FOCUS_13_COLUMNS,
+  FOCUS_13_ADDED_COLUMNS,
   FOCUS_12_MANDATORY,
   FOCUS_12_RECOMMENDED,
   FOCUS_12_CONDITIONAL,
@@ -30,7 +33,10 @@ export {
   FOCUS_CHARGE_CATEGORIES,
   FOCUS_PRICING_CATEGORIES,
   FOCUS_SERVICE_CATEGORIES,
+  FOCUS_SERVICE_SUBCATEGORIES,
+  focusColumns,
 } from './focus-columns.js';
+export type { FocusColumnSpec, FocusFeatureLevel, FocusDataType } from './focus-columns.js';
 export { evaluateBudgets } from './budgets.js';
 export type { Budget, BudgetStatus, BudgetAlert, EvaluateBudgetsOptions } from './budgets.js';
 export { renderCostReport, renderCostTable } from './report.js';
