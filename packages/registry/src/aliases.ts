@@ -1,5 +1,5 @@
 import { InvalidArgumentError, NotFoundError, PreconditionFailedError } from '@mlops/contracts/errors';
-import { LOST, retryCas } from './cas.js';
+import { ConflictError, LOST, retryCas } from './cas.js';
 import { encodeJson, type AliasPointer } from './codec.js';
 import type { EventDraft, RegistryContext } from './context.js';
 import { appendEvent } from './event-log.js';
@@ -35,10 +35,10 @@ export function createAliasOps(ctx: RegistryContext, indexes: IndexCache): Alias
     name: string,
     alias: string,
     to: number | null,
-    opts: AliasChangeOptions & { rollback?: boolean; gate?: GateDecision; promotedFrom?: string },
+    opts: AliasChangeOptions & { rollback?: boolean; gate?: GateDecision; promotedFrom?: string; undo?: boolean },
   ): Promise<{ change: AliasChange; event: RegistryEvent }> {
     const store = await ctx.writableStore();
-    if (to !== null) {
+    if (to !== null && !opts.undo) {
       const { manifest } = await indexes.readManifest(name, to);
       if (manifest.status === 'ARCHIVED') {
         throw new InvalidArgumentError(`Cannot point alias "${alias}" at ${name}/${to}: that version is archived. Choose a READY version.`, {
@@ -84,10 +84,26 @@ export function createAliasOps(ctx: RegistryContext, indexes: IndexCache): Alias
         const change: AliasChange = { alias, from: current, to, at, actor: ctx.actor, revision: next.revision, seq: event.seq };
         if (opts.reason !== undefined) change.reason = opts.reason;
         if (opts.rollback) change.rollback = true;
+        if (to !== null && !opts.undo) await undoIfArchived(name, alias, to, current);
         return { change, event };
       },
       { name, alias },
     );
+  }
+
+  /** The alias half of the archive/alias race (see ManifestOps.archive): re-read the target after moving. */
+  async function undoIfArchived(name: string, alias: string, to: number, previous: number | null): Promise<void> {
+    const { manifest } = await indexes.readManifest(name, to);
+    if (manifest.status !== 'ARCHIVED') return;
+    try {
+      await moveAlias(name, alias, previous, { expectedVersion: to, rollback: true, undo: true, reason: `undone: ${name}/${to} was archived concurrently` });
+    } catch (error) {
+      // Someone else moved the alias meanwhile: it is no longer ours to undo.
+      if (!isPreconditionFailed(error)) throw error;
+    }
+    throw new ConflictError(`Moving ${name}@${alias} to v${to} raced with archiving that version; the move was undone. Choose a READY version.`, {
+      details: { name, alias, version: to },
+    });
   }
 
   async function aliasHistory(name: string, alias?: string): Promise<AliasChange[]> {

@@ -1,4 +1,4 @@
-import { MlopsError } from '@mlops/contracts';
+import { MlopsError } from '@mlops/contracts/errors';
 import { describe, expect, it } from 'vitest';
 import { decodeAliasPointer, decodeBlobPointer, decodeCatalogSnapshot, decodeEvent, decodeIndex, decodeManifest, encodeCatalogSnapshot, encodeEvent, encodeJson, encodeManifest } from './codec.js';
 import { emptyIndex } from './model-index.js';

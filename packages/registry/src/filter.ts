@@ -271,12 +271,13 @@ export function readField(field: FilterField, name: string, v: VersionSummary): 
       return v.runId;
     case 'status':
       return v.status;
+    // Own keys only: `tags.constructor` must not read Object.prototype.constructor.
     case 'tags':
-      return v.tags[field.key];
+      return Object.hasOwn(v.tags, field.key) ? v.tags[field.key] : undefined;
     case 'metrics':
-      return v.metrics[field.key];
+      return Object.hasOwn(v.metrics, field.key) ? v.metrics[field.key] : undefined;
     case 'params':
-      return v.params[field.key];
+      return Object.hasOwn(v.params, field.key) ? v.params[field.key] : undefined;
   }
 }
 

@@ -18,7 +18,7 @@ export type {
 } from './registry.js';
 export { metricGate } from './gates.js';
 export type { GateDecision, PromotionGate, MetricGateOptions } from './gates.js';
-export { parseModelRef, validateModelName, validateAlias } from './names.js';
+export { LIMITS, parseModelRef, validateModelName, validateAlias } from './names.js';
 export type { ModelRef } from './names.js';
 export { parseFilter } from './filter.js';
 export type { FilterClause, FilterField, FilterOperator } from './filter.js';

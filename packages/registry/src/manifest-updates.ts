@@ -3,9 +3,12 @@ import { LOST, retryCas } from './cas.js';
 import { encodeManifest } from './codec.js';
 import type { EventDraft, RegistryContext } from './context.js';
 import type { IndexCache } from './index-cache.js';
-import { liveAliases, summarize } from './model-index.js';
+import { summarize } from './model-index.js';
 import { validateModelName, validateTag, validateVersion } from './names.js';
-import { isPreconditionFailed } from './store-ops.js';
+import { isPreconditionFailed, listKeys } from './store-ops.js';
+import { ConflictError } from './cas.js';
+import { checkCount } from './validate-input.js';
+import { LIMITS } from './names.js';
 import type { ModelVersion, RegistryEvent } from './types.js';
 
 /** Changes to a committed version's manifest (tags, status), each by compare-and-swap and logged. */
@@ -13,6 +16,20 @@ export interface ManifestOps {
   setTags(name: string, version: number, tags: Record<string, string>, options?: { reason?: string }): Promise<ModelVersion>;
   deleteTag(name: string, version: number, key: string, options?: { reason?: string }): Promise<ModelVersion>;
   archive(name: string, version: number, options?: { reason?: string }): Promise<ModelVersion>;
+  unarchive(name: string, version: number, options?: { reason?: string }): Promise<ModelVersion>;
+}
+
+/** Aliases whose pointer (read fresh, not from the index) targets `version`. */
+export async function aliasesOn(ctx: RegistryContext, indexes: IndexCache, name: string, version: number): Promise<string[]> {
+  const store = await ctx.store();
+  const prefix = ctx.layout.aliasesPrefix(name);
+  const holding: string[] = [];
+  for (const key of await listKeys(store, prefix)) {
+    const alias = key.slice(prefix.length, -'.json'.length);
+    const { pointer } = await indexes.readAliasPointer(name, alias);
+    if (pointer?.version === version) holding.push(alias);
+  }
+  return holding.sort();
 }
 
 /** Creates the manifest update operations. */
@@ -20,7 +37,7 @@ export function createManifestOps(ctx: RegistryContext, indexes: IndexCache): Ma
   async function updateManifest(
     name: string,
     version: number,
-    type: 'tags_set' | 'tag_deleted' | 'version_archived',
+    type: 'tags_set' | 'tag_deleted' | 'version_archived' | 'version_unarchived',
     mutate: (m: ModelVersion) => ModelVersion,
     extra: Partial<RegistryEvent>,
     reason: string | undefined,
@@ -54,7 +71,19 @@ export function createManifestOps(ctx: RegistryContext, indexes: IndexCache): Ma
       validateVersion(version);
       if (typeof tags !== 'object' || tags === null) throw new InvalidArgumentError('Expected tags to be an object of string keys to string values.');
       for (const [k, v] of Object.entries(tags)) validateTag(k, v);
-      return updateManifest(name, version, 'tags_set', (m) => ({ ...m, tags: { ...m.tags, ...tags } }), { tags: { ...tags } }, opts.reason);
+      const added = Object.fromEntries(Object.entries(tags));
+      return updateManifest(
+        name,
+        version,
+        'tags_set',
+        (m) => {
+          const merged = { ...m.tags, ...added };
+          checkCount('tags', Object.keys(merged).length, LIMITS.tagsPerVersion);
+          return { ...m, tags: merged };
+        },
+        { tags: added },
+        opts.reason,
+      );
     },
 
     async deleteTag(name, version, key, opts = {}) {
@@ -66,7 +95,7 @@ export function createManifestOps(ctx: RegistryContext, indexes: IndexCache): Ma
         version,
         'tag_deleted',
         (m) => {
-          if (!(key in m.tags)) {
+          if (!Object.hasOwn(m.tags, key)) {
             throw new NotFoundError(`Version ${name}/${version} has no tag "${key}". Its tags are: ${Object.keys(m.tags).join(', ') || '(none)'}.`);
           }
           const { [key]: _removed, ...rest } = m.tags;
@@ -80,24 +109,48 @@ export function createManifestOps(ctx: RegistryContext, indexes: IndexCache): Ma
     async archive(name, version, opts = {}) {
       validateModelName(name);
       validateVersion(version);
-      const state = await indexes.loadIndex(name);
-      const holding = Object.entries(liveAliases(state))
-        .filter(([, v]) => v === version)
-        .map(([a]) => a);
-      if (holding.length > 0) {
-        throw new InvalidArgumentError(
+      const refuse = (holding: string[]) =>
+        new InvalidArgumentError(
           `Cannot archive ${name}/${version}: alias${holding.length > 1 ? 'es' : ''} ${holding.map((a) => `@${a}`).join(', ')} point${holding.length > 1 ? '' : 's'} at it. ` +
             'Move or delete the alias first (setAlias / deleteAlias / rollback).',
           { details: { name, version, aliases: holding } },
         );
-      }
-      return updateManifest(
+      const before = await aliasesOn(ctx, indexes, name, version);
+      if (before.length > 0) throw refuse(before);
+      const archived = await updateManifest(
         name,
         version,
         'version_archived',
         (m) => {
-          if (m.status === 'ARCHIVED') throw new InvalidArgumentError(`Version ${name}/${version} is already archived.`);
+          if (m.status === 'ARCHIVED') throw new InvalidArgumentError(`Version ${name}/${version} is already archived.`, { details: { name, version } });
           return { ...m, status: 'ARCHIVED' };
+        },
+        {},
+        opts.reason,
+      );
+      // setAlias moves its pointer and then re-reads the manifest; archive writes the manifest and
+      // then re-reads the pointers. Whichever runs second sees the other, so an alias never stays
+      // on an archived version: the loser undoes its change (logged) and fails with CONFLICT.
+      const after = await aliasesOn(ctx, indexes, name, version);
+      if (after.length > 0) {
+        await updateManifest(name, version, 'version_unarchived', (m) => ({ ...m, status: 'READY' }), {}, `undone: alias ${after.map((a) => `@${a}`).join(', ')} moved to it concurrently`);
+        throw new ConflictError(`Archiving ${name}/${version} raced with a move of ${after.map((a) => `@${a}`).join(', ')} onto it; the archive was undone. Move the alias away and archive again.`, {
+          details: { name, version, aliases: after },
+        });
+      }
+      return archived;
+    },
+
+    async unarchive(name, version, opts = {}) {
+      validateModelName(name);
+      validateVersion(version);
+      return updateManifest(
+        name,
+        version,
+        'version_unarchived',
+        (m) => {
+          if (m.status !== 'ARCHIVED') throw new InvalidArgumentError(`Version ${name}/${version} is not archived (status ${m.status}).`, { details: { name, version, status: m.status } });
+          return { ...m, status: 'READY' };
         },
         {},
         opts.reason,

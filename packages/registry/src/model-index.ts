@@ -78,6 +78,7 @@ export function applyEvent(state: ModelIndexState, event: RegistryEvent): void {
     case 'tags_set':
     case 'tag_deleted':
     case 'version_archived':
+    case 'version_unarchived':
       if (event.summary) upsertSummary(state, event.summary);
       return;
     case 'alias_set':

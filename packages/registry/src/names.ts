@@ -1,11 +1,51 @@
 import { InvalidArgumentError } from '@mlops/contracts/errors';
 
-// MLflow's alias rule (`^[\w\-]*$`, at most 255), restricted to ASCII so a name is always a
-// valid, unescaped object-store key segment on every backend.
+// MLflow's alias rule (`^[\w\-]*$`), restricted to ASCII so a name is always a valid, unescaped
+// object-store key segment on every backend; at most 250 so `<name>.json` fits a 255-byte file name.
 const NAME_PATTERN = /^[A-Za-z0-9_-]+$/;
-const MAX_NAME_LENGTH = 255;
-const MAX_TAG_KEY_LENGTH = 250;
-const MAX_TAG_VALUE_LENGTH = 5000;
+
+/** Limits enforced on everything a caller stores (documented in the README, "Limits"). */
+export const LIMITS = {
+  /** Model names and aliases: 1 to 250 characters (`<name>.json` must fit a 255-byte file name). */
+  nameLength: 250,
+  /** Tag, metric and param keys: 1 to 250 characters, no control characters (MLflow's tag key limit). */
+  keyLength: 250,
+  /** Tag values: at most 5000 characters (MLflow). */
+  tagValueLength: 5000,
+  /** String param values: at most 6000 characters (MLflow's param value limit). */
+  paramValueLength: 6000,
+  /** Description: at most 20 000 characters (it is copied into the event, manifest and index). */
+  descriptionLength: 20_000,
+  /** Tags on one version (after setTags merges). */
+  tagsPerVersion: 100,
+  /** Metrics on one version. */
+  metricsPerVersion: 500,
+  /** Params on one version. */
+  paramsPerVersion: 500,
+} as const;
+
+const MAX_NAME_LENGTH = LIMITS.nameLength;
+const MAX_TAG_KEY_LENGTH = LIMITS.keyLength;
+const MAX_TAG_VALUE_LENGTH = LIMITS.tagValueLength;
+// Keys that would change an object's prototype instead of storing a value.
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Throws `INVALID_ARGUMENT` unless `key` is a valid tag/metric/param key (1..250 characters, no control characters, not `__proto__`). */
+export function validateKey(kind: 'tag' | 'metric' | 'param', key: unknown): string {
+  if (typeof key !== 'string' || key.length === 0 || key.length > MAX_TAG_KEY_LENGTH) {
+    throw new InvalidArgumentError(
+      `Expected a ${kind} key of 1 to ${MAX_TAG_KEY_LENGTH} characters, found ${typeof key === 'string' ? `${key.length} characters` : typeof key}. Shorten the key.`,
+      { details: { kind, limit: MAX_TAG_KEY_LENGTH } },
+    );
+  }
+  if (hasControlChar(key)) {
+    throw new InvalidArgumentError(`The ${kind} key ${JSON.stringify(key)} contains a control character (newline, tab...); remove it.`, { details: { kind, key } });
+  }
+  if (FORBIDDEN_KEYS.has(key)) {
+    throw new InvalidArgumentError(`The ${kind} key "${key}" is reserved (it names a JavaScript object's prototype); choose another key.`, { details: { kind, key } });
+  }
+  return key;
+}
 const RESERVED_VERSION_ALIAS = /^[vV]\d+$/;
 const hasControlChar = (text: string) => [...text].some((c) => c.charCodeAt(0) < 0x20);
 
@@ -18,7 +58,7 @@ function checkIdentifier(kind: 'model name' | 'alias', value: unknown): string {
     throw new InvalidArgumentError(
       `Invalid ${kind} ${found}: a ${kind} is 1 to ${MAX_NAME_LENGTH} characters of letters, digits, "_" and "-". ` +
         `Rename it to match /^[A-Za-z0-9_-]+$/.`,
-      { details: { kind, value } },
+      { details: { kind, value, limit: MAX_NAME_LENGTH } },
     );
   }
   return value;
@@ -46,16 +86,9 @@ export function validateAlias(alias: unknown): string {
   return value;
 }
 
-/** Throws `INVALID_ARGUMENT` unless the tag key/value respect the limits (key 1..250 chars, value <= 5000). */
+/** Throws `INVALID_ARGUMENT` unless the tag key/value respect {@link LIMITS} (key 1..250 chars, value <= 5000). */
 export function validateTag(key: unknown, value?: unknown): void {
-  if (typeof key !== 'string' || key.length === 0 || key.length > MAX_TAG_KEY_LENGTH) {
-    throw new InvalidArgumentError(
-      `Expected a tag key of 1 to ${MAX_TAG_KEY_LENGTH} characters, found ${typeof key === 'string' ? `${key.length} characters` : typeof key}.`,
-    );
-  }
-  if (hasControlChar(key)) {
-    throw new InvalidArgumentError(`Tag key ${JSON.stringify(key)} contains a control character; remove it.`);
-  }
+  validateKey('tag', key);
   if (value === undefined) return;
   if (typeof value !== 'string') {
     throw new InvalidArgumentError(`Expected the value of tag "${key}" to be a string, found ${typeof value}. Convert it with String().`);

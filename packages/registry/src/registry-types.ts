@@ -205,6 +205,8 @@ export interface Registry {
   deleteTag(name: string, version: number, key: string, options?: { reason?: string }): Promise<ModelVersion>;
   /** Archives a version: still readable by number, skipped by `@latest`; refused while an alias points at it. */
   archiveModelVersion(name: string, version: number, options?: { reason?: string }): Promise<ModelVersion>;
+  /** Returns an archived version to `READY` (logged as `version_unarchived`). */
+  unarchiveModelVersion(name: string, version: number, options?: { reason?: string }): Promise<ModelVersion>;
   /** Every model with its version count and aliases. */
   listModels(): Promise<RegisteredModel[]>;
   /** Every version of a model, ascending (`NOT_FOUND` for an unknown model). */

@@ -119,6 +119,7 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
     setTags: manifests.setTags,
     deleteTag: manifests.deleteTag,
     archiveModelVersion: manifests.archive,
+    unarchiveModelVersion: manifests.unarchive,
     listModels: () => listModels(indexes),
     listModelVersions: (name) => listModelVersions(indexes, name),
     searchModelVersions: (opts) => searchModelVersions(indexes, opts),

@@ -116,6 +116,7 @@ export type RegistryEventType =
   | 'tags_set'
   | 'tag_deleted'
   | 'version_archived'
+  | 'version_unarchived'
   | 'promotion_rejected';
 
 /** One entry of a model's append-only event log: who, when, what, from -> to, why. */

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '@mlops/contracts/errors';
-import { validateModelName, validateTag } from './names.js';
+import { LIMITS, validateKey, validateModelName, validateTag } from './names.js';
 import type { Lineage, ModelSignature, ParamValue } from './types.js';
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -74,6 +74,15 @@ function checkLineage(value: unknown): Lineage {
   return out;
 }
 
+/** Throws `INVALID_ARGUMENT` when a registration carries more entries than the limit. */
+export function checkCount(field: 'metrics' | 'params' | 'tags', count: number, limit: number): void {
+  if (count > limit) {
+    throw new InvalidArgumentError(`A version may carry at most ${limit} ${field}; found ${count}. Keep the rest in an artifact (e.g. a JSON file).`, {
+      details: { field, limit, found: count },
+    });
+  }
+}
+
 /** Validates everything in a registration except the artifacts; throws `INVALID_ARGUMENT` naming the field. */
 export function validateRegistration(input: unknown): CheckedRegistration {
   if (!isPlainObject(input)) throw new InvalidArgumentError('registerModelVersion needs an object { name, artifacts, ... }.');
@@ -81,22 +90,41 @@ export function validateRegistration(input: unknown): CheckedRegistration {
   if (input.description !== undefined && typeof input.description !== 'string') {
     throw new InvalidArgumentError(`Expected description to be a string, found ${typeof input.description}.`);
   }
+  if (typeof input.description === 'string' && input.description.length > LIMITS.descriptionLength) {
+    throw new InvalidArgumentError(
+      `The description has ${input.description.length} characters; at most ${LIMITS.descriptionLength} are allowed. Put long documentation in an artifact (e.g. README.md).`,
+      { details: { field: 'description', limit: LIMITS.descriptionLength, found: input.description.length } },
+    );
+  }
+  const metricEntries = Object.entries(optionalRecord('metrics', input.metrics));
+  const paramEntries = Object.entries(optionalRecord('params', input.params));
+  const tagEntries = Object.entries(optionalRecord('tags', input.tags));
+  checkCount('metrics', metricEntries.length, LIMITS.metricsPerVersion);
+  checkCount('params', paramEntries.length, LIMITS.paramsPerVersion);
+  checkCount('tags', tagEntries.length, LIMITS.tagsPerVersion);
   const metrics: Record<string, number> = {};
-  for (const [k, v] of Object.entries(optionalRecord('metrics', input.metrics))) {
+  for (const [k, v] of metricEntries) {
+    validateKey('metric', k);
     if (typeof v !== 'number' || !Number.isFinite(v)) {
       throw new InvalidArgumentError(`Metric "${k}" must be a finite number, found ${JSON.stringify(v)}. Store non-numeric results as params or tags.`);
     }
     metrics[k] = v;
   }
   const params: Record<string, ParamValue> = {};
-  for (const [k, v] of Object.entries(optionalRecord('params', input.params))) {
+  for (const [k, v] of paramEntries) {
+    validateKey('param', k);
+    if (typeof v === 'string' && v.length > LIMITS.paramValueLength) {
+      throw new InvalidArgumentError(`Param "${k}" has ${v.length} characters; at most ${LIMITS.paramValueLength} are allowed. Store large values as an artifact.`, {
+        details: { field: `params.${k}`, limit: LIMITS.paramValueLength, found: v.length },
+      });
+    }
     if (typeof v !== 'string' && typeof v !== 'boolean' && !(typeof v === 'number' && Number.isFinite(v))) {
       throw new InvalidArgumentError(`Param "${k}" must be a string, finite number or boolean, found ${JSON.stringify(v)}. Serialize structured values with JSON.stringify.`);
     }
     params[k] = v;
   }
   const tags: Record<string, string> = {};
-  for (const [k, v] of Object.entries(optionalRecord('tags', input.tags))) {
+  for (const [k, v] of tagEntries) {
     validateTag(k, v);
     tags[k] = v as string;
   }

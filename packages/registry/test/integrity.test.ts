@@ -1,0 +1,137 @@
+// Regression tests for the integrity defects of issue #16 that reproduce in one process.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { MlopsError } from '@mlops/contracts/errors';
+import { createFileStore, createMemoryStore, type ObjectStore, type PutBody, type PutOptions } from '@mlops/storage';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConflictError, createRegistry } from '../src/index.js';
+
+const enc = new TextEncoder();
+let tmp: string;
+beforeAll(async () => {
+  tmp = await mkdtemp(path.join(tmpdir(), 'registry-integrity-'));
+});
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+async function errorOf(promise: Promise<unknown>): Promise<MlopsError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (MlopsError.isInstance(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a rejection');
+}
+
+/** A real memory store whose conditional writes under `match` never succeed (etags that do not match what If-Match compares). */
+function brokenCas(store: ObjectStore, match: (key: string) => boolean): { store: ObjectStore; writes: () => number } {
+  let writes = 0;
+  return {
+    writes: () => writes,
+    store: {
+      ...store,
+      put(key: string, body: PutBody, options?: PutOptions) {
+        if (match(key)) {
+          writes++;
+          if (options?.ifMatch !== undefined) return store.put(key, body, { ...options, ifMatch: `${options.ifMatch}-stale` });
+        }
+        return store.put(key, body, options);
+      },
+    },
+  };
+}
+
+describe('defect 3: every CAS loop is bounded', () => {
+  it('setAlias on a store whose etags never match gives up with a retryable CONFLICT after a few writes', async () => {
+    const memory = createMemoryStore();
+    const broken = brokenCas(memory, (k) => k.includes('/aliases/'));
+    const reg = createRegistry({ store: broken.store, retry: { maxAttempts: 6, baseDelayMs: 1 } });
+    await reg.registerModelVersion({ name: 'm', artifacts: { 'a.bin': enc.encode('1') } });
+    await reg.setAlias('m', 'prod', 1);
+    const started = Date.now();
+    const error = await errorOf(reg.setAlias('m', 'prod', 1, { reason: 'again' }));
+    expect(error.code).toBe('CONFLICT');
+    expect(error.retryable).toBe(true);
+    expect(ConflictError.isInstance(error)).toBe(true);
+    expect(broken.writes()).toBeLessThanOrEqual(1 + 6);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect((await reg.getAliasHistory('m', 'prod')).map((h) => h.to)).toEqual([1]);
+  });
+
+  it('tag updates and the version commit are bounded too', async () => {
+    const memory = createMemoryStore();
+    const broken = brokenCas(memory, (k) => k.includes('/versions/'));
+    const reg = createRegistry({ store: broken.store, retry: { maxAttempts: 3, baseDelayMs: 1 } });
+    await reg.registerModelVersion({ name: 'm', artifacts: { 'a.bin': enc.encode('1') } });
+    expect((await errorOf(reg.setTags('m', 1, { a: 'b' }))).code).toBe('CONFLICT');
+  });
+});
+
+describe('defect 9: limits are documented and enforced with coded errors', () => {
+  it('a 250-character name works on the file store; 251 is refused before anything is written', async () => {
+    const root = path.join(tmp, 'names');
+    const reg = createRegistry({ store: createFileStore({ root }) });
+    const longest = 'n'.repeat(250);
+    expect((await reg.registerModelVersion({ name: longest, artifacts: { 'a.bin': enc.encode('x') } })).version).toBe(1);
+    await reg.setAlias(longest, 'a'.repeat(250), 1);
+    expect((await reg.getModelVersion(`${longest}@${'a'.repeat(250)}`)).version).toBe(1);
+    const tooLong = await errorOf(reg.registerModelVersion({ name: 'n'.repeat(251), artifacts: { 'a.bin': enc.encode('x') } }));
+    expect(tooLong.code).toBe('INVALID_ARGUMENT');
+    expect(tooLong.details).toMatchObject({ limit: 250 });
+    expect((await reg.listModels()).map((m) => m.name)).toEqual([longest]);
+  });
+
+  it('refuses bad metric keys, huge descriptions, too many tags and prototype keys', async () => {
+    const reg = createRegistry({ store: createMemoryStore() });
+    const base = { name: 'lim', artifacts: { 'a.bin': enc.encode('x') } };
+    for (const metrics of [{ '': 1 }, { ['k'.repeat(100_000)]: 1 }, { 'a\nb': 1 }]) {
+      expect((await errorOf(reg.registerModelVersion({ ...base, metrics }))).code).toBe('INVALID_ARGUMENT');
+    }
+    const description = await errorOf(reg.registerModelVersion({ ...base, description: 'd'.repeat(10 * 1024 * 1024) }));
+    expect(description.details).toMatchObject({ field: 'description', limit: 20_000 });
+    const tags = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`t${i}`, 'v']));
+    expect((await errorOf(reg.registerModelVersion({ ...base, tags }))).details).toMatchObject({ field: 'tags', limit: 100, found: 100_000 });
+    const proto = JSON.parse('{"__proto__": "x"}') as Record<string, string>;
+    expect((await errorOf(reg.registerModelVersion({ ...base, tags: proto }))).code).toBe('INVALID_ARGUMENT');
+    expect((await errorOf(reg.registerModelVersion({ ...base, params: JSON.parse('{"__proto__": 1}') as Record<string, number> }))).code).toBe('INVALID_ARGUMENT');
+    const v = await reg.registerModelVersion({ ...base, tags: Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`t${i}`, 'v'])) });
+    expect((await errorOf(reg.setTags('lim', v.version, { extra: 'one too many' }))).details).toMatchObject({ field: 'tags', limit: 100, found: 101 });
+    expect((await errorOf(reg.setTags('lim', v.version, proto))).code).toBe('INVALID_ARGUMENT');
+    // A missing key is not found through the prototype either.
+    expect((await errorOf(reg.deleteTag('lim', v.version, 'toString'))).code).toBe('NOT_FOUND');
+    expect((await reg.searchModelVersions({ filter: "tags.constructor = 'x'" })).versions).toEqual([]);
+  });
+});
+
+describe('defect 7: archive and setAlias conflict', () => {
+  it('racing archive and setAlias never leave an alias on an archived version (and unarchive restores)', async () => {
+    const reg = createRegistry({ store: createMemoryStore() });
+    const rounds = 12;
+    for (let i = 0; i < rounds * 2; i++) await reg.registerModelVersion({ name: 'race', artifacts: { 'a.bin': enc.encode(`v${i}`) } });
+    let archivedWins = 0;
+    let aliasWins = 0;
+    for (let round = 0; round < rounds; round++) {
+      const target = round * 2 + 1;
+      const [archived, moved] = await Promise.allSettled([reg.archiveModelVersion('race', target), reg.setAlias('race', 'prod', target)]);
+      if (archived.status === 'fulfilled') archivedWins++;
+      if (moved.status === 'fulfilled') aliasWins++;
+      for (const r of [archived, moved]) if (r.status === 'rejected') expect(['CONFLICT', 'INVALID_ARGUMENT']).toContain((r.reason as MlopsError).code);
+      const prod = await reg.getModelVersion('race@prod').catch(() => undefined);
+      if (prod) expect(prod.status).toBe('READY');
+      const listed = await reg.listModelVersions('race');
+      for (const v of listed) if (v.aliases.length > 0) expect(v.status).toBe('READY');
+      // Park the alias on a READY version for the next round.
+      await reg.setAlias('race', 'prod', target + 1);
+    }
+    expect(archivedWins + aliasWins).toBeGreaterThan(0);
+    const archived = (await reg.listModelVersions('race')).filter((v) => v.status === 'ARCHIVED');
+    if (archived.length > 0) {
+      const back = await reg.unarchiveModelVersion('race', archived[0]!.version, { reason: 'needed again' });
+      expect(back.status).toBe('READY');
+      expect((await reg.getEvents('race')).at(-1)).toMatchObject({ type: 'version_unarchived', reason: 'needed again' });
+    }
+  });
+});
