@@ -1,3 +1,4 @@
 import { defineProjectTestConfig } from '../../tools/vitest.shared.ts';
 
-export default defineProjectTestConfig(import.meta.url);
+// Tests start `mlops` as child processes (several per test); on a shared 2-core machine each start can take seconds.
+export default defineProjectTestConfig(import.meta.url, { testTimeout: 180_000 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mlops } from './run-mlops.js';
 
-describe.concurrent('mlops: help, usage errors, exit codes', () => {
+describe('mlops: help, usage errors, exit codes', () => {
   it('prints help for the root and a group, exit 0', async () => {
     const root = await mlops(['--help']);
     expect(root.code).toBe(0);

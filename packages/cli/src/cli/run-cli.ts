@@ -1,7 +1,7 @@
 import { renderUsage } from 'citty';
 import type { ArgDef, ArgsDef, CommandMeta } from 'citty';
 import { parseArgs } from 'citty';
-import { MlopsError } from '@mlops/contracts';
+import { MlopsError } from '@mlops/contracts/errors';
 import { createContext } from './context.js';
 import type { CliContext, CliIo } from './context.js';
 import { ExitCode } from './exit-codes.js';

@@ -1,4 +1,4 @@
-import { ErrorCode, MlopsError } from '@mlops/contracts';
+import { ErrorCode, MlopsError } from '@mlops/contracts/errors';
 
 /** Error codes that mean "the caller asked for something wrong" (exit 2), not "it broke" (exit 1). */
 const USAGE_CODES = new Set<string>([ErrorCode.InvalidArgument, ErrorCode.NotFound, ErrorCode.SchemaMismatch, ErrorCode.DataCorrupted, ErrorCode.Unsupported]);

@@ -11,6 +11,10 @@ export function rootCommand(): MlopsCommand {
         description: 'Register, browse, promote and roll back model versions',
         load: async () => group({ name: 'registry', description: 'Register, browse, promote and roll back model versions' }, (await import('./registry/commands.js')).registryCommands),
       },
+      drift: {
+        description: 'Profile data and compare it with a reference (CSV, Parquet, Arrow IPC)',
+        load: async () => group({ name: 'drift', description: 'Profile data and compare it with a reference (CSV, Parquet, Arrow IPC)' }, (await import('./drift/commands.js')).driftCommands),
+      },
     },
   );
 }

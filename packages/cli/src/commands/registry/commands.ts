@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ErrorCode, MlopsError } from '@mlops/contracts';
+import { ErrorCode, MlopsError } from '@mlops/contracts/errors';
 import { metricGate, parseModelRef } from '@mlops/registry';
 import type { DatasetRef, Lineage, Registry } from '@mlops/registry';
 import { leaf } from '../../cli/command.js';
