@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@mlops/contracts';
+import { ArrowTypeId, InvalidArgumentError } from '@mlops/contracts';
 import { adjustPValues } from './adjust-p-values.js';
 import type { PValueCorrection } from './adjust-p-values.js';
 import { andersonDarlingTestSorted } from './anderson-darling-test.js';
@@ -11,7 +11,7 @@ import { hellingerDistance, jensenShannonDistance, klDivergence, totalVariationD
 import { columnKind, countCategoriesChunk, readNumericVector } from './internal/arrow-columns.js';
 import { kolmogorovSf } from './special/kolmogorov.js';
 import { ksTestSorted, roundHalfEven } from './ks-test.js';
-import type { ColumnProfile, Profile, ProfileOptions } from './profile.js';
+import type { CategoricalColumnProfile, NumericColumnProfile, Profile, ProfileOptions } from './profile.js';
 import { isProfile, profile as profileTable } from './profile.js';
 import { binCountsSorted, psiEdges, psiFromCounts, PSI_EMPTY_BIN_SHARE } from './psi.js';
 import type { PsiOptions } from './psi.js';
@@ -19,6 +19,9 @@ import type { SortedSample } from './samples.js';
 import { toSortedSample } from './samples.js';
 import { kllCdf, kllRankErrorBound, ksFromCdfs, sharesFromCdf, wassersteinFromCdfs } from './sketch-estimates.js';
 import { kllQuantile } from './kll-sketch.js';
+import type { SketchCdf } from './kll-sketch.js';
+import { hllEstimate, hllMerge } from './hyperloglog.js';
+import { sortedSampleOf } from './samples.js';
 
 /** Drift methods `compare()` can run. Names follow the DriftResult contract's `method` column. */
 export type DriftMethod =
@@ -75,7 +78,16 @@ export interface CompareOptions {
   psi?: PsiOptions;
   /** Options used to profile a table side when the other side is a profile. */
   profile?: ProfileOptions;
+  /**
+   * Fewest usable (non-null, finite) values each side needs for a verdict; below it the column is
+   * `insufficient_data`, listed in `problems` and left out of the drifted share. Default
+   * {@link DEFAULT_MIN_ROWS} (30).
+   */
+  minRows?: number;
 }
+
+/** Default `minRows`: fewer usable values than this on either side gives `insufficient_data`. */
+export const DEFAULT_MIN_ROWS = 30;
 
 /** One compared column. */
 export interface ColumnDrift {
@@ -101,9 +113,14 @@ export interface ColumnDrift {
   readonly currentSize: number;
   /** True when computed from sketches (profiles) rather than raw data. */
   readonly estimate: boolean;
-  /** For estimates: bound on the statistic's error (KS: sum of the sketches' rank-error bounds). */
+  /**
+   * For estimates: bound on the statistic's error at 99 % confidence. KS: the sum of both sketches'
+   * normalized rank-error bounds, already folded into the p-value (it is computed from
+   * max(0, statistic - errorBound), so a verdict never rests on sketch error). Wasserstein: the
+   * rank-error bounds times the value range (divided by the reference sd when normed).
+   */
   readonly errorBound?: number;
-  /** `insufficient_data` when a side had too few values (the column then counts as not drifted). */
+  /** `insufficient_data` when a side had fewer than `minRows` usable values, or the column is all null (then not drifted, not in the share). */
   readonly status: 'ok' | 'insufficient_data';
   /** Categories in current that the reference never had. */
   readonly newCategories?: readonly string[];
@@ -114,21 +131,23 @@ export interface ColumnProblem {
   /** Column name. */
   readonly column: string;
   /** What went wrong. */
-  readonly problem: 'type_mismatch' | 'missing_in_reference' | 'missing_in_current' | 'unsupported_type' | 'unsupported_method';
+  readonly problem: 'type_mismatch' | 'missing_in_reference' | 'missing_in_current' | 'unsupported_type' | 'unsupported_method' | 'insufficient_data';
   /** Explanation and fix. */
   readonly message: string;
 }
 
 /** The result of {@link compare}: plain data, JSON-safe (see {@link driftReportToJSON}). */
 export interface DriftReport {
-  /** One entry per compared column. */
+  /** One entry per compared column, each with a `status` (insufficient-data columns included). */
   readonly columns: readonly ColumnDrift[];
-  /** Columns that could not be compared (type mismatches, missing columns...). */
+  /** Columns that could not be compared (type mismatches, missing columns...) and insufficient-data columns. */
   readonly problems: readonly ColumnProblem[];
   /** Number of drifted columns. */
   readonly driftedColumns: number;
-  /** Number of compared columns. */
+  /** Number of columns with a verdict (`status: 'ok'`); insufficient-data columns are not counted. */
   readonly comparedColumns: number;
+  /** Columns with `status: 'insufficient_data'`. */
+  readonly insufficientColumns: number;
   /** driftedColumns / comparedColumns (0 when nothing was compared). */
   readonly driftedShare: number;
   /** The share threshold used. */
@@ -298,31 +317,48 @@ function ksPValue(d: number, n1: number, n2: number): number {
   return Math.min(Math.max(kolmogorovSf(Math.max(1, roundHalfEven((m * n) / (m + n))), d), 0), 1);
 }
 
-function numericFromProfiles(method: DriftMethod, a: ColumnProfile & { kind: 'numeric' }, b: ColumnProfile & { kind: 'numeric' }, psiOptions: PsiOptions): Computed | string {
+// A sketch that never compacted holds every value of its column, sorted, at weight 1.
+function exactValues(p: NumericColumnProfile): Float64Array | null {
+  return p.sketch.levels.length === 1 && p.sketch.levels[0]!.length === p.count ? p.sketch.levels[0]! : null;
+}
+
+function numericFromProfiles(method: DriftMethod, a: NumericColumnProfile, b: NumericColumnProfile, psiOptions: PsiOptions): Computed | string {
   const base = { referenceSize: a.count, currentSize: b.count };
-  if (a.count === 0 || b.count === 0) return { ...base, statistic: 0, pValue: P_VALUE_METHODS.has(method) ? 1 : null, status: 'insufficient_data', estimate: true };
+  const sameEdges = a.histogram && b.histogram && a.histogram.edges.join() === b.histogram.edges.join();
+  const histogramMethod = method === 'psi' || method === 'jensen_shannon' || method === 'kl_divergence' || method === 'hellinger' || method === 'total_variation';
+  if (histogramMethod && sameEdges) return histogramDistance(method, a.histogram!.counts, b.histogram!.counts, { ...base, estimate: false });
+  // Uncompacted sketches are the raw values: run the exact test, so small profiles equal tables.
+  const xa = exactValues(a);
+  const xb = exactValues(b);
+  if (xa && xb) return numericFromSorted(method, sortedSampleOf(xa), sortedSampleOf(xb), psiOptions);
   const errA = kllRankErrorBound(a.sketch);
   const errB = kllRankErrorBound(b.sketch);
-  const estimate = errA > 0 || errB > 0;
+  const bound = errA + errB;
   switch (method) {
     case 'ks': {
       const d = ksFromCdfs(kllCdf(a.sketch), kllCdf(b.sketch));
-      return { ...base, statistic: d, pValue: ksPValue(d, a.count, b.count), status: 'ok', estimate, errorBound: errA + errB };
+      // Fold the sketch error into the verdict: the true D is >= d - bound with 99 % confidence,
+      // so the p-value of that lower bound is an upper bound on the p-value (issue #14).
+      return { ...base, statistic: d, pValue: ksPValue(Math.max(0, d - bound), a.count, b.count), status: 'ok', estimate: true, errorBound: bound };
     }
     case 'wasserstein':
     case 'wasserstein_normed': {
+      // |W_est - W| <= ∫ |F_a_err| + |F_b_err| dx <= (errA + errB) * (value range).
+      const range = Math.max(a.max!, b.max!) - Math.min(a.min!, b.min!);
       let w = wassersteinFromCdfs(kllCdf(a.sketch), kllCdf(b.sketch));
-      if (method === 'wasserstein_normed') w /= Math.max(Math.sqrt(a.m2 / a.count), 0.001);
-      return { ...base, statistic: w, pValue: null, status: 'ok', estimate };
+      let errorBound = bound * range;
+      if (method === 'wasserstein_normed') {
+        const sd = Math.max(Math.sqrt(a.m2 / a.count), 0.001);
+        w /= sd;
+        errorBound /= sd;
+      }
+      return { ...base, statistic: w, pValue: null, status: 'ok', estimate: true, errorBound };
     }
     case 'psi':
     case 'jensen_shannon':
     case 'kl_divergence':
     case 'hellinger':
     case 'total_variation': {
-      if (a.histogram && b.histogram && a.histogram.edges.join() === b.histogram.edges.join()) {
-        return histogramDistance(method, a.histogram.counts, b.histogram.counts, { ...base, estimate: false });
-      }
       const ca = kllCdf(a.sketch);
       const cb = kllCdf(b.sketch);
       const bins = psiOptions.bins ?? 10;
@@ -332,13 +368,50 @@ function numericFromProfiles(method: DriftMethod, a: ColumnProfile & { kind: 'nu
       }
       const rs = sharesFromCdf(ca, edges).map((s) => s * a.count);
       const cs = sharesFromCdf(cb, edges).map((s) => s * b.count);
-      return histogramDistance(method, rs, cs, { ...base, estimate: estimate });
+      return histogramDistance(method, rs, cs, { ...base, estimate: true });
     }
     default:
       return `Method "${method}" needs raw values; from profiles use ks, wasserstein(_normed), psi or a histogram distance.`;
   }
 }
 
+// Per-value counts of a low-cardinality numeric column from its sketch (exact while uncompacted).
+function countsFromCdf(cdf: SketchCdf): Map<string, number> {
+  const m = new Map<string, number>();
+  let prev = 0;
+  for (let i = 0; i < cdf.values.length; i++) {
+    m.set(String(cdf.values[i]), cdf.cumulative[i]! - prev);
+    prev = cdf.cumulative[i]!;
+  }
+  return m;
+}
+
+const OTHER = '__other__';
+
+// Heavy-hitter summaries (above categoryCap) track different categories on each side: compare
+// the categories tracked on every inexact side, plus an explicit "other" bucket holding the rest
+// of each side's mass, so both vectors describe the same partition (issue #14, defect 2).
+function alignedProfileCounts(a: CategoricalColumnProfile, b: CategoricalColumnProfile): { ref: Map<string, number>; cur: Map<string, number> } {
+  if (a.exact && b.exact) return { ref: a.counts, cur: b.counts };
+  const keys = !a.exact && !b.exact ? [...a.counts.keys()].filter((k) => b.counts.has(k)) : [...(a.exact ? b : a).counts.keys()];
+  const pick = (p: CategoricalColumnProfile): Map<string, number> => {
+    const m = new Map<string, number>();
+    let kept = 0;
+    for (const k of keys) {
+      const v = p.counts.get(k) ?? 0;
+      m.set(k, v);
+      kept += v;
+    }
+    m.set(OTHER, Math.max(0, p.count - kept));
+    return m;
+  };
+  return { ref: pick(a), cur: pick(b) };
+}
+
+// The one selection rule (tables and profiles alike), on usable (non-null, finite) counts:
+// numeric columns with more than 5 distinct values (reference ∪ current) are numerical, the rest
+// categorical; up to 1000 reference values KS / chi-square (z-test when binary), above it normed
+// Wasserstein / Jensen–Shannon (Evidently 0.7's rule, but on non-null counts).
 function defaultMethod(columnType: 'numerical' | 'categorical', referenceRows: number, nUnique: number): DriftMethod {
   if (columnType === 'numerical') return referenceRows <= 1000 ? 'ks' : 'wasserstein_normed';
   if (referenceRows <= 1000) return nUnique > 2 ? 'chi_square' : 'z_test';
@@ -349,14 +422,23 @@ function columnNames(side: Side): string[] {
   return side.kind === 'table' ? side.table.schema.fields.map((f) => f.name) : [...side.profile.columns.keys()];
 }
 
-function kindOf(side: Side, name: string): { kind: 'numeric' | 'categorical' | 'unsupported' | 'missing'; type: string } {
+type SideKind = 'numeric' | 'categorical' | 'unsupported' | 'missing' | 'null';
+
+function kindOf(side: Side, name: string): { kind: SideKind; type: string } {
   if (side.kind === 'table') {
     const v = side.table.getChild(name);
     if (!v) return { kind: 'missing', type: '' };
+    if (v.type.typeId === ArrowTypeId.Null) return { kind: 'null', type: 'Null' };
     return { kind: columnKind(v.type), type: v.type.toString() };
   }
   const c = side.profile.columns.get(name);
-  return c ? { kind: c.kind, type: c.sourceType } : { kind: 'missing', type: '' };
+  if (!c) return { kind: 'missing', type: '' };
+  return { kind: c.sourceType === 'Null' ? 'null' : c.kind, type: c.sourceType };
+}
+
+function nullCount(side: Side, name: string): number {
+  if (side.kind === 'table') return side.table.getChild(name)?.length ?? 0;
+  return side.profile.columns.get(name)?.nulls ?? 0;
 }
 
 /**
@@ -395,9 +477,14 @@ export function compare(reference: ArrowTableLike | Profile, current: ArrowTable
     if (ref.kind === 'table') ref = { kind: 'profile', profile: profileTable(ref.table, opts) };
     else cur = { kind: 'profile', profile: profileTable((cur as { table: ArrowTableLike }).table, opts) };
   }
+  const minRows = options.minRows ?? DEFAULT_MIN_ROWS;
+  if (!Number.isInteger(minRows) || minRows < 1) throw new InvalidArgumentError(`Expected minRows to be a positive integer, found ${String(minRows)}. It is the fewest usable values each side needs for a verdict (default ${DEFAULT_MIN_ROWS}).`);
   const names = options.columns ? [...options.columns] : [...new Set([...columnNames(ref), ...columnNames(cur)])];
   const results: ColumnDrift[] = [];
   const problems: ColumnProblem[] = [];
+  const insufficient = (name: string, why: string): void => {
+    problems.push({ column: name, problem: 'insufficient_data', message: `Column "${name}" ${why}; it has no verdict and is left out of the drifted share. Collect more rows, or lower minRows (now ${minRows}).` });
+  };
   for (const name of names) {
     const rk = kindOf(ref, name);
     const ck = kindOf(cur, name);
@@ -410,54 +497,40 @@ export function compare(reference: ArrowTableLike | Profile, current: ArrowTable
       if (options.columns) problems.push({ column: name, problem: 'unsupported_type', message: `Column "${name}" has type ${rk.kind === 'unsupported' ? rk.type : ck.type}, which drift cannot compare. Use numbers, timestamps, booleans or strings.` });
       continue;
     }
+    const override = options.perColumn?.[name] ?? {};
+    if (rk.kind === 'null' || ck.kind === 'null') {
+      // An Arrow Null column is all null: list it with a status instead of dropping it.
+      const other = rk.kind === 'null' ? ck : rk;
+      const columnType = other.kind === 'numeric' ? 'numerical' : 'categorical';
+      const method = override.method ?? (columnType === 'numerical' ? options.numericalMethod : options.categoricalMethod) ?? defaultMethod(columnType, 0, Infinity);
+      results.push({
+        column: name, columnType, method, statistic: 0, pValue: P_VALUE_METHODS.has(method) ? 1 : null, threshold: override.threshold ?? options.threshold ?? DEFAULT_THRESHOLDS[method], drifted: false,
+        referenceSize: rk.kind === 'null' ? 0 : usableCount(ref, name), currentSize: ck.kind === 'null' ? 0 : usableCount(cur, name), estimate: false, status: 'insufficient_data',
+      });
+      insufficient(name, `is all null (Arrow type Null) in the ${rk.kind === 'null' && ck.kind === 'null' ? 'reference and current' : rk.kind === 'null' ? 'reference' : 'current'} data (${nullCount(rk.kind === 'null' ? ref : cur, name)} nulls)`);
+      continue;
+    }
     if (rk.kind !== ck.kind) {
       problems.push({ column: name, problem: 'type_mismatch', message: `Column "${name}" is ${rk.kind} (${rk.type}) in the reference but ${ck.kind} (${ck.type}) in the current data. Cast one side so both have the same kind.` });
       continue;
     }
-    const override = options.perColumn?.[name] ?? {};
-    let computed: Computed | string;
-    let columnType: 'numerical' | 'categorical';
-    let method: DriftMethod;
-    if (ref.kind === 'table' && cur.kind === 'table') {
-      const rv = ref.table.getChild(name)!;
-      const cv = cur.table.getChild(name)!;
-      const referenceRows = ref.table.numRows;
-      if (rk.kind === 'numeric') {
-        const x = toSortedSample(readNumericVector(rv), 'reference');
-        const y = toSortedSample(readNumericVector(cv), 'current');
-        const nUnique = distinctSorted(x.values, y.values, 5);
-        columnType = nUnique > 5 ? 'numerical' : 'categorical';
-        method = override.method ?? (columnType === 'numerical' ? options.numericalMethod : options.categoricalMethod) ?? defaultMethod(columnType, referenceRows, nUnique);
-        if (CATEGORICAL_ONLY.has(method)) columnType = 'categorical';
-        else if (NUMERIC_ONLY.has(method)) columnType = 'numerical';
-        computed = columnType === 'numerical' ? numericFromSorted(method, x, y, psiOptions) : categoricalFromCounts(method, countsOfSorted(x.values), countsOfSorted(y.values), false);
-      } else {
-        const rc = countsOfVector(rv).counts;
-        const cc = countsOfVector(cv).counts;
-        columnType = 'categorical';
-        const nUnique = new Set([...rc.keys(), ...cc.keys()]).size;
-        method = override.method ?? options.categoricalMethod ?? defaultMethod('categorical', referenceRows, nUnique);
-        computed = NUMERIC_ONLY.has(method) ? `Method "${method}" needs a numerical column; "${name}" is categorical.` : categoricalFromCounts(method, rc, cc, false);
-      }
-    } else {
-      const a = (ref as { profile: Profile }).profile.columns.get(name)!;
-      const b = (cur as { profile: Profile }).profile.columns.get(name)!;
-      const referenceRows = (ref as { profile: Profile }).profile.rowCount;
-      if (a.kind === 'numeric' && b.kind === 'numeric') {
-        columnType = 'numerical';
-        method = override.method ?? options.numericalMethod ?? defaultMethod('numerical', referenceRows, Infinity);
-        computed = CATEGORICAL_ONLY.has(method) ? `Method "${method}" needs a categorical column; "${name}" is numerical.` : numericFromProfiles(method, a, b, psiOptions);
-      } else if (a.kind === 'categorical' && b.kind === 'categorical') {
-        columnType = 'categorical';
-        const nUnique = new Set([...a.counts.keys(), ...b.counts.keys()]).size;
-        method = override.method ?? options.categoricalMethod ?? defaultMethod('categorical', referenceRows, nUnique);
-        computed = NUMERIC_ONLY.has(method) ? `Method "${method}" needs a numerical column; "${name}" is categorical.` : categoricalFromCounts(method, a.counts, b.counts, !(a.exact && b.exact));
-      } else continue;
+    const col = columnInputs(ref, cur, name, rk.kind, psiOptions);
+    let columnType: 'numerical' | 'categorical' = col.numeric && col.nUnique > 5 ? 'numerical' : 'categorical';
+    const method = override.method ?? (columnType === 'numerical' ? options.numericalMethod : options.categoricalMethod) ?? defaultMethod(columnType, col.referenceSize, col.nUnique);
+    if (col.numeric) {
+      if (CATEGORICAL_ONLY.has(method)) columnType = 'categorical';
+      else if (NUMERIC_ONLY.has(method)) columnType = 'numerical';
     }
+    let computed: Computed | string;
+    if (!col.numeric && NUMERIC_ONLY.has(method)) computed = `Method "${method}" needs a numerical column; "${name}" is categorical.`;
+    else if (col.referenceSize < minRows || col.currentSize < minRows) {
+      computed = { statistic: 0, pValue: P_VALUE_METHODS.has(method) ? 1 : null, referenceSize: col.referenceSize, currentSize: col.currentSize, status: 'insufficient_data', estimate: false };
+    } else computed = columnType === 'numerical' ? col.numerical(method) : col.categorical(method);
     if (typeof computed === 'string') {
       problems.push({ column: name, problem: 'unsupported_method', message: computed });
       continue;
     }
+    if (computed.status === 'insufficient_data') insufficient(name, `has ${computed.referenceSize} usable reference and ${computed.currentSize} usable current values (need ${minRows} on each side)`);
     const threshold = override.threshold ?? options.threshold ?? DEFAULT_THRESHOLDS[method];
     results.push({
       column: name, columnType, method, statistic: computed.statistic, pValue: computed.pValue, threshold, drifted: false,
@@ -478,10 +551,81 @@ export function compare(reference: ArrowTableLike | Profile, current: ArrowTable
     drifted: r.status === 'ok' && (r.pValue !== null ? r.pValue < r.threshold : r.statistic >= r.threshold),
   }));
   const drifted = finalColumns.filter((r) => r.drifted).length;
-  const driftedShare = finalColumns.length ? drifted / finalColumns.length : 0;
+  const compared = finalColumns.filter((r) => r.status === 'ok').length;
+  const driftedShare = compared ? drifted / compared : 0;
   return {
-    columns: finalColumns, problems, driftedColumns: drifted, comparedColumns: finalColumns.length, driftedShare, datasetDriftShare: share,
-    datasetDrift: finalColumns.length > 0 && driftedShare >= share, estimate: finalColumns.some((r) => r.estimate),
+    columns: finalColumns, problems, driftedColumns: drifted, comparedColumns: compared, insufficientColumns: finalColumns.length - compared, driftedShare, datasetDriftShare: share,
+    datasetDrift: compared > 0 && driftedShare >= share, estimate: finalColumns.some((r) => r.estimate),
     ...(options.correction ? { correction: options.correction } : {}),
+  };
+}
+
+function usableCount(side: Side, name: string): number {
+  if (side.kind === 'profile') return side.profile.columns.get(name)?.count ?? 0;
+  const v = side.table.getChild(name)!;
+  if (columnKind(v.type) === 'numeric') {
+    const x = readNumericVector(v);
+    let n = 0;
+    for (let i = 0; i < x.length; i++) if (x[i]! - x[i]! === 0) n++;
+    return n;
+  }
+  return v.length - countsOfVector(v).nulls;
+}
+
+interface ColumnInputs {
+  numeric: boolean;
+  referenceSize: number;
+  currentSize: number;
+  nUnique: number;
+  numerical(method: DriftMethod): Computed | string;
+  categorical(method: DriftMethod): Computed | string;
+}
+
+// What the selection rule needs (usable counts, distinct values) and how to run either treatment,
+// for two tables or two profiles: one rule for both input forms (issue #14, defect 4).
+function columnInputs(ref: Side, cur: Side, name: string, kind: 'numeric' | 'categorical', psiOptions: PsiOptions): ColumnInputs {
+  if (ref.kind === 'table' && cur.kind === 'table') {
+    const rv = ref.table.getChild(name)!;
+    const cv = cur.table.getChild(name)!;
+    if (kind === 'numeric') {
+      const x = toSortedSample(readNumericVector(rv), 'reference');
+      const y = toSortedSample(readNumericVector(cv), 'current');
+      return {
+        numeric: true, referenceSize: x.values.length, currentSize: y.values.length, nUnique: distinctSorted(x.values, y.values, 5),
+        numerical: (m) => numericFromSorted(m, x, y, psiOptions),
+        categorical: (m) => categoricalFromCounts(m, countsOfSorted(x.values), countsOfSorted(y.values), false),
+      };
+    }
+    const rc = countsOfVector(rv).counts;
+    const cc = countsOfVector(cv).counts;
+    let rn = 0;
+    let cn = 0;
+    for (const v of rc.values()) rn += v;
+    for (const v of cc.values()) cn += v;
+    return {
+      numeric: false, referenceSize: rn, currentSize: cn, nUnique: new Set([...rc.keys(), ...cc.keys()]).size,
+      numerical: () => `"${name}" is categorical.`,
+      categorical: (m) => categoricalFromCounts(m, rc, cc, false),
+    };
+  }
+  const a = (ref as { profile: Profile }).profile.columns.get(name)!;
+  const b = (cur as { profile: Profile }).profile.columns.get(name)!;
+  if (a.kind === 'numeric' && b.kind === 'numeric') {
+    return {
+      numeric: true, referenceSize: a.count, currentSize: b.count, nUnique: hllEstimate(hllMerge(a.distinct, b.distinct)),
+      numerical: (m) => numericFromProfiles(m, a, b, psiOptions),
+      categorical: (m) => {
+        const exact = exactValues(a) !== null && exactValues(b) !== null;
+        return categoricalFromCounts(m, countsFromCdf(kllCdf(a.sketch)), countsFromCdf(kllCdf(b.sketch)), !exact);
+      },
+    };
+  }
+  const ca = a as CategoricalColumnProfile;
+  const cb = b as CategoricalColumnProfile;
+  const aligned = alignedProfileCounts(ca, cb);
+  return {
+    numeric: false, referenceSize: ca.count, currentSize: cb.count, nUnique: new Set([...ca.counts.keys(), ...cb.counts.keys()]).size,
+    numerical: () => `"${name}" is categorical.`,
+    categorical: (m) => categoricalFromCounts(m, aligned.ref, aligned.cur, !(ca.exact && cb.exact)),
   };
 }

@@ -23,7 +23,7 @@ export type { HyperLogLog } from './hyperloglog.js';
 export { hllEstimate as estimateDistinct } from './hyperloglog.js';
 export { kllRankErrorBound } from './sketch-estimates.js';
 export { serializeProfile, deserializeProfile, PROFILE_FORMAT_VERSION } from './serialize-profile.js';
-export { compare, DEFAULT_THRESHOLDS } from './compare.js';
+export { compare, DEFAULT_THRESHOLDS, DEFAULT_MIN_ROWS } from './compare.js';
 export type { CompareOptions, ColumnOverride, ColumnDrift, ColumnProblem, DriftMethod, DriftReport } from './compare.js';
 export { driftReportToTable, driftReportToJSON } from './drift-report.js';
 export type { DriftReportJson } from './drift-report.js';

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, isFloat64, SchemaMismatchError } from '@mlops/contracts';
+import { ArrowTypeId, InvalidArgumentError, isFloat64, SchemaMismatchError } from '@mlops/contracts';
 import type { ArrowDataLike, ArrowTableLike, ArrowTypeLike, ArrowVectorLike } from './arrow-like.js';
 import { isArrowTableLike } from './arrow-like.js';
 import { countCategoriesChunk, columnKind, readNumericChunk } from './internal/arrow-columns.js';
@@ -117,6 +117,32 @@ function newCategorical(sourceType: string, cap: number): CategoricalColumnProfi
   return { kind: 'categorical', sourceType, count: 0, nulls: 0, counts: new Map(), exact: true, maxUndercount: 0, cap, distinct: createHyperLogLog() };
 }
 
+/** `sourceType` of a column seen only as nulls (an Arrow `Null` column, or all-null chunks). */
+export const NULL_SOURCE_TYPE = 'Null';
+
+/** True for a column that has held only nulls so far (its type is not known yet). */
+export function isNullPlaceholder(col: ColumnProfile): boolean {
+  return col.sourceType === NULL_SOURCE_TYPE && col.count === 0;
+}
+
+function copyColumn(col: ColumnProfile): ColumnProfile {
+  const distinct = { registers: col.distinct.registers.slice() };
+  if (col.kind === 'numeric') {
+    return Object.freeze({
+      ...col, distinct, sketch: Object.freeze({ ...col.sketch, levels: col.sketch.levels.map((l) => l.slice()) }),
+      ...(col.histogram ? { histogram: Object.freeze({ edges: [...col.histogram.edges], counts: [...col.histogram.counts] }) } : {}),
+    });
+  }
+  return Object.freeze({ ...col, distinct, counts: new Map(col.counts) });
+}
+
+// A deep, frozen copy: later adds to the builder never show through (issue #14, defect 6).
+function snapshotProfile(p: Profile): Profile {
+  const columns = new Map<string, ColumnProfile>();
+  for (const [name, col] of p.columns) columns.set(name, copyColumn(col));
+  return Object.freeze({ format: p.format, rowCount: p.rowCount, columns });
+}
+
 /** Chan, Golub & LeVeque's pairwise update of (count, mean, m2). */
 function mergeMoments(a: { count: number; mean: number; m2: number }, n: number, mean: number, m2: number): void {
   if (n === 0) return;
@@ -220,7 +246,7 @@ function updateNumeric(p: NumericColumnProfile, values: Float64Array, nullCount:
 export interface ProfileBuilder {
   /** Adds the rows of an Arrow Table or RecordBatch (columns must keep their kinds across batches). */
   add(batch: ArrowTableLike): void;
-  /** The profile of everything added so far (the builder can keep going). */
+  /** An immutable snapshot of everything added so far (a deep copy, frozen; the builder can keep going). */
   finish(): Profile;
 }
 
@@ -250,6 +276,8 @@ export interface ColumnProfiler {
   ensureColumn(name: string, type: ArrowTypeLike): ColumnProfile;
   /** Profiles every chunk of `vector` into column `name` (creating the column on first sight). */
   addVector(name: string, vector: ArrowVectorLike): void;
+  /** Counts `n` nulls in column `name` (an Arrow `Null` column, or an all-null chunk) without fixing its type. */
+  addNulls(name: string, n: number): void;
   /** Counts rows once per batch. */
   addRows(n: number): void;
   /** The profile so far. */
@@ -267,17 +295,29 @@ export function createColumnProfiler(options: ProfileOptions = {}): ColumnProfil
   const ensureColumn = (name: string, type: ArrowTypeLike): ColumnProfile => {
     const kind = columnKind(type);
     let col = result.columns.get(name);
-    if (col === undefined) {
+    if (col === undefined || isNullPlaceholder(col)) {
+      // A column seen only as nulls so far takes its type from the first chunk with values.
+      const nulls = col?.nulls ?? 0;
       col = kind === 'numeric' ? newNumeric(type.toString(), k, options.histogramEdges?.[name]) : newCategorical(type.toString(), cap);
+      col.nulls = nulls;
       result.columns.set(name, col);
     } else if (col.kind !== kind) {
       throw new SchemaMismatchError(`Column "${name}" changed from ${col.kind} (${col.sourceType}) to ${kind} (${type.toString()}) between batches. Every batch must have the same schema.`, { problems: [`${name}: ${col.sourceType} -> ${type.toString()}`] });
     }
     return col;
   };
+  const addNulls = (name: string, n: number): void => {
+    let col = result.columns.get(name);
+    if (col === undefined) {
+      col = newCategorical(NULL_SOURCE_TYPE, cap);
+      result.columns.set(name, col);
+    }
+    col.nulls += n;
+  };
   return {
     result,
     ensureColumn,
+    addNulls,
     namesFor: (fieldNames) => options.columns ?? fieldNames,
     accepts(name, type, fieldNames) {
       if (type === null) {
@@ -291,6 +331,11 @@ export function createColumnProfiler(options: ProfileOptions = {}): ColumnProfil
       return true;
     },
     addVector(name, vector) {
+      // All-null chunks say nothing about the type (a 1-row null batch may be inferred as Float64).
+      if (vector.data.every((d) => d.length > 0 && d.nullCount === d.length)) {
+        addNulls(name, vector.length);
+        return;
+      }
       const col = ensureColumn(name, vector.type);
       let at = 0;
       for (const data of vector.data) {
@@ -324,13 +369,17 @@ export function createProfileBuilder(options: ProfileOptions = {}): ProfileBuild
       const fieldNames = batch.schema.fields.map((f) => f.name);
       for (const name of columns.namesFor(fieldNames)) {
         const vector = batch.getChild(name);
+        if (vector !== null && vector.type.typeId === ArrowTypeId.Null) {
+          columns.addNulls(name, vector.length);
+          continue;
+        }
         if (!columns.accepts(name, vector === null ? null : vector.type, fieldNames)) continue;
         columns.addVector(name, vector!);
       }
       columns.addRows(batch.numRows);
     },
     finish() {
-      return columns.result;
+      return snapshotProfile(columns.result);
     },
   };
 }
@@ -355,6 +404,8 @@ export async function profileBatches(batches: AsyncIterable<ArrowTableLike> | It
 }
 
 function mergeColumn(name: string, a: ColumnProfile, b: ColumnProfile): ColumnProfile {
+  if (isNullPlaceholder(a) && !isNullPlaceholder(b)) return withNulls(mergeColumn(name, b, emptyLike(b)), a.nulls);
+  if (isNullPlaceholder(b) && !isNullPlaceholder(a)) return withNulls(mergeColumn(name, a, emptyLike(a)), b.nulls);
   if (a.kind !== b.kind) {
     throw new SchemaMismatchError(`Cannot merge column "${name}": it is ${a.kind} (${a.sourceType}) in one profile and ${b.kind} (${b.sourceType}) in another. Profile the same schema on every shard.`, { problems: [`${name}: ${a.kind} vs ${b.kind}`] });
   }
@@ -403,6 +454,11 @@ export function mergeProfiles(...profiles: Profile[]): Profile {
     }
   }
   return out;
+}
+
+function withNulls(col: ColumnProfile, nulls: number): ColumnProfile {
+  col.nulls += nulls;
+  return col;
 }
 
 function emptyLike(col: ColumnProfile): ColumnProfile {
