@@ -1,4 +1,5 @@
 import { defineLibraryConfig } from '../../tools/tsup.shared.ts';
 
-// shims: the CJS build needs `import.meta.url` to locate onnxruntime-node for the worker threads.
-export default defineLibraryConfig({ shims: true });
+// The session worker is its own entry, started by URL (dist/session-worker-entry.js).
+// shims: the CJS build needs `import.meta.url` to find that entry and onnxruntime-node.
+export default defineLibraryConfig({ entry: ['src/index.ts', 'src/session-worker-entry.ts'], shims: true });

@@ -8,6 +8,12 @@ import { DeadlineQueue } from './deadline-queue.js';
 
 /** Dynamic batching and admission settings of one model. */
 export interface BatchingOptions {
+  /**
+   * Whether dim 0 is a batch dimension along which requests may be concatenated. Default
+   * (undefined): only when every input and output has a symbolic first dim of the same name.
+   * `true` declares it (like Triton's `max_batch_size > 0`); `false` runs every request alone.
+   */
+  batchable?: boolean;
   /** Most rows concatenated into one `session.run` (default 64; 1 disables batching). */
   maxBatchSize?: number;
   /**
@@ -51,6 +57,8 @@ export interface BatcherEvents {
   onBatch?(rows: number, requests: number, runMs: number): void;
   /** A request left the queue for a batch after waiting `waitMs`. */
   onDequeue?(waitMs: number): void;
+  /** A merged batch of `requests` failed at run time and its requests are re-run one by one. */
+  onBatchRetry?(requests: number): void;
   /** A request was turned away (queue full) or ran out of time. */
   onReject?(reason: 'queue_full' | 'timeout'): void;
 }
@@ -318,8 +326,7 @@ export class Batcher {
         try {
           split = splitOutputs(result.outputs, batch, rows);
         } catch (err) {
-          for (const q of batch) this.settle(q, err);
-          this.checkIdle();
+          this.failBatch(batch, err);
           return;
         }
         for (let i = 0; i < batch.length; i++) {
@@ -330,10 +337,24 @@ export class Batcher {
       },
       (err: unknown) => {
         this.running -= batch.length;
-        for (const q of batch) this.settle(q, err);
-        this.checkIdle();
+        this.failBatch(batch, err);
       },
     );
+  }
+
+  /**
+   * A merged batch failed at run time: one request may be the culprit (an index out of range,
+   * say). Run each of them alone, so only the culprit fails; a request alone fails as is.
+   */
+  private failBatch(batch: Queued[], err: unknown): void {
+    if (batch.length === 1) {
+      this.settle(batch[0]!, err);
+      this.checkIdle();
+      return;
+    }
+    this.events.onBatchRetry?.(batch.length);
+    for (const q of batch) if (q.state === RUNNING) this.dispatch([q]);
+    this.checkIdle();
   }
 }
 

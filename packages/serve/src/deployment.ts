@@ -44,6 +44,29 @@ export interface RegistryDeploymentOptions {
   artifactPath?: string;
   /** Re-resolve the ref this often, in ms, in addition to `onEvent` notifications (default 5000; 0 = only events). */
   pollIntervalMs?: number;
+  /**
+   * After a version fails to load, wait this long before loading that same version again
+   * (default 5000 ms), doubling after each further failure up to `loadRetryMaxMs` (default
+   * 300 000 ms). Polls and events in between do not re-download it; a different target version
+   * is tried at once.
+   */
+  loadRetryInitialMs?: number;
+  /** Cap of the load-retry backoff, in ms (default 300 000). */
+  loadRetryMaxMs?: number;
+}
+
+/** A version that failed to load and when it will be tried again. */
+export interface LoadFailure {
+  /** The version that failed. */
+  version: string;
+  /** Consecutive failed attempts at this version. */
+  attempts: number;
+  /** The last error's message. */
+  error: string;
+  /** Current backoff, in ms. */
+  backoffMs: number;
+  /** Clock time (ms) before which this version is not tried again. */
+  retryAt: number;
 }
 
 /** What happened in a reload attempt. */
@@ -69,6 +92,22 @@ export function fnv1a(s: string): number {
   return h >>> 0;
 }
 
+/**
+ * Sticky-routing hash in [0, 2^32): FNV-1a, then murmur3's fmix32 finalizer. FNV-1a alone
+ * leaves keys that differ in their last character (user ids "1000".."1099") close together in
+ * the high bits that pick the bucket, so a 20% canary could get none of them; the finalizer
+ * spreads every input bit over the whole word.
+ */
+export function stickyHash(s: string): number {
+  let h = fnv1a(s);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
 /** One served model name: its versions, routing, shadow and (optionally) registry binding. */
 export class Deployment {
   readonly name: string;
@@ -79,8 +118,14 @@ export class Deployment {
   shadow: ShadowOptions | undefined;
   registry: RegistryDeploymentOptions | undefined;
   lastReloadError: unknown;
+  /** The version that last failed to load, with its backoff; cleared by a successful load. */
+  loadFailure: LoadFailure | undefined;
+  /** Clock (ms) for load backoff and a random source for unsticky canary routing; injectable for tests. */
+  now: () => number = Date.now;
+  random: () => number = Math.random;
   private reloading: Promise<void> | undefined;
   private reloadAgain = false;
+  private forceAgain = false;
   private pollTimer: ReturnType<typeof setInterval> | undefined;
   private unsubscribe: (() => void) | undefined;
   private readonly retired = new Set<Promise<void>>();
@@ -139,7 +184,7 @@ export class Deployment {
       return m;
     }
     if (this.traffic) {
-      const u = stickyValue !== undefined ? fnv1a(stickyValue) / 4294967296 : Math.random();
+      const u = stickyValue !== undefined ? stickyHash(stickyValue) / 4294967296 : this.random();
       let acc = 0;
       for (const t of this.traffic) {
         acc += t.weight;
@@ -160,7 +205,7 @@ export class Deployment {
   pickShadow(primary: Model): Model | undefined {
     const s = this.shadow;
     if (!s || s.percent <= 0 || primary.version === s.version) return undefined;
-    if (Math.random() * 100 >= s.percent) return undefined;
+    if (this.random() * 100 >= s.percent) return undefined;
     return this.versions.get(s.version);
   }
 
@@ -194,16 +239,20 @@ export class Deployment {
   }
 
   /** Re-resolve the ref; load, warm and swap in a new version if it moved. Serialised. */
-  reload(load: (opts: LoadModelOptions) => Promise<Model>, onReload: (e: ReloadEvent) => void): Promise<void> {
+  reload(load: (opts: LoadModelOptions) => Promise<Model>, onReload: (e: ReloadEvent) => void, force = false): Promise<void> {
     if (this.reloading) {
       this.reloadAgain = true;
+      this.forceAgain ||= force;
       return this.reloading;
     }
     this.reloading = (async () => {
       try {
+        let forced = force;
         do {
           this.reloadAgain = false;
-          await this.reloadOnce(load, onReload);
+          await this.reloadOnce(load, onReload, forced);
+          forced = this.forceAgain;
+          this.forceAgain = false;
         } while (this.reloadAgain);
       } finally {
         this.reloading = undefined;
@@ -212,7 +261,7 @@ export class Deployment {
     return this.reloading;
   }
 
-  private async reloadOnce(load: (opts: LoadModelOptions) => Promise<Model>, onReload: (e: ReloadEvent) => void): Promise<void> {
+  private async reloadOnce(load: (opts: LoadModelOptions) => Promise<Model>, onReload: (e: ReloadEvent) => void, force: boolean): Promise<void> {
     const opts = this.registry!;
     let target: string;
     try {
@@ -223,7 +272,13 @@ export class Deployment {
       onReload({ model: this.name, from: this.defaultVersion, to: '?', ok: false, error });
       return;
     }
-    if (target === this.defaultVersion) return;
+    if (target === this.defaultVersion) {
+      this.loadFailure = undefined;
+      return;
+    }
+    const failed = this.loadFailure;
+    // Backoff: the same broken version is not downloaded and started again on every poll.
+    if (!force && failed && failed.version === target && this.now() < failed.retryAt) return;
     const from = this.defaultVersion;
     let fresh: Model;
     try {
@@ -236,9 +291,14 @@ export class Deployment {
       });
     } catch (error) {
       this.lastReloadError = error;
+      const attempts = failed && failed.version === target ? failed.attempts + 1 : 1;
+      const initial = opts.loadRetryInitialMs ?? 5000;
+      const backoffMs = Math.min(opts.loadRetryMaxMs ?? 300_000, initial * 2 ** (attempts - 1));
+      this.loadFailure = { version: target, attempts, error: error instanceof Error ? error.message : String(error), backoffMs, retryAt: this.now() + backoffMs };
       onReload({ model: this.name, from, to: target, ok: false, error });
       return;
     }
+    this.loadFailure = undefined;
     // Atomic swap: one synchronous step, so every request sees the old or the new version.
     const old = from !== undefined ? this.versions.get(from) : undefined;
     this.versions.set(target, fresh);

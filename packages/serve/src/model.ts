@@ -58,6 +58,14 @@ export interface LoadModelOptions {
   batching?: BatchingOptions;
   /** Run one zero-filled row through every worker before resolving (default true). */
   warmup?: boolean;
+  /**
+   * When an execution provider in `sessionOptions.executionProviders` (CUDA, TensorRT...) cannot
+   * be loaded on this machine: `true` (default) loads the model on CPU and calls `onWarning`;
+   * `false` rejects with `UNSUPPORTED` naming the provider.
+   */
+  providerFallback?: boolean;
+  /** Receives warnings (a CPU fallback). Default: `console.warn`. */
+  onWarning?: (message: string) => void;
 }
 
 /** Options of one {@link Model.infer} call. */
@@ -92,7 +100,11 @@ export interface Model {
   readonly version: string;
   /** Inputs and outputs (names, datatypes, shapes with -1 for dynamic dims). */
   readonly metadata: ModelMetadata;
-  /** True when every input and output has a dynamic first dim, so requests can be concatenated. */
+  /**
+   * True when requests are concatenated along dim 0 into one `session.run`: every input and
+   * output shares one named symbolic first dim, or `batching.batchable` says so. Otherwise each
+   * request runs alone.
+   */
   readonly batchable: boolean;
   /** Run inference; inputs keyed by name. Rejects with `INVALID_ARGUMENT`, `QUEUE_FULL`, `TIMEOUT`, ... */
   infer(inputs: Record<string, TensorInput>, options?: InferOptions): Promise<InferResult>;
@@ -153,11 +165,18 @@ export async function loadModel(options: LoadModelOptions): Promise<Model> {
     logSeverityLevel: 3,
     ...options.sessionOptions,
   };
-  const pool = await WorkerPool.create({ source: resolved.bytes, workers, sessionOptions, label: `${name}:${version}` });
+  const pool = await WorkerPool.create({
+    source: resolved.bytes,
+    workers,
+    sessionOptions,
+    label: `${name}:${version}`,
+    providerFallback: options.providerFallback ?? true,
+    onWarning: options.onWarning ?? ((m) => console.warn('[@mlops/serve]', m)),
+  });
   try {
     const inputs = pool.inputs.map(toMeta);
     const outputs = pool.outputs.map(toMeta);
-    const batchable = inputs.length > 0 && [...inputs, ...outputs].every((t) => t.shape.length > 0 && t.shape[0] === -1);
+    const batchable = decideBatchable(name, pool.inputs, pool.outputs, options.batching?.batchable);
     const model = new OnnxModel(name, version, { name, versions: [version], platform: 'onnx_onnxv1', inputs, outputs }, batchable, pool, options.batching ?? {});
     if (options.warmup !== false) await model.warm(workers);
     return model;
@@ -165,6 +184,35 @@ export async function loadModel(options: LoadModelOptions): Promise<Model> {
     await pool.close();
     throw err;
   }
+}
+
+/**
+ * Whether requests may be concatenated along dim 0. Automatic only when it is provable from
+ * the graph: every input and every output has a symbolic first dim with one shared name (the
+ * exporter said "this is one axis"). A dynamic dim 0 alone proves nothing: a model may
+ * reduce, reshape or attend over it, and concatenating clients would then mix their rows.
+ * `declared` (the config's word, like Triton's `max_batch_size > 0`) overrides the rule.
+ */
+export function decideBatchable(
+  name: string,
+  inputs: ReadonlyArray<{ name: string; shape: ReadonlyArray<number | string> }>,
+  outputs: ReadonlyArray<{ name: string; shape: ReadonlyArray<number | string> }>,
+  declared: boolean | undefined,
+): boolean {
+  if (declared === false || inputs.length === 0) return false;
+  const all = [...inputs, ...outputs];
+  if (declared === true) {
+    const fixed = all.find((t) => t.shape.length === 0 || (typeof t.shape[0] === 'number' && t.shape[0] >= 0));
+    if (fixed) {
+      throw new InvalidArgumentError(
+        `Model "${name}" is configured as batchable, but tensor "${fixed.name}" has a fixed first dim (shape [${fixed.shape.join(', ')}]), so dim 0 cannot be a batch dimension. Remove batching.batchable (or max_batch_size) or export the model with a dynamic batch dim.`,
+      );
+    }
+    return true;
+  }
+  const first = inputs[0]!.shape[0];
+  if (typeof first !== 'string' || first === '') return false;
+  return all.every((t) => t.shape.length > 0 && t.shape[0] === first);
 }
 
 function toMeta(m: { name: string; type: string; shape: Array<number | string> }): TensorMetadata {
@@ -210,6 +258,9 @@ class OnnxModel implements Model {
     const events: BatcherEvents = {
       onBatch: (rows, requests, runMs) => {
         for (const l of this.listeners) l.onBatch?.(rows, requests, runMs);
+      },
+      onBatchRetry: (requests) => {
+        for (const l of this.listeners) l.onBatchRetry?.(requests);
       },
       onDequeue: (waitMs) => {
         for (const l of this.listeners) l.onDequeue?.(waitMs);

@@ -1,6 +1,8 @@
 // Open Inference Protocol (KServe V2) REST bodies: JSON tensors and the binary tensor data
 // extension (Triton `extension_binary_data.md`), both directions.
-import { InvalidArgumentError } from '@mlops/contracts/errors';
+import { isUtf8 } from 'node:buffer';
+import { InvalidArgumentError, MlopsError } from '@mlops/contracts/errors';
+import { parseJsonExact } from './exact-json.js';
 import {
   type Datatype,
   type TensorData,
@@ -11,7 +13,7 @@ import {
   toHalf,
 } from './datatypes.js';
 import type { Tensor, TensorInput, TensorMetadata } from './tensor.js';
-import { elementCount } from './tensor.js';
+import { checkBytesElement, elementCount } from './tensor.js';
 
 /** Scalar parameter values allowed by OIP. */
 export type ParameterValue = string | number | boolean;
@@ -28,6 +30,7 @@ export interface ParsedInferRequest {
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: false });
+const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const encoder = new TextEncoder();
 
 function bad(message: string): InvalidArgumentError {
@@ -67,8 +70,12 @@ export function parseInferRequest(body: Uint8Array, headerLength: number | undef
   let doc: unknown;
   try {
     // Buffer's native UTF-8 slice is cheaper than TextDecoder for small bodies; same replacement rules.
-    doc = JSON.parse(Buffer.isBuffer(body) ? body.toString('utf8', 0, jsonEnd) : decoder.decode(jsonEnd === body.length ? body : body.subarray(0, jsonEnd)));
+    const head = jsonEnd === body.length ? body : body.subarray(0, jsonEnd);
+    // Decoding would silently replace invalid UTF-8 (in a BYTES string, say) with U+FFFD.
+    if (!isUtf8(head)) throw bad('The JSON part of the request is not valid UTF-8. Send BYTES that are not UTF-8 text in the binary tensor extension, or encode them (base64, hex).');
+    doc = parseJsonExact(Buffer.isBuffer(body) ? body.toString('utf8', 0, jsonEnd) : decoder.decode(head));
   } catch (e) {
+    if (MlopsError.isInstance(e)) throw e;
     throw bad(`The request body is not valid JSON (${(e as Error).message}). Send an Open Inference Protocol request: {"inputs": [{"name", "shape", "datatype", "data"}]}.`);
   }
   if (!isPlainObject(doc)) throw bad('The request body must be a JSON object with an "inputs" array.');
@@ -117,7 +124,7 @@ export function parseInferRequest(body: Uint8Array, headerLength: number | undef
       blobOffset += binarySize;
     } else {
       if (raw.data === undefined) throw bad(`Input "${name}" has no "data" (nor binary_data_size).`);
-      data = decodeJsonData(name, datatype, raw.data, count);
+      data = decodeJsonData(name, datatype, raw.data, count, (shape as number[]).length);
     }
     inputs[name] = { data, shape: shape as number[], datatype };
   }
@@ -175,25 +182,65 @@ function parseRawBinary(body: Uint8Array, specs: readonly TensorMetadata[]): Par
   return { id: undefined, parameters: {}, inputs: { [spec.name]: { data, shape, datatype: spec.datatype } }, outputs: undefined, binaryOutputDefault: true };
 }
 
-function flatten(value: unknown, out: unknown[]): void {
-  if (Array.isArray(value)) for (const v of value) flatten(v, out);
-  else out.push(value);
+/** Most nesting levels of `data` (a tensor of higher rank is sent flat, with its shape). */
+export const MAX_DATA_DEPTH = 32;
+
+/**
+ * Flatten nested `data` row-major without recursion, refusing (400) anything deeper than the
+ * shape's rank (or {@link MAX_DATA_DEPTH}) or holding more than `count` elements, so a hostile
+ * body can neither overflow the stack nor make the server copy a huge array.
+ */
+function flattenData(name: string, raw: unknown[], count: number, rank: number): unknown[] {
+  const maxDepth = Math.min(MAX_DATA_DEPTH, Math.max(1, rank));
+  const out: unknown[] = [];
+  const stack: Array<{ a: unknown[]; i: number }> = [{ a: raw, i: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    if (top.i >= top.a.length) {
+      stack.pop();
+      continue;
+    }
+    const v = top.a[top.i++];
+    if (Array.isArray(v)) {
+      if (stack.length >= maxDepth) {
+        throw bad(`Input "${name}" has "data" nested deeper than its shape's rank (${maxDepth}); nest it like the shape or send it flat.`);
+      }
+      stack.push({ a: v, i: 0 });
+    } else {
+      if (out.length >= count) throw bad(`Input "${name}" has a shape of ${count} elements but "data" holds more.`);
+      out.push(v);
+    }
+  }
+  return out;
 }
 
-function decodeJsonData(name: string, datatype: Datatype, raw: unknown, count: number): TensorData {
+/** Inclusive range of each integer datatype that JSON numbers are checked against. */
+const INT_RANGE: Partial<Record<Datatype, readonly [number, number]>> = {
+  INT8: [-128, 127],
+  UINT8: [0, 255],
+  INT16: [-32768, 32767],
+  UINT16: [0, 65535],
+  INT32: [-2147483648, 2147483647],
+  UINT32: [0, 4294967295],
+};
+const BIG_RANGE = { INT64: [-(2n ** 63n), 2n ** 63n - 1n], UINT64: [0n, 2n ** 64n - 1n] } as const;
+const FP32_MAX = 3.4028234663852886e38;
+const FP16_MAX = 65504;
+
+function decodeJsonData(name: string, datatype: Datatype, raw: unknown, count: number, rank: number): TensorData {
   let flat: unknown[];
   if (Array.isArray(raw)) {
-    if (raw.length > 0 && Array.isArray(raw[0])) {
-      flat = [];
-      flatten(raw, flat);
-    } else flat = raw;
+    if (raw.length > 0 && Array.isArray(raw[0])) flat = flattenData(name, raw, count, rank);
+    else flat = raw;
   } else flat = [raw];
   if (flat.length !== count) {
     throw bad(`Input "${name}" has a shape of ${count} elements but "data" holds ${flat.length}.`);
   }
   if (datatype === 'BYTES') {
     for (let i = 0; i < flat.length; i++) {
-      if (typeof flat[i] !== 'string') throw bad(`Input "${name}" is BYTES: every element must be a string; element ${i} is ${JSON.stringify(flat[i])}.`);
+      const v = flat[i];
+      if (typeof v !== 'string') throw bad(`Input "${name}" is BYTES: every element must be a string; element ${i} is ${JSON.stringify(v)}.`);
+      checkBytesElement(name, i, v);
     }
     return flat as string[];
   }
@@ -202,30 +249,47 @@ function decodeJsonData(name: string, datatype: Datatype, raw: unknown, count: n
     for (let i = 0; i < count; i++) {
       const v = flat[i];
       if (v === true || v === 1) out[i] = 1;
-      else if (v !== false && v !== 0) throw bad(`Input "${name}" is BOOL: elements must be true or false; element ${i} is ${JSON.stringify(v)}.`);
+      else if (v !== false && v !== 0) throw bad(`Input "${name}" is BOOL: elements must be true or false; element ${i} is ${show(v)}.`);
     }
     return out;
   }
   const ctor = arrayConstructorOf(datatype)!;
   if (datatype === 'INT64' || datatype === 'UINT64') {
     const out = datatype === 'INT64' ? new BigInt64Array(count) : new BigUint64Array(count);
+    const [lo, hi] = BIG_RANGE[datatype];
     for (let i = 0; i < count; i++) {
       const v = flat[i];
-      if (typeof v !== 'number' || !Number.isInteger(v)) throw bad(`Input "${name}" is ${datatype}: elements must be integers; element ${i} is ${JSON.stringify(v)}.`);
-      if (datatype === 'UINT64' && v < 0) throw bad(`Input "${name}" is UINT64: element ${i} is negative (${v}).`);
-      out[i] = BigInt(v);
+      let b: bigint;
+      if (typeof v === 'bigint') b = v;
+      else if (typeof v === 'number' && Number.isSafeInteger(v)) b = BigInt(v);
+      else if (typeof v === 'number' && Number.isInteger(v)) {
+        throw bad(`Input "${name}" is ${datatype}: element ${i} (${v}) is written in a form that is not exact beyond 2^53; write it as a plain integer literal (digits only).`);
+      } else throw bad(`Input "${name}" is ${datatype}: elements must be integers; element ${i} is ${show(v)}.`);
+      if (b < lo || b > hi) throw bad(`Input "${name}" is ${datatype}: element ${i} is ${b}, outside [${lo}, ${hi}].`);
+      out[i] = b;
     }
     return out;
   }
   const out = new (ctor as Float64ArrayConstructor)(count);
-  const integer = datatype !== 'FP32' && datatype !== 'FP64' && datatype !== 'FP16';
+  const range = INT_RANGE[datatype];
+  const fmax = datatype === 'FP32' ? FP32_MAX : datatype === 'FP16' ? FP16_MAX : Infinity;
   for (let i = 0; i < count; i++) {
     const v = flat[i];
-    if (typeof v !== 'number') throw bad(`Input "${name}" is ${datatype}: elements must be numbers; element ${i} is ${JSON.stringify(v)}.`);
-    if (integer && !Number.isInteger(v)) throw bad(`Input "${name}" is ${datatype}: elements must be integers; element ${i} is ${v}.`);
+    if (typeof v !== 'number') throw bad(`Input "${name}" is ${datatype}: elements must be numbers; element ${i} is ${show(v)}.`);
+    if (range !== undefined) {
+      if (!Number.isInteger(v)) throw bad(`Input "${name}" is ${datatype}: elements must be integers; element ${i} is ${v}.`);
+      if (v < range[0] || v > range[1]) throw bad(`Input "${name}" is ${datatype}: element ${i} is ${v}, outside [${range[0]}, ${range[1]}].`);
+    } else if (v > fmax || v < -fmax) {
+      // Beyond the type's largest finite value the cast would give Infinity: refuse, do not alter.
+      throw bad(`Input "${name}" is ${datatype}: element ${i} is ${v}, beyond the largest finite ${datatype} (${fmax}); use FP64 or scale the input.`);
+    }
     out[i] = datatype === 'FP16' ? toHalf(v) : v;
   }
   return out as unknown as TensorData;
+}
+
+function show(v: unknown): string {
+  return typeof v === 'bigint' ? String(v) : JSON.stringify(v);
 }
 
 function decodeBinary(name: string, datatype: Datatype, bytes: Uint8Array, count: number): TensorData {
@@ -238,7 +302,14 @@ function decodeBinary(name: string, datatype: Datatype, bytes: Uint8Array, count
       const len = view.getUint32(off, true);
       off += 4;
       if (off + len > bytes.length) throw bad(`Input "${name}" BYTES element ${out.length} claims ${len} bytes but only ${bytes.length - off} remain.`);
-      out.push(decoder.decode(bytes.subarray(off, off + len)));
+      let text: string;
+      try {
+        text = strictDecoder.decode(bytes.subarray(off, off + len));
+      } catch {
+        throw bad(`Input "${name}" is BYTES: element ${out.length} is not valid UTF-8, and ONNX Runtime for Node carries strings as UTF-8 only, so it would come back altered. Encode such bytes (base64, hex) before sending.`);
+      }
+      checkBytesElement(name, out.length, text);
+      out.push(text);
       off += len;
     }
     if (out.length !== count) throw bad(`Input "${name}" has a shape of ${count} elements but its binary data holds ${out.length}.`);
@@ -383,7 +454,7 @@ export function decodeInferResponse(
   headerLength: number | undefined,
 ): { model_name: string; model_version?: string; id?: string; outputs: Record<string, Tensor> } {
   const jsonEnd = headerLength ?? body.length;
-  const doc = JSON.parse(decoder.decode(body.subarray(0, jsonEnd))) as {
+  const doc = parseJsonExact(decoder.decode(body.subarray(0, jsonEnd))) as {
     model_name: string;
     model_version?: string;
     id?: string;
@@ -398,7 +469,7 @@ export function decodeInferResponse(
       outputs[o.name] = { datatype: o.datatype, shape: o.shape, data: decodeBinary(o.name, o.datatype, body.subarray(off, off + size), count) };
       off += size;
     } else {
-      outputs[o.name] = { datatype: o.datatype, shape: o.shape, data: decodeJsonData(o.name, o.datatype, o.data, count) };
+      outputs[o.name] = { datatype: o.datatype, shape: o.shape, data: decodeJsonData(o.name, o.datatype, o.data, count, o.shape.length) };
     }
   }
   return { model_name: doc.model_name, ...(doc.model_version !== undefined ? { model_version: doc.model_version } : {}), ...(doc.id !== undefined ? { id: doc.id } : {}), outputs };

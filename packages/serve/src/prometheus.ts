@@ -51,6 +51,14 @@ export class Counter implements Metric {
   get(labels: Labels): number {
     return this.values.get(labelKey(labels)) ?? 0;
   }
+  /** Set from a source that is itself monotonic (busy time, a logger's row count). */
+  set(labels: Labels, value: number): void {
+    this.values.set(labelKey(labels), value);
+  }
+  /** Drop a series (its source went away: a version was unloaded). */
+  clear(): void {
+    this.values.clear();
+  }
   render(out: string[]): void {
     out.push(`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`);
     for (const [k, v] of this.values) out.push(`${this.name}${k ? `{${k}}` : ''} ${fmt(v)}`);

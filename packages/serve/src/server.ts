@@ -3,13 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { ErrorCode, InvalidArgumentError, MlopsError } from '@mlops/contracts/errors';
-import { Deployment, type ModelDeploymentOptions, type RegistryDeploymentOptions, type ReloadEvent, type ShadowOptions, unknownModel } from './deployment.js';
+import { Deployment, type LoadFailure, type ModelDeploymentOptions, type RegistryDeploymentOptions, type ReloadEvent, type ShadowOptions, unknownModel } from './deployment.js';
 import { ServeErrorCode, httpStatusOf, notReady } from './errors.js';
 import { loadModel, type LoadModelOptions, type Model } from './model.js';
 import { modelNameOfRef } from './registry-source.js';
 import { encodeInferResponse, parseInferRequest, type ParameterValue } from './oip-codec.js';
 import { PredictionLogger, type PredictionLogOptions, type PredictionMonitor } from './prediction-log.js';
-import { ServeMetrics } from './server-metrics.js';
+import { ServeMetrics, UNKNOWN_LABEL } from './server-metrics.js';
 import type { Tensor } from './tensor.js';
 import { version as PACKAGE_VERSION } from '../package.json';
 
@@ -42,6 +42,22 @@ export interface ModelServerOptions {
   name?: string;
   /** Load function for registry-bound models (default {@link loadModel}); tests inject failures here. */
   load?: (options: LoadModelOptions) => Promise<Model>;
+  /** Clock in ms since the epoch (default `Date.now`): load-retry backoff runs on it. */
+  clock?: () => number;
+}
+
+/** What {@link ModelServer.status} reports per model. */
+export interface ModelStatus {
+  /** Served model name. */
+  name: string;
+  /** Versions being served. */
+  versions: string[];
+  /** Version answering requests that name none. */
+  defaultVersion: string | undefined;
+  /** Message of the last failed reload attempt (cleared by a successful one). */
+  lastReloadError?: string;
+  /** A version that failed to load, with its retry backoff (absent when none). */
+  loadFailure?: LoadFailure;
 }
 
 /** A running (or not yet started) Open Inference Protocol server. */
@@ -65,7 +81,7 @@ export interface ModelServer {
   /** Check the registry binding of a model now instead of waiting for an event or poll. */
   reload(name: string): Promise<void>;
   /** Per-model status: served versions, default version, last reload error. */
-  status(): Array<{ name: string; versions: string[]; defaultVersion: string | undefined; lastReloadError?: string }>;
+  status(): ModelStatus[];
 }
 
 
@@ -74,6 +90,14 @@ function isModel(v: ServedModel): v is Model {
 }
 function isRegistry(v: ServedModel): v is RegistryDeploymentOptions {
   return typeof (v as RegistryDeploymentOptions).ref === 'string' && typeof (v as RegistryDeploymentOptions).registry === 'object';
+}
+
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new InvalidArgumentError(`The path segment "${segment}" has a malformed percent-escape; encode names with encodeURIComponent.`);
+  }
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
@@ -124,7 +148,10 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
     );
   };
 
+  const clock = options.clock ?? Date.now;
+
   function register(d: Deployment): void {
+    d.now = clock;
     const existing = deployments.get(d.name);
     if (existing) {
       for (const [v, m] of d.versions) {
@@ -166,6 +193,7 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
       throw new InvalidArgumentError(`Model "${name}" is already served; a registry binding needs its own name.`);
     }
     const d = existing ?? new Deployment(name);
+    d.now = clock;
     deployments.set(name, d);
     try {
       await d.bindRegistry(o, load, onReload);
@@ -183,7 +211,14 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
   }
 
   function modelMetadata(d: Deployment, m: Model): unknown {
-    return { ...m.metadata, name: d.name, versions: [...d.versions.keys()] };
+    return { ...m.metadata, name: d.name, versions: [...d.versions.keys()], ...loadFailureBody(d) };
+  }
+
+  /** `load_failure` for model status bodies: which version failed to load, how often, and when it is retried. */
+  function loadFailureBody(d: Deployment): Record<string, unknown> {
+    const f = d.loadFailure;
+    if (!f) return {};
+    return { load_failure: { version: f.version, attempts: f.attempts, error: f.error, backoff_ms: f.backoffMs, retry_in_ms: Math.max(0, f.retryAt - clock()) } };
   }
 
   async function readBody(req: IncomingMessage): Promise<Uint8Array> {
@@ -274,9 +309,11 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
         res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
         res.end(JSON.stringify({ error: message }), () => req.socket.destroy());
       } else if (!res.headersSent) {
-        sendJson(res, status, { error: message });
+        // 429 (queue full) and 503 (loading, draining) are worth retrying: say when.
+        sendJson(res, status, { error: message }, status === 429 || status === 503 ? { 'retry-after': '1' } : {});
       }
-      metrics.observeRequest(d.name, labelVersion, status, performance.now() - started);
+      // Label values only from what is served: a client naming versions cannot add series.
+      metrics.observeRequest(d.name, labelVersion === '' || d.versions.has(labelVersion) ? labelVersion : UNKNOWN_LABEL, status, performance.now() - started);
     }
   }
 
@@ -312,8 +349,9 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
     try {
       await route(req, res);
     } catch (err) {
-      onError(err);
-      if (!res.headersSent) sendJson(res, 500, { error: (err as Error).message });
+      const status = httpStatusOf(err);
+      if (status === 500) onError(err);
+      if (!res.headersSent) sendJson(res, status, { error: (err as Error).message });
     }
   }
 
@@ -331,8 +369,10 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
     const q = rawUrl.indexOf('?');
     const path = q >= 0 ? rawUrl.slice(0, q) : rawUrl;
     const method = req.method ?? 'GET';
+    // HEAD is GET without the body (Node drops it): probes that send HEAD get the same status.
+    const isGet = method === 'GET' || method === 'HEAD';
     if (path === '/metrics') {
-      if (method !== 'GET') return methodNotAllowed(res, 'GET');
+      if (!isGet) return methodNotAllowed(res, 'GET, HEAD');
       const text = renderMetrics();
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(text) });
       res.end(text);
@@ -341,11 +381,11 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
     const seg = path.split('/');
     if (seg[1] !== 'v2') return sendJson(res, 404, { error: `No route for ${method} ${path}; this server speaks the Open Inference Protocol under /v2.` });
     if (seg.length === 2 || (seg.length === 3 && seg[2] === '')) {
-      if (method !== 'GET') return methodNotAllowed(res, 'GET');
+      if (!isGet) return methodNotAllowed(res, 'GET, HEAD');
       return sendJson(res, 200, { name: options.name ?? 'mlops-serve', version: PACKAGE_VERSION, extensions: ['binary_tensor_data', 'schedule_policy', 'parameters'] });
     }
     if (seg[2] === 'health' && seg.length === 4) {
-      if (method !== 'GET') return methodNotAllowed(res, 'GET');
+      if (!isGet) return methodNotAllowed(res, 'GET, HEAD');
       if (seg[3] === 'live') return sendJson(res, 200, { live: true });
       if (seg[3] === 'ready') {
         const ok = ready();
@@ -353,12 +393,12 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
       }
     }
     if (seg[2] === 'models' && seg.length >= 4) {
-      const name = decodeURIComponent(seg[3]!);
+      const name = decodePathSegment(seg[3]!);
       let rest = seg.slice(4);
       let version: string | undefined;
       if (rest[0] === 'versions') {
         if (rest.length < 2) return sendJson(res, 404, { error: `No route for ${method} ${path}.` });
-        version = decodeURIComponent(rest[1]!);
+        version = decodePathSegment(rest[1]!);
         rest = rest.slice(2);
       }
       const d = deployments.get(name);
@@ -368,27 +408,27 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
       }
       if (!d) {
         const err = unknownModel(name, [...deployments.keys()]);
-        if (action === 'infer') metrics.observeRequest(name, version ?? '', 404, 0);
+        if (action === 'infer') metrics.observeRequest(UNKNOWN_LABEL, UNKNOWN_LABEL, 404, 0);
         return sendJson(res, 404, { error: err.message });
       }
       if (action === 'infer') {
         if (method !== 'POST') return methodNotAllowed(res, 'POST');
         if (!accepting) {
-          metrics.observeRequest(name, version ?? '', 503, 0);
+          metrics.observeRequest(name, version === undefined ? '' : d.versions.has(version) ? version : UNKNOWN_LABEL, 503, 0);
           return sendJson(res, 503, { error: notReady('The server is shutting down and').message }, { connection: 'close' });
         }
         if (inferRoutes.size >= 256) inferRoutes.clear();
         inferRoutes.set(rawUrl, { name, version });
         return handleInfer(req, res, d, version);
       }
-      if (method !== 'GET') return methodNotAllowed(res, 'GET');
+      if (!isGet) return methodNotAllowed(res, 'GET, HEAD');
       let model: Model;
       try {
         model = version !== undefined ? d.route(version, undefined) : d.route(d.defaultVersion, undefined);
       } catch (err) {
         const status = httpStatusOf(err);
-        if (action === 'ready' && status === 503) return sendJson(res, 503, { name, ready: false });
-        return sendJson(res, status, { error: (err as Error).message });
+        if (action === 'ready' && status === 503) return sendJson(res, 503, { name, ready: false, ...loadFailureBody(d) }, { 'retry-after': '1' });
+        return sendJson(res, status, { error: (err as Error).message, ...loadFailureBody(d) }, status === 503 ? { 'retry-after': '1' } : {});
       }
       if (action === 'ready') {
         const ok = accepting && d.versions.get(model.version) === model;
@@ -442,7 +482,11 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
       try {
         for (const o of loading) {
           const name = o.name ?? modelNameOfRef(o.ref);
-          if (!deployments.has(name)) deployments.set(name, new Deployment(name));
+          if (!deployments.has(name)) {
+            const placeholder = new Deployment(name);
+            placeholder.now = clock;
+            deployments.set(name, placeholder);
+          }
         }
         for (const o of loading) await bindRegistry(o);
       } catch (err) {
@@ -515,7 +559,7 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
       const d = deployments.get(name);
       if (!d) throw unknownModel(name, [...deployments.keys()]);
       if (!d.registry) throw new InvalidArgumentError(`Model "${name}" is not bound to a registry; nothing to reload.`);
-      await d.reload(load, onReload);
+      await d.reload(load, onReload, true);
     },
     status() {
       return [...deployments.values()].map((d) => ({
@@ -523,6 +567,7 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
         versions: [...d.versions.keys()],
         defaultVersion: d.defaultVersion,
         ...(d.lastReloadError !== undefined ? { lastReloadError: d.lastReloadError instanceof Error ? d.lastReloadError.message : String(d.lastReloadError) } : {}),
+        ...(d.loadFailure ? { loadFailure: { ...d.loadFailure } } : {}),
       }));
     },
   };

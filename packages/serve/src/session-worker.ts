@@ -1,8 +1,6 @@
-// The code each worker thread runs. It is shipped to `new Worker(code, { eval: true })` as a
-// string built from `sessionWorkerMain.toString()`, so the package needs no second entry file
-// and works the same from src/ (tests) and dist/ (ESM and CJS). The function must therefore be
-// self-contained: no imports, no helpers, only its parameters and globals.
-import { type RingTensor, type TensorRingCodec, tensorRingCodec } from './tensor-ring.js';
+// The code each worker thread runs, started from session-worker-entry.ts (its own tsup entry).
+// ONNX Runtime, the port and the ring codec are parameters, so tests can drive it in-thread.
+import type { RingTensor, TensorRingCodec } from './tensor-ring.js';
 
 /** Message a worker receives. */
 export type WorkerRequest =
@@ -11,8 +9,8 @@ export type WorkerRequest =
 
 /** Message a worker sends back. */
 export type WorkerReply =
-  | { type: 'ready'; inputs: WireMeta[]; outputs: WireMeta[] }
-  | { type: 'load-error'; message: string }
+  | { type: 'ready'; inputs: WireMeta[]; outputs: WireMeta[]; warning?: string }
+  | { type: 'load-error'; message: string; provider?: string }
   | { type: 'result'; id: number; outputs: Record<string, WireTensor>; runMs: number }
   | { type: 'run-error'; id: number; message: string };
 
@@ -35,9 +33,14 @@ export interface WorkerInit {
   ortPath: string;
   source: Uint8Array | string;
   sessionOptions: Record<string, unknown>;
+  /**
+   * When a requested execution provider (CUDA, TensorRT...) cannot be loaded: true = load on
+   * CPU and report a warning, false = fail naming the provider.
+   */
+  providerFallback: boolean;
   /** The batch channel shared with the main thread. */
   sab: SharedArrayBuffer;
-  /** Its layout: {@link ChannelLayout}, passed in because the worker function cannot import it. */
+  /** Its layout: {@link ChannelLayout}. */
   layout: typeof ChannelLayout;
 }
 
@@ -61,12 +64,12 @@ export const ChannelLayout = {
   slotBytes: 1 << 20,
 } as const;
 
-interface OrtTensorLike {
+export interface OrtTensorLike {
   type: string;
   dims: readonly number[];
   data: ArrayBufferView | string[];
 }
-interface OrtSessionLike {
+export interface OrtSessionLike {
   inputNames: readonly string[];
   outputNames: readonly string[];
   inputMetadata?: ReadonlyArray<{ name: string; type?: string; shape?: ReadonlyArray<number | string> }>;
@@ -74,7 +77,7 @@ interface OrtSessionLike {
   run(feeds: Record<string, OrtTensorLike>, fetches?: string[]): Promise<Record<string, OrtTensorLike>>;
   release(): Promise<void>;
 }
-interface OrtLike {
+export interface OrtLike {
   InferenceSession: { create(source: Uint8Array | string, options: Record<string, unknown>): Promise<OrtSessionLike> };
   Tensor: new (type: string, data: ArrayBufferView | string[], dims: readonly number[]) => OrtTensorLike;
 }
@@ -86,7 +89,7 @@ interface RunJob {
   tensors: RingTensor[] | undefined;
   outputs: string[] | undefined;
 }
-interface PortLike {
+export interface PortLike {
   postMessage(message: WorkerReply, transfer?: ArrayBuffer[]): void;
   close(): void;
 }
@@ -238,25 +241,31 @@ export function sessionWorkerMain(
     }
   };
 
+  const ready = (s: OrtSessionLike, warning: string | undefined): void => {
+    port.postMessage({ type: 'ready', inputs: describe(s.inputNames, s.inputMetadata), outputs: describe(s.outputNames, s.outputMetadata), ...(warning ? { warning } : {}) });
+    void loop(s);
+  };
+  const providers = (init.sessionOptions.executionProviders as Array<string | { name: string }> | undefined) ?? [];
+  const names = providers.map((p) => (typeof p === 'string' ? p : p.name).toLowerCase());
+  const accelerators = names.filter((n) => n !== 'cpu');
   ort.InferenceSession.create(init.source, init.sessionOptions).then(
-    (s) => {
-      port.postMessage({ type: 'ready', inputs: describe(s.inputNames, s.inputMetadata), outputs: describe(s.outputNames, s.outputMetadata) });
-      void loop(s);
-    },
+    (s) => ready(s, undefined),
     (err: unknown) => {
-      port.postMessage({ type: 'load-error', message: message(err) });
+      const why = message(err);
+      // A provider that cannot load (no CUDA libraries, say) fails session creation with a
+      // message about the provider; retry on CPU when allowed, so the error is not mistaken for a bad model.
+      if (accelerators.length === 0) {
+        port.postMessage({ type: 'load-error', message: why });
+        return;
+      }
+      if (!init.providerFallback) {
+        port.postMessage({ type: 'load-error', message: why, provider: accelerators.join(', ') });
+        return;
+      }
+      ort.InferenceSession.create(init.source, { ...init.sessionOptions, executionProviders: ['cpu'] }).then(
+        (s) => ready(s, `execution provider ${accelerators.join(', ')} could not be used (${why}); running on CPU instead`),
+        (err2: unknown) => port.postMessage({ type: 'load-error', message: message(err2) }),
+      );
     },
-  );
-}
-
-/** The script a worker evaluates: load ONNX Runtime from the resolved path, then run the main function. */
-export function sessionWorkerScript(): string {
-  return (
-    // Transpilers with keepNames (tsx, vitest) wrap functions in a `__name` helper: provide it.
-    `var __name = (fn) => fn;\n` +
-    `const wt = require('node:worker_threads');\n` +
-    `const ort = require(wt.workerData.ortPath);\n` +
-    `const codec = (${tensorRingCodec.toString()})();\n` +
-    `(${sessionWorkerMain.toString()})(ort, wt.parentPort, wt.workerData, codec, wt.receiveMessageOnPort);\n`
   );
 }

@@ -45,6 +45,20 @@ export interface ModelMetadata {
   outputs: TensorMetadata[];
 }
 
+/**
+ * Check one BYTES element: ONNX Runtime's Node binding carries strings as UTF-8 and cuts them
+ * at the first NUL, so anything else would come back altered. Refuse it instead (400).
+ */
+export function checkBytesElement(name: string, i: number, s: string): void {
+  if (typeof s !== 'string') throw new InvalidArgumentError(`Input "${name}" is BYTES: every element must be a string; element ${i} is ${typeof s}.`);
+  if (s.includes('\0')) {
+    throw new InvalidArgumentError(`Input "${name}" is BYTES: element ${i} contains a NUL byte, which ONNX Runtime for Node cannot carry (it truncates the string there). Encode such bytes (base64, hex) before sending.`);
+  }
+  if (!(s as unknown as { isWellFormed(): boolean }).isWellFormed()) {
+    throw new InvalidArgumentError(`Input "${name}" is BYTES: element ${i} is not valid Unicode (a lone surrogate), so it has no exact UTF-8 form. Send valid UTF-8 or encode the bytes (base64, hex).`);
+  }
+}
+
 export function elementCount(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;
@@ -134,6 +148,7 @@ function checkTensor(modelName: string, spec: TensorMetadata, input: TensorInput
     }
   }
   const count = elementCount(shape);
+  if (Array.isArray(data)) for (let i = 0; i < data.length; i++) checkBytesElement(spec.name, i, data[i]!);
   if (data.length !== count) {
     throw new InvalidArgumentError(
       `${where(modelName, spec)} has shape ${formatShape(shape)}, which needs ${count} elements; found ${data.length}.`,

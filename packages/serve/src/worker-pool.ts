@@ -1,8 +1,9 @@
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { type RingTensor, RingStatus, tensorRingCodec, type RingViews } from './tensor-ring.js';
 import { MlopsError, ErrorCode, loadOptionalPeer } from '@mlops/contracts/errors';
-import { ChannelLayout as L, sessionWorkerScript, type WireMeta, type WireTensor, type WorkerReply, type WorkerRequest } from './session-worker.js';
+import { ChannelLayout as L, type WireMeta, type WireTensor, type WorkerInit, type WorkerReply, type WorkerRequest } from './session-worker.js';
 
 /** Result of one `session.run` in a worker. */
 export interface RunResult {
@@ -74,6 +75,24 @@ export interface WorkerPoolOptions {
   sessionOptions: Record<string, unknown>;
   /** For messages: which model this pool serves. */
   label: string;
+  /** Load on CPU (with a warning) when a requested execution provider cannot be loaded (default true). */
+  providerFallback?: boolean;
+  /** Receives warnings such as a CPU fallback. */
+  onWarning?: (message: string) => void;
+}
+
+/**
+ * Where a worker starts: the built entry next to this module (dist/session-worker-entry.js,
+ * for the ESM and CJS builds alike), or from source (tests, tsx) the .ts entry with tsx's
+ * loader registered inside the worker thread first.
+ */
+function workerEntry(): { filename: string | URL; eval: boolean } {
+  const here = import.meta.url;
+  if (!/\.[cm]?ts$/.test(here)) return { filename: new URL('./session-worker-entry.js', here), eval: false };
+  const entry = new URL('./session-worker-entry.ts', here).href;
+  // The ESM build of tsx's API (require.resolve finds the CJS one, which cannot register ESM hooks here).
+  const tsx = pathToFileURL(createRequire(here).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  return { filename: `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`, eval: true };
 }
 
 /**
@@ -102,10 +121,7 @@ export class WorkerPool {
 
   static async create(options: WorkerPoolOptions): Promise<WorkerPool> {
     const ortPath = resolveOnnxRuntime();
-    const script = sessionWorkerScript();
-    const started = await Promise.allSettled(
-      Array.from({ length: options.workers }, () => startWorker(script, ortPath, options)),
-    );
+    const started = await Promise.allSettled(Array.from({ length: options.workers }, () => startWorker(ortPath, options)));
     const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     const ok = started.filter((s): s is PromiseFulfilledResult<Started> => s.status === 'fulfilled');
     if (failed) {
@@ -113,6 +129,7 @@ export class WorkerPool {
       throw failed.reason;
     }
     const first = ok[0]!.value;
+    if (first.warning) options.onWarning?.(`Model "${options.label}": ${first.warning}.`);
     const slots = ok.map((s) => ({ worker: s.value.worker, ch: s.value.ch, alive: true, inflight: 0, busyMs: 0, pending: new Map() }));
     return new WorkerPool(slots, first.inputs, first.outputs, options);
   }
@@ -295,7 +312,7 @@ export class WorkerPool {
   private async replace(slot: Slot): Promise<void> {
     for (let attempt = 0; !this.closed; attempt++) {
       try {
-        const fresh = await startWorker(sessionWorkerScript(), resolveOnnxRuntime(), this.options);
+        const fresh = await startWorker(resolveOnnxRuntime(), this.options);
         if (this.closed) {
           await fresh.worker.terminate();
           return;
@@ -320,26 +337,32 @@ interface Started {
   ch: Channel;
   inputs: WireMeta[];
   outputs: WireMeta[];
+  warning: string | undefined;
 }
 
-function startWorker(script: string, ortPath: string, options: WorkerPoolOptions): Promise<Started> {
+function startWorker(ortPath: string, options: WorkerPoolOptions): Promise<Started> {
   const ch = newChannel();
-  const worker = new Worker(script, {
-    eval: true,
-    workerData: { ortPath, source: options.source, sessionOptions: options.sessionOptions, sab: ch.sab, layout: L },
-  });
+  const entry = workerEntry();
+  const init: WorkerInit = { ortPath, source: options.source, sessionOptions: options.sessionOptions, providerFallback: options.providerFallback ?? true, sab: ch.sab, layout: L };
+  const worker = new Worker(entry.filename, { eval: entry.eval, workerData: init });
   return new Promise((resolve, reject) => {
     const onMessage = (msg: WorkerReply): void => {
       if (msg.type === 'ready') {
         cleanup();
-        resolve({ worker, ch, inputs: msg.inputs, outputs: msg.outputs });
+        resolve({ worker, ch, inputs: msg.inputs, outputs: msg.outputs, warning: msg.warning });
       } else if (msg.type === 'load-error') {
         cleanup();
         void worker.terminate();
         reject(
-          new MlopsError(ErrorCode.InvalidArgument, `ONNX Runtime could not load model "${options.label}": ${msg.message}. Check that the source is a valid .onnx file.`, {
-            details: { reason: 'load_failed' },
-          }),
+          msg.provider
+            ? new MlopsError(
+                ErrorCode.Unsupported,
+                `ONNX Runtime could not use execution provider ${msg.provider} for model "${options.label}": ${msg.message}. Install that provider's libraries (for CUDA: CUDA 12 and cuDNN), remove it from sessionOptions.executionProviders, or allow the CPU fallback (providerFallback: true).`,
+                { details: { reason: 'provider_unavailable', provider: msg.provider } },
+              )
+            : new MlopsError(ErrorCode.InvalidArgument, `ONNX Runtime could not load model "${options.label}": ${msg.message}. Check that the source is a valid .onnx file.`, {
+                details: { reason: 'load_failed' },
+              }),
         );
       }
     };

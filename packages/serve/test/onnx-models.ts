@@ -156,3 +156,44 @@ export function slowModel(depth = 200, width = 256): Uint8Array {
 export function brokenModel(): Uint8Array {
   return new TextEncoder().encode('this is not an onnx model');
 }
+
+/**
+ * Not row-independent: `y = x - mean(x, axis 0)`, input `x` FP32 ['n', 2]. Its output's first
+ * dim is declared `outDim0` ('k' by default: a different symbol, so the server must not batch).
+ */
+export function centeredModel(outDim0: string = 'k'): Uint8Array {
+  return encodeModel({
+    name: 'centered',
+    node: [
+      { opType: 'ReduceMean', input: ['x'], output: ['mean'], attribute: [{ name: 'axes', type: onnx.AttributeProto.AttributeType.INTS, ints: [0] }, { name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 1 }] },
+      { opType: 'Sub', input: ['x', 'mean'], output: ['y'] },
+    ],
+    input: [valueInfo('x', T.FLOAT, ['n', 2])],
+    output: [valueInfo('y', T.FLOAT, [outDim0, 2])],
+  });
+}
+
+/** `y[N] = table[idx[N]]` over a 10-entry table (`table[i] = i * 10`); an index >= 10 fails at run time. */
+export function gatherModel(): Uint8Array {
+  return encodeModel({
+    name: 'gather',
+    node: [{ opType: 'Gather', input: ['table', 'idx'], output: ['y'], attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 0 }] }],
+    initializer: [floatInit('table', [10], Float32Array.from({ length: 10 }, (_, i) => i * 10))],
+    input: [valueInfo('idx', T.INT64, ['batch'])],
+    output: [valueInfo('y', T.FLOAT, ['batch'])],
+  });
+}
+
+/** Identity over INT32 and UINT64 ['batch'] inputs, for integer range checks. */
+export function intIdentityModel(): Uint8Array {
+  return encodeModel({
+    name: 'ints',
+    node: [
+      { opType: 'Identity', input: ['i32'], output: ['o32'] },
+      { opType: 'Identity', input: ['u64'], output: ['ou64'] },
+      { opType: 'Identity', input: ['i64'], output: ['oi64'] },
+    ],
+    input: [valueInfo('i32', T.INT32, ['batch']), valueInfo('u64', T.UINT64, ['batch']), valueInfo('i64', T.INT64, ['batch'])],
+    output: [valueInfo('o32', T.INT32, ['batch']), valueInfo('ou64', T.UINT64, ['batch']), valueInfo('oi64', T.INT64, ['batch'])],
+  });
+}

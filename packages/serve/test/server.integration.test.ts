@@ -173,7 +173,8 @@ describe('Open Inference Protocol server', () => {
     expect(text).toMatch(/mlops_serve_requests_total\{model="slow",status="429",version="1"\} [1-9]/);
     expect(text).toMatch(/mlops_serve_requests_total\{model="slow",status="504",version="1"\} 1/);
     expect(text).toMatch(/mlops_serve_rejected_total\{model="slow",reason="queue_full",version="1"\} [1-9]/);
-    for (const name of ['mlops_serve_request_duration_seconds_bucket', 'mlops_serve_queue_wait_seconds_bucket', 'mlops_serve_inference_duration_seconds_bucket', 'mlops_serve_batch_size_bucket']) {
+    expect(text).toContain('mlops_serve_request_duration_seconds_bucket{model="linear",status="200",version="1",le="+Inf"}');
+    for (const name of ['mlops_serve_queue_wait_seconds_bucket', 'mlops_serve_inference_duration_seconds_bucket', 'mlops_serve_batch_size_bucket']) {
       expect(text).toContain(`${name}{model="linear",version="1",le="+Inf"}`);
     }
     expect(text).toMatch(/mlops_serve_queue_depth\{model="linear",version="1"\} 0/);
