@@ -1,11 +1,14 @@
 import { Table } from 'apache-arrow';
+import type { Vector } from 'apache-arrow';
 import type { ArrowTableLike } from '@mlops/contracts';
 import { InvalidArgumentError, NotFoundError, SchemaMismatchError } from '@mlops/contracts';
 import type { ObjectStore } from '@mlops/storage';
 import { createArrowEngine } from './arrow-engine.js';
+import { appendRows, castColumn } from './cast-column.js';
 import type { Catalog } from './catalog.js';
 import { buildCatalog, joinKeysOf, keyValueType, sourceSchemaProblems } from './catalog.js';
 import type { Entity, FeatureService, FeatureView, OnDemandFeatureView } from './definitions.js';
+import { isFileSource } from './definitions.js';
 import { createDuckDbEngine } from './duckdb-engine.js';
 import { entityRowsTable } from './entity-rows.js';
 import type { HistoricalFeaturesRequest } from './historical.js';
@@ -75,14 +78,6 @@ export interface FeatureStore {
   close(): Promise<void>;
 }
 
-function concatTables(a: ArrowTableLike, b: ArrowTableLike, columns: readonly string[]): ArrowTableLike {
-  // Same column set in the same order, so batches of both can form one table.
-  const pick = (t: ArrowTableLike) => (t as Table).select(columns as string[]);
-  const left = pick(a);
-  const right = pick(b);
-  return new Table(left.schema, [...left.batches, ...right.batches.map((batch) => batch)]);
-}
-
 /**
  * Creates a feature store. Every definition is checked up front (duplicate names, unknown
  * entities or features, join keys, timestamps and features missing from or mistyped in the
@@ -99,15 +94,25 @@ export function createFeatureStore(options: FeatureStoreOptions): FeatureStore {
   const readSource = async (viewName: string, columns: readonly string[]): Promise<ArrowTableLike> => {
     const view = catalog.views.get(viewName)!;
     let table = await readViewSource(catalog, view, options.offline?.store ? { offlineStore: options.offline.store } : {}, columns);
-    for (const extra of pushed.get(viewName) ?? []) table = concatTables(table, extra, columns);
+    for (const extra of pushed.get(viewName) ?? []) table = appendRows(table, extra, columns);
     return table;
   };
   const onlineContext: OnlineContext = { catalog, online, now: () => clock(), readSource };
   const toTable = (view: FeatureView, rows: ArrowTableLike | Readonly<Record<string, readonly unknown[]>>): ArrowTableLike => {
     const keyTypes = new Map(joinKeysOf(catalog, view).map((k) => [k, keyValueType(catalog, view, k)] as const));
-    const table = entityRowsTable(rows, view.timestampColumn, keyTypes);
+    let table = entityRowsTable(rows, view.timestampColumn, keyTypes);
     const problems = sourceSchemaProblems(catalog, view, table.schema.fields);
     if (problems.length > 0) throw new SchemaMismatchError(`push to view "${view.name}": the rows do not fit the view:\n- ${problems.join('\n- ')}`, { problems });
+    if (!isFileSource(view.source)) {
+      // Pushed rows take the in-memory source's exact types, so both read alike later.
+      const source = view.source as ArrowTableLike;
+      const columns: Record<string, Vector> = {};
+      for (const field of source.schema.fields) {
+        const column = table.getChild(field.name);
+        if (column) columns[field.name] = castColumn(column, field.type, field.name);
+      }
+      table = new Table(columns);
+    }
     return table;
   };
   return {
