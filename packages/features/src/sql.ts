@@ -48,7 +48,8 @@ const DIALECTS: Record<SqlDialect, Dialect> = {
   postgres: { quote: doubleQuote, withinTtl: (f, e, ms) => `${f} >= ${e} - INTERVAL '${ms} milliseconds'`, rowNumber: 'ROW_NUMBER() OVER ()', qualify: false, descNullsLast: 'DESC NULLS LAST' },
   snowflake: { quote: doubleQuote, withinTtl: (f, e, ms) => `${f} >= DATEADD(millisecond, -${ms}, ${e})`, rowNumber: 'ROW_NUMBER() OVER (ORDER BY NULL)', qualify: true, descNullsLast: 'DESC NULLS LAST' },
   // UNIX_MILLIS keeps millisecond TTLs exact (INTERVAL has no MILLISECOND part in every BigQuery tool).
-  bigquery: { quote: backtick, withinTtl: (f, e, ms) => `UNIX_MILLIS(${f}) >= UNIX_MILLIS(${e}) - ${ms}`, rowNumber: 'ROW_NUMBER() OVER ()', qualify: true, descNullsLast: 'DESC NULLS LAST' },
+  // BigQuery sorts nulls last for DESC by default.
+  bigquery: { quote: backtick, withinTtl: (f, e, ms) => `UNIX_MILLIS(${f}) >= UNIX_MILLIS(${e}) - ${ms}`, rowNumber: 'ROW_NUMBER() OVER ()', qualify: true, descNullsLast: 'DESC' },
   // Spark sorts nulls last for DESC by default; timestampadd needs Spark 3.3+.
   spark: { quote: backtick, withinTtl: (f, e, ms) => `${f} >= timestampadd(MILLISECOND, -${ms}, ${e})`, rowNumber: 'monotonically_increasing_id()', qualify: false, descNullsLast: 'DESC' },
 };
@@ -98,7 +99,7 @@ export function pointInTimeSql(dialectName: SqlDialect, plan: SqlPlan): string {
   plan.views.forEach((view, i) => {
     const alias = `v${i}`;
     aliases.set(view.name, alias);
-    const cte = `${view.name}__latest`;
+    const cte = `${alias}_latest`;
     const fTs = `f.${q(view.timestampColumn)}`;
     const eTs = `er.${q(plan.timestampColumn)}`;
     const on = [...view.keys.map((k) => `f.${q(k)} = er.${q(k)}`), `${fTs} <= ${eTs}`].join('\n    AND ');
@@ -111,9 +112,9 @@ export function pointInTimeSql(dialectName: SqlDialect, plan: SqlPlan): string {
     const window = `ROW_NUMBER() OVER (PARTITION BY er.${q(rowId)} ORDER BY ${order})`;
     const cols = [`er.${q(rowId)} AS ${q(rowId)}`, ...view.columns.map((c) => `f.${q(c.source)} AS ${q(c.as)}`)].join(', ');
     const from = `FROM entity_rows__ er\n  JOIN ${view.table} f\n    ON ${on}\n  WHERE ${where}`;
-    if (dialect.qualify) ctes.push(`${q(cte)} AS (\n  SELECT ${cols}\n  ${from}\n  QUALIFY ${window} = 1\n)`);
-    else ctes.push(`${q(cte)} AS (\n  SELECT * FROM (\n    SELECT ${cols}, ${window} AS ${q('rn__')}\n    ${from.replaceAll('\n', '\n  ')}\n  ) ranked\n  WHERE ${q('rn__')} = 1\n)`);
-    joins.push(`LEFT JOIN ${q(cte)} ${alias} ON ${alias}.${q(rowId)} = er.${q(rowId)}`);
+    if (dialect.qualify) ctes.push(`${cte} AS (\n  SELECT ${cols}\n  ${from}\n  QUALIFY ${window} = 1\n)`);
+    else ctes.push(`${cte} AS (\n  SELECT * FROM (\n    SELECT ${cols}, ${window} AS ${q('rn__')}\n    ${from.replaceAll('\n', '\n  ')}\n  ) ranked\n  WHERE ${q('rn__')} = 1\n)`);
+    joins.push(`LEFT JOIN ${cte} ${alias} ON ${alias}.${q(rowId)} = er.${q(rowId)}`);
   });
   const selects = [
     ...(plan.entityColumns ? plan.entityColumns.map((c) => `er.${q(c)}`) : ['er.*']),

@@ -22,5 +22,6 @@ export const f64 = () => new Float64();
 export const utf8 = () => new Utf8();
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
+export const MINUTE_MS = 60_000;
 /** 2026-01-01T00:00:00Z. */
 export const T0 = Date.UTC(2026, 0, 1);
