@@ -24,7 +24,7 @@ beforeAll(async () => {
   await writeParquetFile(path.join(dir, 'same.parquet'), sample(2, 800, 0));
   // user_age in months instead of years for the whole current window: obvious drift on one column of three.
   const shifted = sample(3, 800, 0);
-  const months = tableFromArrays({ user_age: Float64Array.from(shifted.getChild('user_age')!.toArray() as Float64Array, (v) => v * 12), balance: shifted.getChild('balance')!.toArray() as Float64Array, plan: shifted.getChild('plan')!.toArray() as string[] });
+  const months = tableFromArrays({ user_age: Float64Array.from(shifted.getChild('user_age')!.toArray() as Float64Array, (v) => v * 12), balance: shifted.getChild('balance')!.toArray() as Float64Array, plan: [...shifted.getChild('plan')!] as string[] });
   await writeIpcFile(path.join(dir, 'months.arrow'), months);
   await writeFile(path.join(dir, 'garbage.parquet'), 'this is not parquet');
 });
