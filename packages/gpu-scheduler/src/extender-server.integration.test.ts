@@ -189,8 +189,8 @@ describe('extender handlers without HTTP', () => {
     const r = h.filter({ Pod: pod('q2', '2', { queue: 'team-a' }), NodeNames: ['gpu-a', 'gpu-b'] });
     expect(r.NodeNames).toEqual([]);
     expect(r.FailedNodes).toEqual({
-      'gpu-a': 'queue team-a has no GPU quota left for 2 more GPU(s) (uses 4 of 4 nominal, nothing to borrow)',
-      'gpu-b': 'queue team-a has no GPU quota left for 2 more GPU(s) (uses 4 of 4 nominal, nothing to borrow)',
+      'gpu-a': 'queue team-a has no quota left on node gpu-a: needs 2 more nvidia.com/gpu GPU(s) in flavour *, uses 4 of 4 nominal, no cohort to borrow from',
+      'gpu-b': 'queue team-a has no quota left on node gpu-b: needs 2 more nvidia.com/gpu GPU(s) in flavour *, uses 4 of 4 nominal, no cohort to borrow from',
     });
   });
 });

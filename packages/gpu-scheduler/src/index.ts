@@ -26,6 +26,11 @@ export type {
   NodeSpec,
   NodePoolSpec,
   QueueSpec,
+  CohortSpec,
+  ResourceFlavorSpec,
+  KueueResourceGroup,
+  KueueResourceQuota,
+  Quantity,
   JobSpec,
   WorkerPlacement,
   BindDecision,
@@ -67,3 +72,5 @@ export type {
 } from './extender-types.js';
 export { bundledTrace, bundledTraceFiles, phillyCluster, BUNDLED_TRACES } from './bundled-traces.js';
 export type { BundledTrace, BundledTraceName, BundledTraceFiles, BundledTraceOptions } from './bundled-traces.js';
+export { fromKueueManifests } from './kueue-manifests.js';
+export type { KueueConfig } from './kueue-manifests.js';

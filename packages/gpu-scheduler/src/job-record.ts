@@ -1,7 +1,7 @@
 import type { NodeRecord, WorkerRequest } from './cluster-state.js';
 import type { Bucket } from './pending-queue.js';
 import type { JobView } from './policy-types.js';
-import type { QueueRecord } from './quota-book.js';
+import type { Charges, QueueRecord } from './quota-book.js';
 import type { JobSpec, JobStatus, WorkerPlacement } from './types.js';
 
 /** Writable version of a readonly view (internal). */
@@ -30,7 +30,9 @@ export interface JobRecord {
   state: JobStatus['state'];
   placements: WorkerPlacement[];
   nodes: NodeRecord[];
-  quotaCharges: Array<[string | null, number]>;
+  quotaCharges: Charges;
+  /** Per-worker quota request: GPUs, millicores, MiB, pods. */
+  quotaVec: [number, number, number, number];
   borrowing: boolean;
   startMs: number | undefined;
   firstStartMs: number | undefined;

@@ -5,7 +5,7 @@ import { priorityOrdering } from './ordering-policies.js';
 import { Bucket, BucketHeap } from './pending-queue.js';
 import { bestFitPlacement, costAwarePlacement } from './placement-policies.js';
 import type { JobView, OrderingPolicy, PlacementContext, PlacementPolicy, QueueView, WorkloadClass } from './policy-types.js';
-import { QuotaBook, type QueueRecord } from './quota-book.js';
+import { QuotaBook, type Charges, type QueueRecord } from './quota-book.js';
 import type {
   Decision,
   JobSpec,
@@ -14,7 +14,9 @@ import type {
   NodeEventResult,
   NodePoolSpec,
   NodeSpec,
+  CohortSpec,
   QueueSpec,
+  ResourceFlavorSpec,
   RejectCode,
   SchedulerSnapshot,
   SubmitResult,
@@ -66,8 +68,12 @@ export interface SchedulerPolicy {
 export interface SchedulerOptions {
   /** Initial nodes. */
   nodes?: readonly NodeSpec[];
-  /** Queues. A `default` queue without quota is created when missing. */
+  /** Queues (Kueue ClusterQueues). A `default` queue without quota is created when missing. */
   queues?: readonly QueueSpec[];
+  /** Kueue Cohorts: hierarchy (`parentName`) and extra shared quota. Cohorts named only by queues are roots without quota. */
+  cohorts?: readonly CohortSpec[];
+  /** Kueue ResourceFlavors: which nodes (by labels) a flavour name in `resourceGroups` stands for. */
+  resourceFlavors?: readonly ResourceFlavorSpec[];
   /** Policy parts. */
   policy?: SchedulerPolicy;
   /** Expected workload mix for fragmentation-aware placement. Default: learnt from submitted jobs. */
@@ -195,7 +201,7 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
   }
 
   const cluster = new ClusterState();
-  const quotas = new QuotaBook();
+  const quotas = new QuotaBook({ ...(options.cohorts ? { cohorts: options.cohorts } : {}), ...(options.resourceFlavors ? { flavors: options.resourceFlavors } : {}) });
   const jobs = new Map<string, JobRecord>();
   const running = new Map<string, JobRecord>();
   const buckets = new Map<string, Bucket<JobRecord>>();
@@ -329,6 +335,7 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
       placements: [],
       nodes: [],
       quotaCharges: [],
+      quotaVec: [perWorker, req.cpuMilli, req.memoryMiB, 1],
       borrowing: false,
       startMs: undefined,
       firstStartMs: undefined,
@@ -361,19 +368,19 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
     if (cached && cached.version === cluster.topologyVersion) return cached.result;
     // What could ever exist: present nodes outside any pool, plus every pool at its maximum.
     let capacity = 0;
-    const eligibleModels = new Set<string>();
+    const eligible: Array<Pick<NodeSpec, 'gpuModel' | 'labels'>> = [];
     for (const node of cluster.nodes) {
       if (node.removed || (node.spec.pool !== undefined && pools.has(node.spec.pool))) continue;
       const c = cluster.staticCapacity(node, j.req);
       if (c <= 0) continue;
       capacity += c;
-      eligibleModels.add(cluster.modelNames[node.model]!);
+      eligible.push(node.spec);
     }
     for (const p of pools.values()) {
       const c = templateCapacity(p.node, j.req) * p.maxNodes;
       if (c <= 0) continue;
       capacity += c;
-      eligibleModels.add(p.node.gpuModel);
+      eligible.push(p.node);
     }
     let result: { code: RejectCode; reason: string } | null = null;
     const shape = describeShape(j);
@@ -388,12 +395,13 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
         code: 'GANG_LARGER_THAN_CLUSTER',
         reason: `The gang needs ${j.workers} workers of ${shape} but the whole cluster can hold at most ${capacity}${poolNote}; shrink the gang, add nodes or raise a pool's maxNodes.`,
       };
-    } else if (j.queue.nominal.size > 0) {
-      // The job fits in the cluster; check it can fit the queue's quota ceiling on some key.
+    } else if (quotas.metered(j.queue)) {
+      // The job fits in the cluster; check it fits the queue's quota ceiling (nominal plus
+      // everything it may borrow) in the flavours of some eligible node.
       let ok = false;
-      for (const model of eligibleModels) {
-        const key = quotas.keyFor(j.queue, model);
-        if (key === null || quotas.ceiling(j.queue, key) + 1e-9 >= j.totalGpus) {
+      for (const spec of eligible) {
+        const demand = new Map<string, number>();
+        if (quotas.addDemand(j.queue, spec, j.quotaVec, j.workers, demand) && quotas.couldEverFit(j.queue, demand)) {
           ok = true;
           break;
         }
@@ -401,7 +409,7 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
       if (!ok) {
         result = {
           code: 'EXCEEDS_QUOTA_LIMIT',
-          reason: `Job needs ${j.totalGpus} GPUs but queue "${j.queue.id}" can hold at most its nominal quota plus what it may borrow on every eligible GPU model; raise the quota or borrowing limit, or submit to another queue.`,
+          reason: `Job needs ${j.totalGpus} GPU(s), ${j.req.cpuMilli * j.workers} mCPU, ${j.req.memoryMiB * j.workers} MiB, ${j.workers} pod(s), but queue "${j.queue.id}" can never hold that in any flavour it admits on eligible nodes (nominal quota plus what it may borrow from its cohorts); raise nominalQuota or borrowingLimit, or submit to another queue.`,
         };
       }
     }
@@ -606,45 +614,56 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
   function tryPlace(
     j: JobRecord,
     excluded: ReadonlySet<NodeRecord> | null,
-  ): { out: Array<[NodeRecord, WorkerPlacement]>; charges: Array<[string | null, number]>; borrowing: boolean } | null {
+  ): { out: Array<[NodeRecord, WorkerPlacement]>; charges: Charges; borrowing: boolean } | null {
     const q = j.queue;
-    if (q.nominal.size === 0) {
+    if (!quotas.metered(q)) {
       const out = placeGang(j, j.req, excluded);
       return out ? { out, charges: [], borrowing: false } : null;
     }
-    const candidates = j.req.models ?? Int32Array.from(cluster.modelNames.keys());
-    const nominal: number[] = [];
-    const borrow: number[] = [];
-    for (const m of candidates) {
-      const fit = quotas.check(q, quotas.keyFor(q, cluster.modelNames[m]!), j.totalGpus);
-      if (fit === 'nominal') nominal.push(m);
-      else if (fit === 'borrow') borrow.push(m);
+    // Classify nodes by what the whole job would do to the queue's quota in their flavours:
+    // first try nodes where it fits within nominal, then also nodes where it borrows.
+    const byFlavor = new Map<ReadonlyArray<string | null>, QuotaFitClass>();
+    const notNominal = new Set<NodeRecord>(excluded ?? []);
+    const impossible = new Set<NodeRecord>(excluded ?? []);
+    let anyNominal = false;
+    let anyBorrow = false;
+    for (const node of cluster.nodes) {
+      if (node.removed || !node.schedulable) continue;
+      const fl = quotas.flavorsOn(q, node.spec);
+      let cls = byFlavor.get(fl);
+      if (cls === undefined) {
+        const demand = new Map<string, number>();
+        cls = quotas.addDemand(q, node.spec, j.quotaVec, j.workers, demand) ? quotas.check(q, demand) : 'no';
+        byFlavor.set(fl, cls);
+      }
+      if (cls === 'nominal') anyNominal = true;
+      else {
+        notNominal.add(node);
+        if (cls === 'borrow') anyBorrow = true;
+        else impossible.add(node);
+      }
     }
-    const attempts: number[][] = [];
-    if (nominal.length > 0) attempts.push(nominal);
-    if (borrow.length > 0) attempts.push([...nominal, ...borrow]);
-    for (const models of attempts) {
-      const req = { ...j.req, models: Int32Array.from(models) };
-      const out = placeGang(j, req, excluded);
+    const attempts: Array<Set<NodeRecord>> = [];
+    if (anyNominal) attempts.push(notNominal);
+    if (anyBorrow) attempts.push(impossible);
+    for (const ex of attempts) {
+      const out = placeGang(j, j.req, ex);
       if (!out) continue;
-      // A gang may straddle quota keys: check the exact per-key demand.
-      const perKey = new Map<string | null, number>();
+      // A gang may straddle flavours: check the exact per-flavour demand.
+      const demand = new Map<string, number>();
+      let admitted = true;
       for (const [node, p] of out) {
-        const key = quotas.keyFor(q, cluster.modelNames[node.model]!);
-        perKey.set(key, (perKey.get(key) ?? 0) + (p.gpuMilli * p.gpuIndices.length) / FULL);
+        const gpus = (p.gpuMilli * p.gpuIndices.length) / FULL;
+        admitted &&= quotas.addDemand(q, node.spec, [gpus, j.req.cpuMilli, j.req.memoryMiB, 1], 1, demand);
       }
-      let borrowing = false;
-      let ok = true;
-      for (const [key, amount] of perKey) {
-        const fit = quotas.check(q, key, amount);
-        if (fit === 'no') ok = false;
-        if (fit === 'borrow') borrowing = true;
-      }
-      if (ok) return { out, charges: [...perKey], borrowing };
+      const fit = admitted ? quotas.check(q, demand) : 'no';
+      if (fit !== 'no') return { out, charges: [...demand], borrowing: fit === 'borrow' };
       rollback(j.req, j.id, out);
     }
     return null;
   }
+
+  type QuotaFitClass = 'nominal' | 'borrow' | 'no';
 
   function undoPlace(j: JobRecord, out: Array<[NodeRecord, WorkerPlacement]>): void {
     rollback(j.req, j.id, out);
@@ -654,7 +673,7 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
   /** Takes a job's resources away from the books (for preemption what-ifs and for stops). */
   function releaseResources(j: JobRecord): void {
     for (let i = j.placements.length - 1; i >= 0; i--) cluster.release(j.nodes[i]!, j.req, j.placements[i]!, j.id);
-    for (const [key, amount] of j.quotaCharges) quotas.charge(j.queue, key, -amount);
+    quotas.charge(j.queue, j.quotaCharges, -1);
     j.queue.gpuUsedMilli -= j.totalGpus * FULL;
     j.queue.cpuUsed -= j.req.cpuMilli * j.workers;
     j.queue.memUsed -= j.req.memoryMiB * j.workers;
@@ -666,7 +685,7 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
       const p = j.placements[i]!;
       cluster.allocate(j.nodes[i]!, j.req, p.gpuIndices, j.id);
     }
-    for (const [key, amount] of j.quotaCharges) quotas.charge(j.queue, key, amount);
+    quotas.charge(j.queue, j.quotaCharges, 1);
     j.queue.gpuUsedMilli += j.totalGpus * FULL;
     j.queue.cpuUsed += j.req.cpuMilli * j.workers;
     j.queue.memUsed += j.req.memoryMiB * j.workers;
@@ -674,7 +693,7 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
 
   function commitBind(
     j: JobRecord,
-    placed: { out: Array<[NodeRecord, WorkerPlacement]>; charges: Array<[string | null, number]>; borrowing: boolean },
+    placed: { out: Array<[NodeRecord, WorkerPlacement]>; charges: Charges; borrowing: boolean },
     t: number,
     backfilled: boolean,
   ): Decision {
@@ -684,7 +703,7 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
     j.placements = placed.out.map((x) => x[1]);
     j.quotaCharges = placed.charges;
     j.borrowing = placed.borrowing;
-    for (const [key, amount] of placed.charges) quotas.charge(j.queue, key, amount);
+    quotas.charge(j.queue, placed.charges, 1);
     j.queue.gpuUsedMilli += j.totalGpus * FULL;
     j.queue.cpuUsed += j.req.cpuMilli * j.workers;
     j.queue.memUsed += j.req.memoryMiB * j.workers;
@@ -807,10 +826,17 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
     if (byPriority && vRank > jRank && (priorityScope === 'cluster' || v.queue === j.queue)) {
       return ordering.name === 'tiresias-las' ? 'attained-service' : 'priority';
     }
-    if (reclaim && jUnderNominal && v.queue !== j.queue && v.borrowing && v.queue.cohort !== undefined && v.queue.cohort === j.queue.cohort) {
-      return 'reclaim';
+    const mode = j.queue.reclaim ?? (reclaim ? 'Any' : 'Never');
+    if (mode !== 'Never' && jUnderNominal && v.queue !== j.queue && queueBorrowing(v) && quotas.root(v.queue) !== null && quotas.root(v.queue) === quotas.root(j.queue)) {
+      if (mode === 'Any' || v.priority < j.priority) return 'reclaim';
     }
     return null;
+  }
+
+  /** True while the victim's queue is above nominal quota in a flavour/resource the victim holds. */
+  function queueBorrowing(v: JobRecord): boolean {
+    for (const [k, amount] of v.quotaCharges) if (amount > 0 && quotas.overNominal(v.queue, k) > 1e-9) return true;
+    return false;
   }
 
   /** Running preemptible jobs with their rank; built once per pass, dropped after a preemption. */
@@ -828,7 +854,7 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
       if (!v.preemptible) continue;
       const rank = preemptionRank(v, t);
       if (rank > maxRank) maxRank = rank;
-      if (v.borrowing) anyBorrowing = true;
+      if (!anyBorrowing && v.quotaCharges.length > 0 && queueBorrowing(v)) anyBorrowing = true;
       list.push({ v, rank });
     }
     return { list, maxRank, anyBorrowing };
@@ -847,10 +873,19 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
   function tryPreempt(j: JobRecord, t: number, decisions: Decision[], pool: VictimPool): boolean {
     const jRank = preemptionRank(j, t);
     let underNominal = false;
-    if (reclaim && pool.anyBorrowing && j.queue.nominal.size > 0 && j.queue.cohort !== undefined) {
-      for (const name of j.spec.gpuModels ?? cluster.modelNames) {
-        const key = quotas.keyFor(j.queue, name);
-        if (key !== null && (j.queue.used.get(key) ?? 0) + j.totalGpus <= (j.queue.nominal.get(key) ?? 0) + 1e-9) underNominal = true;
+    if (pool.anyBorrowing && quotas.metered(j.queue) && quotas.root(j.queue) !== null && (j.queue.reclaim ?? (reclaim ? 'Any' : 'Never')) !== 'Never') {
+      // Reclaim only for a job that fits within its queue's nominal quota in some flavour.
+      const tried = new Set<ReadonlyArray<string | null>>();
+      for (const node of cluster.nodes) {
+        if (node.removed || cluster.staticCapacity(node, j.req) <= 0) continue;
+        const fl = quotas.flavorsOn(j.queue, node.spec);
+        if (tried.has(fl)) continue;
+        tried.add(fl);
+        const demand = new Map<string, number>();
+        if (quotas.addDemand(j.queue, node.spec, j.quotaVec, j.workers, demand) && quotas.withinNominal(j.queue, demand)) {
+          underNominal = true;
+          break;
+        }
       }
     }
     if (!underNominal && !(byPriority && pool.maxRank > jRank)) return false;
@@ -877,10 +912,13 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
       return false;
     }
     for (let i = cands.length - 1; i >= 0; i--) restoreResources(cands[i]!.v);
-    // Least important first; then checkpointable (loses nothing), then least progressed.
+    // Reclaim first, lowest priority then most recently started (Kueue's order); others least
+    // important first; then checkpointable (loses nothing), then least progressed.
     const progress = new Map(cands.map((c) => [c.v, runProgress(c.v, t)]));
     cands.sort(
       (a, b) =>
+        Number(b.reason === 'reclaim') - Number(a.reason === 'reclaim') ||
+        (a.reason === 'reclaim' && b.reason === 'reclaim' ? a.v.priority - b.v.priority || (b.v.startMs ?? 0) - (a.v.startMs ?? 0) : 0) ||
         b.rank - a.rank ||
         Number(b.v.checkpointable) - Number(a.v.checkpointable) ||
         progress.get(a.v)! - progress.get(b.v)! ||
@@ -888,6 +926,8 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
     );
     const chosen: typeof cands = [];
     for (const c of cands) {
+      // A lender reclaims only while the victim's queue still borrows.
+      if (c.reason === 'reclaim' && !queueBorrowing(c.v)) continue;
       releaseResources(c.v);
       chosen.push(c);
       if (fitsNow()) break;
@@ -1131,8 +1171,8 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
         queues: [...quotas.queues.values()].map((q) => ({
           id: q.id,
           cohort: q.cohort,
-          usedGpus: Object.fromEntries(q.used),
-          borrowedGpus: Object.fromEntries([...q.nominal.keys()].map((k) => [k, quotas.borrowed(q, k)])),
+          usedGpus: quotas.usageOf(q, 0).used,
+          borrowedGpus: quotas.usageOf(q, 0).borrowed,
           pendingJobs: q.pending,
           runningJobs: q.running,
           weightedShare: weightedShare(q),
@@ -1192,13 +1232,18 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
         const free = j.req.gpuMilli > 0 ? `${node.maxFree}/1000 on its emptiest GPU` : `${node.fullFree} whole GPUs`;
         return { fits: false, reason: `node ${nodeId} has ${free} free; needs ${describeShape(j)}`, unresolvable: false };
       }
-      const key = quotas.keyFor(j.queue, node.spec.gpuModel);
-      if (quotas.check(j.queue, key, j.totalGpus) === 'no') {
-        return {
-          fits: false,
-          reason: `queue ${j.queue.id} has no ${key === '*' ? 'GPU' : node.spec.gpuModel} quota left for ${j.totalGpus} more GPU(s) (uses ${j.queue.used.get(key!) ?? 0} of ${j.queue.nominal.get(key!) ?? 0} nominal, nothing to borrow)`,
-          unresolvable: false,
-        };
+      if (quotas.metered(j.queue)) {
+        const demand = new Map<string, number>();
+        if (!quotas.addDemand(j.queue, node.spec, j.quotaVec, 1, demand)) {
+          return { fits: false, reason: `queue ${j.queue.id} admits no work on node ${nodeId}: none of its flavours matches the node`, unresolvable: true };
+        }
+        if (quotas.check(j.queue, demand) === 'no') {
+          return {
+            fits: false,
+            reason: `queue ${j.queue.id} has no quota left on node ${nodeId}: ${quotas.explain(j.queue, demand)}`,
+            unresolvable: false,
+          };
+        }
       }
       return { fits: true, reason: '', unresolvable: false };
     },
@@ -1260,8 +1305,9 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
           retryable: true,
         });
       }
-      const charges: Array<[string | null, number]> = [[quotas.keyFor(j.queue, node.spec.gpuModel), j.totalGpus]];
-      commitBind(j, { out, charges, borrowing: false }, t, false);
+      const demand = new Map<string, number>();
+      quotas.addDemand(j.queue, node.spec, j.quotaVec, 1, demand);
+      commitBind(j, { out, charges: [...demand], borrowing: quotas.check(j.queue, demand) === 'borrow' }, t, false);
     },
   };
   return scheduler;

@@ -73,8 +73,21 @@ export interface QueueSpec {
    * Kueue's `lendingLimit`. Missing key = all of it. Needs a cohort.
    */
   lendingLimitGpus?: Record<string, number>;
-  /** Cohort name: queues of one cohort lend each other unused nominal quota. */
+  /** Cohort name: queues of one cohort lend each other unused nominal quota (Kueue v1beta1 `cohort`). */
   cohort?: string;
+  /** Same as `cohort`, under its Kueue v1beta2 name `cohortName`. */
+  cohortName?: string;
+  /**
+   * Quotas per resource and flavour, exactly Kueue's ClusterQueue `spec.resourceGroups`:
+   * resources `nvidia.com/gpu`, `cpu`, `memory`, `pods`; a flavour is a {@link ResourceFlavorSpec}
+   * (or, when none is declared with that name, a GPU model name or `'*'` for any node).
+   * With resourceGroups a queue admits work only to the flavours it lists (as Kueue); resources
+   * no group covers are not metered. Replaces `nominalGpus` / `borrowingLimitGpus` /
+   * `lendingLimitGpus`, which remain as a GPU-only shorthand.
+   */
+  resourceGroups?: readonly KueueResourceGroup[];
+  /** Kueue ClusterQueue `spec.preemption` (only `reclaimWithinCohort` is read). */
+  preemption?: { reclaimWithinCohort?: 'Never' | 'LowerPriority' | 'Any' };
   /** Fair-share weight (default 1): a queue of weight 2 deserves twice the share of weight 1. */
   weight?: number;
   /**
@@ -84,6 +97,47 @@ export interface QueueSpec {
   flavorPreference?: 'cheapest' | 'none';
   /** Allow preemptible jobs of this queue on spot nodes. Default true. */
   allowSpot?: boolean;
+}
+
+/** A Kubernetes quantity: a number, or a string such as `"500m"`, `"36Gi"`, `"8"`. */
+export type Quantity = number | string;
+
+/** One resource's quota in a flavour (Kueue `ResourceQuota`). */
+export interface KueueResourceQuota {
+  /** `nvidia.com/gpu` (GPUs), `cpu` (cores; `"500m"`), `memory` (bytes; `"36Gi"`) or `pods`. */
+  name: string;
+  /** Quota of the queue (or extra shared quota of a cohort). */
+  nominalQuota: Quantity;
+  /** Most that may be borrowed above nominal from the cohort (parent cohort, for a cohort). Default: unlimited. Needs a cohort / parent. */
+  borrowingLimit?: Quantity;
+  /** Most of the unused quota that may be lent to the cohort (parent). Default: all of it. Needs a cohort / parent. */
+  lendingLimit?: Quantity;
+}
+
+/** A Kueue resource group: `coveredResources` and per-flavour quotas, in preference order. */
+export interface KueueResourceGroup {
+  /** Resources this group meters; each flavour lists every one of them. */
+  coveredResources: readonly string[];
+  /** Flavours in the order they are tried. */
+  flavors: ReadonlyArray<{ name: string; resources: readonly KueueResourceQuota[] }>;
+}
+
+/** A Kueue `Cohort` (hierarchical cohorts): a parent and an optional extra pool of quota. */
+export interface CohortSpec {
+  /** Cohort name (`metadata.name`). */
+  name: string;
+  /** Parent cohort (`spec.parentName`); unset for a root. */
+  parentName?: string;
+  /** Extra quota shared by the subtree (`spec.resourceGroups`). */
+  resourceGroups?: readonly KueueResourceGroup[];
+}
+
+/** A Kueue `ResourceFlavor`: nodes carrying all of `nodeLabels` belong to it. */
+export interface ResourceFlavorSpec {
+  /** Flavour name (`metadata.name`). */
+  name: string;
+  /** `spec.nodeLabels`; a node's GPU model also counts as label `nvidia.com/gpu.product`. Empty = every node. */
+  nodeLabels?: Record<string, string>;
 }
 
 /** A job: a gang of identical workers, all placed at once or not at all. */

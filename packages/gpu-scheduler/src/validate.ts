@@ -52,10 +52,10 @@ export function validateQueue(q: QueueSpec): void {
   if (q.weight !== undefined && (typeof q.weight !== 'number' || !(q.weight > 0) || !Number.isFinite(q.weight))) {
     fail(`${where}.weight`, 'a finite number > 0', q.weight, 'Fair-share weights are positive.');
   }
-  if (q.borrowingLimitGpus !== undefined && q.cohort === undefined) {
+  if (q.borrowingLimitGpus !== undefined && q.cohort === undefined && q.cohortName === undefined) {
     fail(`${where}.borrowingLimitGpus`, 'a cohort to borrow from', q.cohort, 'Set `cohort` or drop `borrowingLimitGpus`.');
   }
-  if (q.lendingLimitGpus !== undefined && q.cohort === undefined) {
+  if (q.lendingLimitGpus !== undefined && q.cohort === undefined && q.cohortName === undefined) {
     fail(`${where}.lendingLimitGpus`, 'a cohort to lend to', q.cohort, 'Set `cohort` or drop `lendingLimitGpus`.');
   }
 }
