@@ -61,6 +61,46 @@ export interface ResolvedAssets {
   share: Float64Array;
   /** Usage node code -> asset number (-1 none). */
   byNodeCode: Int32Array;
+  /**
+   * When the node is billed: spans `spanStart[spanOff[a]..spanOff[a+1])` per asset. One span
+   * (start..end) for given assets; for assets derived from usage, the usage's union with gaps
+   * longer than `idleGapMs` left out.
+   */
+  spanOff: Int32Array;
+  spanStart: Float64Array;
+  spanEnd: Float64Array;
+}
+
+/**
+ * Spans where a derived node counts as up: the union of its usage intervals, with gaps of at most
+ * `gapMs` closed. Starts and ends are sorted separately (a union needs only the counts), so this
+ * is two typed-array sorts per node, not a sort of records.
+ */
+function usageSpans(starts: Float64Array, ends: Float64Array, gapMs: number): [number, number][] {
+  starts.sort();
+  ends.sort();
+  const out: [number, number][] = [];
+  let open = 0;
+  let s = 0;
+  let e = 0;
+  let spanStart = 0;
+  while (s < starts.length) {
+    if (starts[s]! <= ends[e]! + gapMs) {
+      if (open++ === 0) {
+        const last = out[out.length - 1];
+        if (last && starts[s]! <= last[1] + gapMs) {
+          spanStart = last[0];
+          out.pop();
+        } else spanStart = starts[s]!;
+      }
+      s++;
+    } else {
+      if (--open === 0) out.push([spanStart, ends[e]!]);
+      e++;
+    }
+  }
+  if (open > 0) out.push([spanStart, ends[ends.length - 1]!]);
+  return out;
 }
 
 /** Per-unit hourly prices of an instance type (for usage with no node): [gpu, cpu, memory] and list equivalents. */
@@ -85,8 +125,10 @@ export function resolveAssets(
   catalog: PriceCatalog,
   method: SplitMethod,
   range: { start: number; end: number },
+  idleGapMs = 3_600_000,
 ): ResolvedAssets {
   const specs: AssetSpec[] = [];
+  const derivedSpans: [number, number][][] = [];
   const nodeCount = usage.nodes.values.length;
   if (given) {
     const seen = new Set<string>();
@@ -133,9 +175,23 @@ export function resolveAssets(
         { details: { nodes: list } },
       );
     }
+    // Per node: its records' starts and ends, gathered by a counting sort on the node code.
+    const count = new Int32Array(nodeCount + 1);
+    for (let i = 0; i < usage.n; i++) if (usage.node[i]! >= 0) count[usage.node[i]! + 1]!++;
+    for (let c = 0; c < nodeCount; c++) count[c + 1]! += count[c]!;
+    const fill = count.slice(0, nodeCount);
+    const allStarts = new Float64Array(count[nodeCount]!);
+    const allEnds = new Float64Array(count[nodeCount]!);
+    for (let i = 0; i < usage.n; i++) {
+      const c = usage.node[i]!;
+      if (c < 0) continue;
+      allStarts[fill[c]!] = usage.start[i]!;
+      allEnds[fill[c]!++] = usage.end[i]!;
+    }
     for (let c = 0; c < nodeCount; c++) {
       const f = first[c]!;
       if (f < 0) continue;
+      derivedSpans.push(usageSpans(allStarts.subarray(count[c]!, count[c + 1]!), allEnds.subarray(count[c]!, count[c + 1]!), idleGapMs));
       const it = usage.instanceType.codes[f]!;
       const rg = usage.region.codes[f]!;
       specs.push({
@@ -163,6 +219,9 @@ export function resolveAssets(
     capacity: new Float64Array(count * 3),
     share: new Float64Array(count * 3),
     byNodeCode: new Int32Array(Math.max(nodeCount, 1)).fill(-1),
+    spanOff: new Int32Array(count + 1),
+    spanStart: new Float64Array(0),
+    spanEnd: new Float64Array(0),
   };
   const unknown = new Set<string>();
   const ambiguous = new Set<string>();
@@ -217,6 +276,10 @@ export function resolveAssets(
     const code = usage.nodes.lookup(a.node);
     if (code !== undefined) out.byNodeCode[code] = k;
   });
+  const spans = specs.map((_, k) => derivedSpans[k] ?? [[out.start[k]!, out.end[k]!] as [number, number]]);
+  for (let k = 0; k < count; k++) out.spanOff[k + 1] = out.spanOff[k]! + spans[k]!.length;
+  out.spanStart = Float64Array.from(spans.flat(), (x) => x[0]);
+  out.spanEnd = Float64Array.from(spans.flat(), (x) => x[1]);
   if (unknown.size) {
     const list = [...unknown];
     throw new MlopsError(

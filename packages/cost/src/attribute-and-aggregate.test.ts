@@ -69,6 +69,7 @@ describe('attributeAndAggregate', () => {
             window: { step: 'hour' as const, start: T0, end: T0 + 6 * H },
             overcommit: 'scale' as const,
             duplicates: 'allow' as const,
+            overlaps: 'allow' as const,
             ...(idle ? { idle } : {}),
             ...(shared ? { shared } : {}),
           };

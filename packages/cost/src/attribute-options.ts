@@ -16,6 +16,13 @@ export interface IdleOptions {
   by?: 'proportional' | 'even';
   /** Share each node's idle among that node's workloads (default), or pool it per resource across the cluster. */
   scope?: 'node' | 'cluster';
+  /**
+   * Pool idle per resource (default: GPU idle goes to GPU users only, so GPU-only usage leaves a
+   * node's CPU and memory cost idle) or per `node`: the idle of all of a node's resources goes to
+   * its workloads in proportion to their allocated cost, so a node with any workload is charged
+   * back in full. Conservation then holds per window and node (per window with `scope: 'cluster'`).
+   */
+  level?: 'resource' | 'node';
 }
 
 /** Workloads whose cost is overhead to spread over everyone else (e.g. `kube-system`, monitoring). */
@@ -66,8 +73,22 @@ export interface AttributeCostsOptions {
   window?: WindowOptions | 'hour' | 'day' | number;
   /** Prices for storage and network usage. */
   unitPrices?: UnitPrices;
+  /**
+   * Without `assets`, a node is billed only while usage shows it up: the union of its usage
+   * intervals, with gaps up to this long closed (default one hour). A node used twice a week apart
+   * is billed its two busy spans, not the idle week between (give `assets` with real lifetimes when
+   * you have them). `Infinity` bills first use to last use.
+   */
+  idleGapMs?: number;
   /** Exact duplicate rows: `error` (default) or `allow` (charge each). */
   duplicates?: 'error' | 'allow';
+  /**
+   * Rows of one workload (same node, resource, pricing, sku and labels) that overlap in time:
+   * `error` (default, `OVERLAPPING_USAGE` listing the rows), `merge` (charge the largest quantity
+   * held at each instant once: 10:00-11:00 and 10:30-11:30 of one GPU is 1.5 GPU-hours), or
+   * `allow` (charge each row, e.g. replicas that share every label). Exact repeats are `duplicates`.
+   */
+  overlaps?: 'error' | 'merge' | 'allow';
   /** More charged than a node has in a window: `error` (default) or `scale` (charges shrink pro rata to the asset cost, idle 0). */
   overcommit?: 'error' | 'scale';
 }

@@ -57,6 +57,7 @@ function checkAgainstDefinition(rows: readonly UsageRow[]): void {
       window: RANGE,
       overcommit: 'scale',
       duplicates: 'allow',
+      overlaps: 'allow',
     })
   );
   const team = c.labels.find((l) => l.key === 'team')!.cats;

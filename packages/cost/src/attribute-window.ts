@@ -15,11 +15,13 @@ const KIND_NETWORK = 4;
 export interface WindowErrors {
   /** Pairs (row, earlier identical row); null when duplicates are allowed. */
   duplicates: number[] | null;
+  /** Pairs (row, earlier overlapping row of the same workload); null unless overlaps are refused. */
+  overlaps: number[] | null;
   overcommitted: ProblemList;
 }
 
 const PIECE_I32 = ['key', 'rec', 'perm'] as const;
-const PIECE_F64 = ['work', 'charge', 'used'] as const;
+const PIECE_F64 = ['work', 'charge', 'used', 'lo', 'hi'] as const;
 const SLOT_I32 = ['rec', 'bin', 'ident'] as const;
 const SLOT_F64 = ['charge', 'used', 'allocated', 'list', 'idleShare', 'shared', 'weight'] as const;
 type Columns<I extends string, F extends string> = Record<I, Int32Array> & Record<F, Float64Array>;
@@ -131,14 +133,63 @@ function findDuplicates(p: AttributionPlan, sc: WindowScratch, from: number, to:
  * Merges the pieces of one bin into cost rows (slots): one per distinct workload, in ascending
  * workload-key order, charge summed in record order. Returns the new slot count.
  */
-function mergeBin(p: AttributionPlan, sc: WindowScratch, from: number, to: number, b: number, w: number, S: number, duplicates: number[] | null, lean: boolean): number {
+/**
+ * Pieces `perm[from, to)` of one workload in one window that overlap in time (exact repeats are
+ * left to the duplicate check). Refused: the earlier row of each overlapping pair goes to `out`.
+ * Merged (`overlaps: 'merge'`): the workload's charge and usage become the integral of the
+ * largest quantity held at each instant, so an overlap is charged once.
+ */
+function overlapsIn(p: AttributionPlan, sc: WindowScratch, from: number, to: number, out: number[] | null, merge: boolean): void {
+  const { lo, hi, rec, perm, charge, used } = sc.piece;
+  const idx = Array.from(perm.subarray(from, to)).sort((x, y) => lo[x]! - lo[y]! || hi[x]! - hi[y]!);
+  let overlap = false;
+  let reach = idx[0]!;
+  for (let t = 1; t < idx.length; t++) {
+    const x = idx[t]!;
+    if (lo[x]! < hi[reach]! && !sameRecord(p, rec[x]!, rec[reach]!)) {
+      overlap = true;
+      if (out) out.push(Math.max(rec[x]!, rec[reach]!), Math.min(rec[x]!, rec[reach]!));
+    }
+    if (hi[x]! > hi[reach]!) reach = x;
+  }
+  if (!overlap || !merge) return;
+  // Sweep the elementary segments between all piece edges; each costs its largest holder.
+  const edges = [...new Set(idx.flatMap((x) => [lo[x]!, hi[x]!]))].sort((a, b) => a - b);
+  const { recCharge } = p;
+  const { quantity } = p.u;
+  let c = 0;
+  let u = 0;
+  for (let e = 0; e + 1 < edges.length; e++) {
+    const a = edges[e]!;
+    const z = edges[e + 1]!;
+    let qc = 0;
+    let qu = 0;
+    for (const x of idx) {
+      if (lo[x]! <= a && hi[x]! >= z) {
+        if (recCharge[rec[x]!]! > qc) qc = recCharge[rec[x]!]!;
+        if (quantity[rec[x]!]! > qu) qu = quantity[rec[x]!]!;
+      }
+    }
+    c += qc * (z - a);
+    u += qu * (z - a);
+  }
+  // The merged totals go on the first piece; the others carry nothing.
+  for (let t = 0; t < idx.length; t++) {
+    charge[idx[t]!] = t === 0 ? c : 0;
+    used[idx[t]!] = t === 0 ? u : 0;
+  }
+}
+
+function mergeBin(p: AttributionPlan, sc: WindowScratch, from: number, to: number, b: number, w: number, S: number, errs: WindowErrors, lean: boolean): number {
+  const duplicates = errs.duplicates;
+  const overlapMode = p.options.overlaps ?? 'error';
   const { rangeStart, rangeEnd, workloadKey, recCharge, recNodeKind } = p;
   const { start, end, quantity } = p.u;
   const ws = (w + p.w0) * p.stepMs;
   const we = ws + p.stepMs;
   const m = to - from;
   sc.pieces(m);
-  const { key: pKey, work: pWork, charge: pCharge, used: pUsed, rec: pRec, perm } = sc.piece;
+  const { key: pKey, work: pWork, charge: pCharge, used: pUsed, rec: pRec, perm, lo: pLo, hi: pHi } = sc.piece;
   const sorted = sc.sorted;
   for (let k = 0; k < m; k++) {
     const i = sorted[from + k]!;
@@ -155,7 +206,9 @@ function mergeBin(p: AttributionPlan, sc: WindowScratch, from: number, to: numbe
     pKey[k] = nk;
     pWork[k] = workloadKey[i]!;
     pCharge[k] = recCharge[i]! * ms;
-    if (!lean) pUsed[k] = quantity[i]! * ms;
+    pUsed[k] = lean ? 0 : quantity[i]! * ms;
+    pLo[k] = lo;
+    pHi[k] = hi;
     pRec[k] = i;
     perm[k] = k;
   }
@@ -166,15 +219,19 @@ function mergeBin(p: AttributionPlan, sc: WindowScratch, from: number, to: numbe
     const j = perm[k]!;
     const key = pKey[j]!;
     const wk = pWork[j]!;
+    let r = k + 1;
+    while (r < m && pKey[perm[r]!] === key && pWork[perm[r]!] === wk) r++;
+    if (r - k > 1) {
+      if (duplicates) findDuplicates(p, sc, k, r, w, duplicates);
+      // Network quantities are volumes moved, not amounts held: they add up, never overlap.
+      if (overlapMode !== 'allow' && (key & 7) !== KIND_NETWORK) overlapsIn(p, sc, k, r, errs.overlaps, overlapMode === 'merge');
+    }
     let charge = 0;
     let used = 0;
-    let r = k;
-    while (r < m && pKey[perm[r]!] === key && pWork[perm[r]!] === wk) {
-      charge += pCharge[perm[r]!]!;
-      if (!lean) used += pUsed[perm[r]!]!;
-      r++;
+    for (let t = k; t < r; t++) {
+      charge += pCharge[perm[t]!]!;
+      used += pUsed[perm[t]!]!;
     }
-    if (duplicates && r - k > 1) findDuplicates(p, sc, k, r, w, duplicates);
     const slot = sc.slot;
     slot.rec[S] = pRec[j]!;
     slot.bin[S] = b;
@@ -228,7 +285,7 @@ export function attributeWindow(p: AttributionPlan, w: number, sc: WindowScratch
     }
   }
   let S = 0;
-  for (let b = 0; b < B; b++) if (binOff[b + 1]! > binOff[b]!) S = mergeBin(p, sc, binOff[b]!, binOff[b + 1]!, b, w, S, errs.duplicates, out.lean);
+  for (let b = 0; b < B; b++) if (binOff[b + 1]! > binOff[b]!) S = mergeBin(p, sc, binOff[b]!, binOff[b + 1]!, b, w, S, errs, out.lean);
 
   // Asset cells of the window and their cost; idle starts as the whole cost.
   const cell = sc.cell;
@@ -307,13 +364,22 @@ export function attributeWindow(p: AttributionPlan, w: number, sc: WindowScratch
   const idleOpts = p.options.idle;
   if ((idleOpts?.mode ?? 'separate') === 'share' && S > 0) {
     const cluster = idleOpts?.scope === 'cluster';
-    const { groupOf, groups } = scopeGroups(idleOpts?.scope);
+    const byNode = idleOpts?.level === 'node';
+    // Idle pools: per (node, resource) bin, per node (level 'node'), per resource across the
+    // cluster, or one pool for the whole cluster (level 'node' with scope 'cluster').
+    const poolOf = (b: number) => (byNode ? (cluster ? 0 : (b / 3) | 0) : cluster ? b % 3 : b);
+    const groups = byNode ? (cluster ? 1 : A) : cluster ? 3 : direct;
+    const groupOf = new Int32Array(S);
+    for (let k = 0; k < S; k++) {
+      const b = sBin[k]!;
+      groupOf[k] = b < direct && cell[b]! >= 0 ? poolOf(b) : -1;
+    }
     const members = membersOf(groupOf, S, groups);
     const pool = new Float64Array(groups);
     for (let b = 0; b < direct; b++) {
       if (cell[b]! < 0) continue;
-      const g = cluster ? b % 3 : b;
-      // A group with no workload keeps its idle as idle rows: there is no one to charge it to.
+      const g = poolOf(b);
+      // A pool with no workload keeps its idle as idle rows: there is no one to charge it to.
       if (members.offsets[g + 1]! > members.offsets[g]!) {
         pool[g]! += idle[b]!;
         idle[b] = 0;
@@ -460,6 +526,26 @@ export function throwWindowErrors(p: AttributionPlan, errs: WindowErrors): void 
       "Drop the repeated rows (the export was probably read twice), or pass duplicates: 'allow' if they are distinct workloads.",
     );
   }
+  const ov = errs.overlaps;
+  if (ov?.length) {
+    const seen = new Set<string>();
+    const list = new ProblemList();
+    const found: [number, number][] = [];
+    for (let k = 0; k < ov.length; k += 2) {
+      const key = `${ov[k]},${ov[k + 1]}`;
+      if (!seen.has(key)) {
+        seen.add(key);
+        found.push([ov[k]!, ov[k + 1]!]);
+      }
+    }
+    found.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+    for (const [row, other] of found) list.add(`overlaps row ${other} of the same workload (node, resource, labels)`, row);
+    list.throwIfAny(
+      CostErrorCode.OverlappingUsage,
+      'Rows of one workload overlap in time on the same node and resource, so the overlap would be charged twice:',
+      "Fix the producer (one row per interval), give concurrent replicas a distinguishing label (e.g. pod), or pass overlaps: 'merge' to charge the largest quantity held at each instant once (overlaps: 'allow' charges each row).",
+    );
+  }
   errs.overcommitted.throwIfAny(
     CostErrorCode.Overcommitted,
     'More of a resource was charged on a node than it has (overlapping duplicate records, or requests above capacity):',
@@ -473,7 +559,11 @@ export function throwWindowErrors(p: AttributionPlan, errs: WindowErrors): void 
  */
 export function attributeWindows(p: AttributionPlan, out: CostRows, afterWindow?: () => void): void {
   const sc = new WindowScratch(p.B);
-  const errs: WindowErrors = { duplicates: (p.options.duplicates ?? 'error') === 'error' ? [] : null, overcommitted: new ProblemList() };
+  const errs: WindowErrors = {
+    duplicates: (p.options.duplicates ?? 'error') === 'error' ? [] : null,
+    overlaps: (p.options.overlaps ?? 'error') === 'error' ? [] : null,
+    overcommitted: new ProblemList(),
+  };
   for (let w = 0; w < p.W; w++) {
     attributeWindow(p, w, sc, out, errs);
     afterWindow?.();

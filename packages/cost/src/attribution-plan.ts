@@ -181,9 +181,12 @@ function assetCells(assets: ResolvedAssets, rangeStart: number, rangeEnd: number
   let assetMicros = new Float64Array(cells instanceof DenseIndex ? denseSize : 1 << 14);
   let capMs = new Float64Array(assetMicros.length);
   const parts = [0, 0, 0];
-  for (let a = 0; a < A; a++) {
-    const s = Math.max(assets.start[a]!, rangeStart);
-    const e = Math.min(assets.end[a]!, rangeEnd);
+  let a = 0;
+  for (let sp = 0; sp < assets.spanStart.length; sp++) {
+    // Spans are in asset order, so the asset of span `sp` is found by walking spanOff.
+    while (assets.spanOff[a + 1]! <= sp) a++;
+    const s = Math.max(assets.spanStart[sp]!, rangeStart);
+    const e = Math.min(assets.spanEnd[sp]!, rangeEnd);
     if (!(e > s)) continue;
     const wa = Math.floor(s / stepMs);
     const wb = Math.ceil(e / stepMs) - 1;
@@ -222,8 +225,9 @@ function assetCells(assets: ResolvedAssets, rangeStart: number, rangeEnd: number
           c.set(capMs);
           capMs = c;
         }
-        assetMicros[cell] = parts[r]!;
-        capMs[cell] = cap * (hi - lo);
+        // Two spans of one node can meet in a window (a gap shorter than the step): add up.
+        assetMicros[cell]! += parts[r]!;
+        capMs[cell]! += cap * (hi - lo);
       }
     }
   }
@@ -269,7 +273,7 @@ export function planAttribution(options: AttributeCostsOptions): AttributionPlan
   const u = readUsage(options.usage);
   const { stepMs } = stepOf(options.window);
   const { rangeStart, rangeEnd } = rangeOf(options, u);
-  const assets = resolveAssets(u, options.assets, options.prices, method, { start: rangeStart, end: rangeEnd });
+  const assets = resolveAssets(u, options.assets, options.prices, method, { start: rangeStart, end: rangeEnd }, options.idleGapMs ?? HOUR_MS);
   const { recAsset, recBin, rateOf } = checkRecords(u, assets, options, method);
   const A = assets.count;
   const recCharge = new Float64Array(u.n);
@@ -316,7 +320,7 @@ export function planAttribution(options: AttributeCostsOptions): AttributionPlan
     method: splitMethodId(method),
     weights: typeof method === 'object' ? method.weights : null,
     basis,
-    idle: { mode: idleMode, by: options.idle?.by ?? 'proportional', scope: options.idle?.scope ?? 'node' },
+    idle: { mode: idleMode, by: options.idle?.by ?? 'proportional', scope: options.idle?.scope ?? 'node', level: options.idle?.level ?? 'resource' },
     shared: options.shared ? { labels: options.shared.labels, by: options.shared.by ?? 'proportional', scope: options.shared.scope ?? 'node' } : null,
     stepMs,
     start: rangeStart,

@@ -26,6 +26,12 @@ export interface Budget {
   burnRateMultiple?: number;
   /** Status `at-risk` when the forecast reaches this fraction of the amount. Default 1. */
   atRiskRatio?: number;
+  /**
+   * Share of the period that must have passed before a run-rate forecast may make the budget
+   * `at-risk` (and raise `forecast-over`), when the costs do not cover the previous period.
+   * Default 0.2 (about 1.4 days of a week, 6 days of a month). Spend over the amount is `over` at once.
+   */
+  minElapsedShare?: number;
 }
 
 /** Options for {@link evaluateBudgets}. */
@@ -48,9 +54,18 @@ export interface BudgetStatus {
   spend: number;
   /** Spend in integer micros. */
   spendMicros: number;
-  /** Linear forecast of spend at period end. */
+  /**
+   * Forecast of spend at period end: spend so far plus the rest of the period at a daily rate.
+   * The rate is the least-squares line through the completed days (the mean so far before two
+   * full days); when the costs cover the whole previous period, it is blended with that period's
+   * daily mean, weighted by the elapsed share: `share x run rate + (1 - share) x previous rate`.
+   */
   forecast: number;
-  /** `over` (spend >= amount), `at-risk` (forecast >= atRiskRatio x amount) or `ok`. */
+  /** How the forecast was made: `blended` with the previous period, `run-rate`, or `too-early` (run rate, too little of the period elapsed to alert on it). */
+  forecastBasis: 'blended' | 'run-rate' | 'too-early';
+  /** Share of the period elapsed at `now` (0..1). */
+  elapsedShare: number;
+  /** `over` (spend >= amount), `at-risk` (forecast >= atRiskRatio x amount, unless `forecastBasis` is `too-early`) or `ok`. */
   status: 'ok' | 'at-risk' | 'over';
   /** amount / days in the period. */
   plannedDailyRate: number;
@@ -142,7 +157,22 @@ export function evaluateBudgets(costs: ArrowTableLike, budgets: readonly Budget[
       const mean = elapsed > 0 ? spend / elapsed : 0;
       rate = () => mean;
     }
-    // Integrate the fitted daily rate from now to period end (the current day counts its remaining part).
+    // The forecast integrates the daily rate from now to period end (the current day counts its remaining part).
+    // Previous period: blend its daily mean in when the costs cover all of it.
+    const elapsedShare = Math.min(1, Math.max(0, (now - ps) / (pe - ps)));
+    const [pps] = bucketOf(ps - 1, period, [ps - 1, ps - 1]);
+    let basis: BudgetStatus['forecastBasis'] = elapsedShare < (b.minElapsedShare ?? 0.2) ? 'too-early' : 'run-rate';
+    if (cols.meta && cols.meta.start <= pps) {
+      let prevMicros = 0;
+      for (let i = 0; i < cols.n; i++) {
+        const ws = cols.windowStart[i]!;
+        if (mask[i] && ws >= pps && ws < ps) prevMicros += cols.totalMicros[i]!;
+      }
+      const prevDaily = prevMicros / 1e6 / ((ps - pps) / DAY);
+      const own = rate;
+      rate = (d) => elapsedShare * own(d) + (1 - elapsedShare) * prevDaily;
+      basis = 'blended';
+    }
     let forecast = spend;
     for (let t = (now - ps) / DAY; t < days - 1e-12; ) {
       const next = Math.min(Math.floor(t) + 1, days);
@@ -151,7 +181,7 @@ export function evaluateBudgets(costs: ArrowTableLike, budgets: readonly Budget[
     }
     const planned = b.amount / days;
     const lastDaySpend = fullDays > 0 ? daily[fullDays - 1]! / 1e6 : NaN;
-    const status: BudgetStatus['status'] = spend >= b.amount ? 'over' : forecast >= (b.atRiskRatio ?? 1) * b.amount ? 'at-risk' : 'ok';
+    const status: BudgetStatus['status'] = spend >= b.amount ? 'over' : basis !== 'too-early' && forecast >= (b.atRiskRatio ?? 1) * b.amount ? 'at-risk' : 'ok';
     statuses.push({
       name: b.name,
       periodStart: ps,
@@ -160,6 +190,8 @@ export function evaluateBudgets(costs: ArrowTableLike, budgets: readonly Budget[
       spend,
       spendMicros,
       forecast,
+      forecastBasis: basis,
+      elapsedShare,
       status,
       plannedDailyRate: planned,
       lastDaySpend,

@@ -36,7 +36,7 @@ describe('fractional GPUs', () => {
     expect(migProfileFraction('7g.80gb')).toBe(1);
     expect(migProfileFraction('3g.40gb', { basis: 'memory' })).toBe(0.5);
     expect(migProfileFraction('2g.12gb', { gpuModel: 'A30' })).toBe(0.5);
-    expect(() => migProfileFraction('9g.90gb')).toThrow(/has 7/);
+    expect(() => migProfileFraction('9g.90gb')).toThrow(/does not exist on A100-40GB or A100-80GB/);
     expect(() => migProfileFraction('big')).toThrow(/should look like/);
   });
 

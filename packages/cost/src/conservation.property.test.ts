@@ -43,7 +43,7 @@ const usageRow = fc
   });
 
 const options = fc.record({
-  idle: fc.record({ mode: fc.constantFrom('separate', 'share'), by: fc.constantFrom('proportional', 'even'), scope: fc.constantFrom('node', 'cluster') }),
+  idle: fc.record({ mode: fc.constantFrom('separate', 'share'), by: fc.constantFrom('proportional', 'even'), scope: fc.constantFrom('node', 'cluster'), level: fc.constantFrom('resource', 'node') }),
   shared: fc.option(fc.record({ by: fc.constantFrom('proportional', 'even'), scope: fc.constantFrom('node', 'cluster') }), { nil: undefined }),
   method: fc.constantFrom('aws-split', 'opencost'),
   step: fc.constantFrom(H, 15 * 60_000, 2 * H),
@@ -63,6 +63,7 @@ describe('conservation (fast-check)', () => {
           window: { step: o.step, ...RANGE },
           overcommit: 'scale',
           duplicates: 'allow',
+          overlaps: 'allow',
         });
         const c = readCostTable(costs);
         const clusterWide = o.idle.mode === 'share' && o.idle.scope === 'cluster' || o.shared?.scope === 'cluster';
@@ -94,7 +95,7 @@ describe('conservation (fast-check)', () => {
   it('aggregates by labels without losing a micro (unlabeled and idle are groups too)', () => {
     fc.assert(
       fc.property(fc.array(usageRow, { minLength: 1, maxLength: 30 }), (rows) => {
-        const costs = attributeCosts({ usage: usageTable(rows, ['team', 'namespace']), prices, window: RANGE, overcommit: 'scale', duplicates: 'allow' });
+        const costs = attributeCosts({ usage: usageTable(rows, ['team', 'namespace']), prices, window: RANGE, overcommit: 'scale', duplicates: 'allow', overlaps: 'allow' });
         const total = readCostTable(costs).totalMicros.reduce((s, v) => s + v, 0);
         const agg = aggregateCosts(costs, { groupBy: ['team', 'label_namespace'], window: 'hour' });
         const sum = readNumbers(agg.getChild('total_micros')!, 'total_micros', 'number').reduce((s, v) => s + v, 0);

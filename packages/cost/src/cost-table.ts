@@ -19,7 +19,7 @@ export interface CostTableMetadata {
   /** Charge basis. */
   basis: 'max' | 'request' | 'usage';
   /** Idle handling. */
-  idle: { mode: 'separate' | 'share'; by: 'proportional' | 'even'; scope: 'node' | 'cluster' };
+  idle: { mode: 'separate' | 'share'; by: 'proportional' | 'even'; scope: 'node' | 'cluster'; level: 'resource' | 'node' };
   /** Shared-overhead handling. */
   shared: { labels: Record<string, readonly string[]>; by: 'proportional' | 'even'; scope: 'node' | 'cluster' } | null;
   /** Window step, ms. */

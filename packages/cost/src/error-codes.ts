@@ -15,6 +15,8 @@ export const CostErrorCode = {
   UsageOutsideAsset: 'USAGE_OUTSIDE_ASSET',
   /** The same usage row appears more than once. */
   DuplicateUsage: 'DUPLICATE_USAGE',
+  /** Rows of one workload (same node, resource and labels) overlap in time; the error lists them. */
+  OverlappingUsage: 'OVERLAPPING_USAGE',
   /** More of a resource was charged on a node in a window than the node has. */
   Overcommitted: 'OVERCOMMITTED',
   /** Prices, assets or budgets in different currencies were mixed. */

@@ -87,6 +87,32 @@ function readTimes(v: ArrowVectorLike, name: string): Float64Array {
   return toFloat64Array(v, { columnName: name });
 }
 
+// Usage times must fall in [2000, 2200): outside it, the numbers are almost surely in another unit
+// (epoch seconds read as ms land in January 1970, microseconds past the year 50000).
+const EPOCH_MIN = Date.UTC(2000, 0, 1);
+const EPOCH_MAX = Date.UTC(2200, 0, 1);
+const plausible = (ms: number) => ms >= EPOCH_MIN && ms < EPOCH_MAX;
+
+/** What unit an implausible epoch-ms value looks like it is in. */
+export function epochUnitGuess(ms: number): string {
+  if (plausible(ms * 1000)) return 'epoch seconds';
+  if (plausible(ms / 1000)) return 'epoch microseconds';
+  if (plausible(ms / 1e6)) return 'epoch nanoseconds';
+  return 'no known epoch unit';
+}
+
+function checkEpochs(values: Float64Array, name: string, problems: ProblemList): void {
+  let kind: string | null = null;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v !== v || plausible(v)) continue;
+    kind ??=
+      `${name} read as epoch milliseconds lands in year ${Number.isNaN(new Date(v).getTime()) ? '> 275000' : new Date(v).getUTCFullYear()} (first value ${v}), which looks like ${epochUnitGuess(v)}; ` +
+      'times before 2000 or after 2200 are refused: convert to milliseconds or use a Timestamp column with the right unit';
+    problems.add(kind, i);
+  }
+}
+
 /**
  * Reads and checks a UsageRecord table (docs/decisions/001-data-contracts.md). Every rule
  * violation in the table is reported in one `INVALID_USAGE` error, by kind with a count and
@@ -116,6 +142,8 @@ export function readUsage(table: ArrowTableLike): UsageColumns {
       if (codes[i] !== want[k]) problems.add(`unit for ${RESOURCE_KINDS[k]} should be "${KIND_UNITS[k]}"`, i);
     }
   }
+  checkEpochs(start, 'interval_start', problems);
+  checkEpochs(end, 'interval_end', problems);
   for (let i = 0; i < n; i++) {
     const s = start[i]!;
     const e = end[i]!;
