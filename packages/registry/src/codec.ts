@@ -30,6 +30,8 @@ export interface BlobPointer {
   /** Key of the bytes. */
   blob: string;
   createdAt: number;
+  /** Last time a registration reused these bytes (ms since the epoch); the rewrite is what gc's conditional delete notices. */
+  lastUsedAt?: number;
 }
 
 const decoder = new TextDecoder();

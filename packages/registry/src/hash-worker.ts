@@ -111,6 +111,11 @@ export interface HashWorker {
    * the upload with `DATA_CORRUPTED` instead of recording a digest of other bytes.
    */
   hashFile(file: string): { chunks: AsyncGenerator<Uint8Array>; result: () => Promise<HashResult> };
+  /**
+   * The sha256 of a local file without streaming it anywhere: large files are read and hashed by
+   * the worker on its own handle, small ones here. Used to skip uploads of content already stored.
+   */
+  digestFile(file: string): Promise<HashResult>;
   /** Terminates the worker; hashes in progress fail, later ones run in-thread. */
   close(): Promise<void>;
 }
@@ -388,6 +393,20 @@ export function createHashWorker(threshold = WORKER_HASH_THRESHOLD): HashWorker 
           if (!ended) running?.abandon();
         }
       });
+    },
+
+    async digestFile(file) {
+      const info = await stat(file);
+      if (info.size < threshold || closed) {
+        const hash = createHash('sha256');
+        let size = 0;
+        for await (const chunk of createReadStream(file, { highWaterMark: FILE_CHUNK }) as AsyncIterable<Buffer>) {
+          hash.update(chunk);
+          size += chunk.byteLength;
+        }
+        return { sha256: hash.digest('hex'), size };
+      }
+      return startJob(file).end();
     },
 
     async close() {

@@ -157,8 +157,10 @@ export interface GcResult {
   unreferenced: { key: string; size: number }[];
   /** Bytes the unreferenced objects hold. */
   unreferencedBytes: number;
-  /** Keys deleted (empty on a dry run). */
+  /** Keys deleted (empty on a dry run, and while any manifest is damaged). */
   deleted: string[];
+  /** Objects gc could not read (`DATA_CORRUPTED`), with the reason; fix them with `repair()`. */
+  damaged?: { key: string; message: string }[];
 }
 
 /** A change seen by {@link Registry.watchAlias}. */

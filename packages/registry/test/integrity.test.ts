@@ -87,7 +87,7 @@ describe('defect 9: limits are documented and enforced with coded errors', () =>
   it('refuses bad metric keys, huge descriptions, too many tags and prototype keys', async () => {
     const reg = createRegistry({ store: createMemoryStore() });
     const base = { name: 'lim', artifacts: { 'a.bin': enc.encode('x') } };
-    for (const metrics of [{ '': 1 }, { ['k'.repeat(100_000)]: 1 }, { 'a\nb': 1 }]) {
+    for (const metrics of [{ '': 1 }, { ['k'.repeat(100_000)]: 1 }, { 'a\nb': 1 }] as Record<string, number>[]) {
       expect((await errorOf(reg.registerModelVersion({ ...base, metrics }))).code).toBe('INVALID_ARGUMENT');
     }
     const description = await errorOf(reg.registerModelVersion({ ...base, description: 'd'.repeat(10 * 1024 * 1024) }));

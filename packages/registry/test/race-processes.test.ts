@@ -1,0 +1,65 @@
+// Integrity races that need several real processes sharing one file store (issue #16).
+import { execFile } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { createFileStore } from '@mlops/storage';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createRegistry } from '../src/index.js';
+import { createLayout } from '../src/layout.js';
+
+const run = promisify(execFile);
+const worker = fileURLToPath(new URL('./fixtures/race-worker.ts', import.meta.url));
+const roots: string[] = [];
+afterAll(async () => {
+  for (const root of roots) await rm(root, { recursive: true, force: true });
+});
+
+function spawnWorker(args: string[]) {
+  return run(process.execPath, ['--conditions=@mlops/source', '--import', 'tsx', worker, ...args], { cwd: path.dirname(worker), timeout: 120_000 });
+}
+
+describe('gc racing registrations that reuse orphaned blobs (3 registering processes + 1 gc process)', () => {
+  it('never commits a version whose bytes gc deleted', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'registry-gc-race-'));
+    roots.push(root);
+    const store = createFileStore({ root });
+    const layout = createLayout('');
+    const orphans = 90;
+    // Orphaned content: bytes and their content-address pointer, referenced by no manifest (as a
+    // failed or deleted registration leaves them).
+    for (let i = 0; i < orphans; i++) {
+      const bytes = new TextEncoder().encode(`orphan content ${i}`);
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      const blob = layout.blobDataKey(randomUUID().replaceAll('-', ''));
+      await store.put(blob, bytes);
+      await store.put(layout.blobPointerKey(sha256), JSON.stringify({ formatVersion: 1, sha256, size: bytes.byteLength, blob, createdAt: 0 }));
+    }
+    const minAgeMs = 3000;
+    // Old enough for gc to collect once the race starts.
+    await new Promise((resolve) => setTimeout(resolve, minAgeMs + 500));
+    const start = path.join(root, 'start-signal');
+    const registering = [0, 1, 2].map((p) => spawnWorker(['register', root, start, 'reuse', String(p * 30), String(p * 30 + 30)]));
+    const collecting = spawnWorker(['gc', root, start, '6000', String(minAgeMs)]);
+    await new Promise((resolve) => setTimeout(resolve, 2500)); // let the children load
+    await writeFile(start, '');
+    const results = await Promise.all(registering);
+    const gc = JSON.parse((await collecting).stdout) as { deleted: number; runs: number };
+    expect(gc.runs).toBeGreaterThan(0);
+    const versions = results.flatMap((r) => (JSON.parse(r.stdout) as { versions: number[] }).versions).sort((a, b) => a - b);
+    expect(versions).toEqual(Array.from({ length: orphans }, (_, i) => i + 1));
+    const reader = createRegistry({ store });
+    for (const v of versions) {
+      const chunks: Buffer[] = [];
+      for await (const c of await reader.openArtifact(`reuse/${v}`, 'model.bin')) chunks.push(c as Buffer);
+      const manifest = await reader.getModelVersion(`reuse/${v}`);
+      expect(Buffer.concat(chunks).toString()).toBe(`orphan content ${manifest.params.item}`);
+    }
+    // And a later gc with no grace keeps every live byte.
+    await reader.gc({ dryRun: false, minAgeMs: 0 });
+    for (const v of versions) await expect(reader.downloadArtifacts(`reuse/${v}`, path.join(root, 'dl', String(v)))).resolves.toHaveLength(1);
+  }, 150_000);
+});
