@@ -84,7 +84,9 @@ export function simulateGpuCosts(startMs: number): GpuCostResult {
   // Assets make the whole window billable: a node costs the same whether or not anything ran on it.
   const assets: AssetSpec[] = NODES.map((n) => ({ node: n.id, instanceType: n.instanceType ?? null, region: n.region ?? null, start: startMs, end: endMs }));
   const prices = samplePriceCatalog();
-  const costs = attributeCosts({ usage, prices, assets, window: { step: 'hour', start: startMs, end: endMs } });
+  // The scheduler emits GPU usage only; sharing idle per node charges each node's CPU, memory and
+  // unheld GPUs to the teams that ran on it, so the teams carry 100% of the bill.
+  const costs = attributeCosts({ usage, prices, assets, window: { step: 'hour', start: startMs, end: endMs }, idle: { mode: 'share', level: 'node' } });
 
   const byTeam = aggregateCosts(costs, { groupBy: ['team'] });
   const teamNames = toStringArray(byTeam.getChild('team')!, 'team');
