@@ -6,11 +6,11 @@ import { gpuMilliFraction } from '../src/fractional-gpu.js';
 import type { AssetSpec } from '../src/index.js';
 import type { UsageRow } from './usage-fixtures.js';
 
-/** `<repo>/../shared/data`, where CI and developers keep the public traces. */
-export const SHARED_DATA = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared/data');
+/** Slices of the traces bundled with @mlops/gpu-scheduler (see fixtures/traces/PROVENANCE.md). */
+export const TRACE_FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/traces');
 
 function readCsv(file: string): Record<string, string>[] {
-  const { header, rows } = parseCsv(readFileSync(path.join(SHARED_DATA, file), 'utf8'));
+  const { header, rows } = parseCsv(readFileSync(path.join(TRACE_FIXTURES, file), 'utf8'));
   return rows.map((r) => Object.fromEntries(header.map((h, k) => [h, r[k] ?? ''])));
 }
 
@@ -20,7 +20,7 @@ function readCsv(file: string): Record<string, string>[] {
  * holds its GPUs for its recorded duration. Returns one gpu usage row per job per node.
  */
 export function replayPhilly(jobs: number, nodes: number): { rows: UsageRow[]; assets: AssetSpec[]; start: number; end: number } {
-  const all = readCsv('traces/philly-jobs.csv')
+  const all = readCsv('philly-jobs-first-400.csv')
     .map((r, k) => ({ id: `philly-${k}`, submit: Date.parse(`${r.timestamp!.replace(' ', 'T')}Z`), duration: Number(r.duration) * 1000, gpus: Number(r.num_gpus), cluster: r.cluster! }))
     .filter((j) => j.duration > 0 && j.gpus > 0 && j.gpus <= nodes * 8)
     .sort((a, b) => a.submit - b.submit || (a.id < b.id ? -1 : 1))
@@ -78,10 +78,10 @@ const GPU_HOURLY: Record<string, number> = { P100: 1.46, T4: 0.526, V100M16: 3.0
  */
 export function replayAlibaba(pods: number, nodes: number): { rows: UsageRow[]; assets: AssetSpec[]; unplaced: number; start: number; end: number } {
   const T0 = Date.UTC(2023, 0, 1);
-  const nodeList = readCsv('traces/alibaba-gpu-v2023/openb_node_list_gpu_node.csv')
+  const nodeList = readCsv('alibaba-gpu-v2023/openb_node_list_gpu_node.csv')
     .slice(0, nodes)
     .map((r) => ({ sn: r.sn!, gpu: Number(r.gpu), vcpu: Number(r.cpu_milli) / 1000, memGiB: Number(r.memory_mib) / 1024, model: r.model! }));
-  const podList = readCsv('traces/alibaba-gpu-v2023/openb_pod_list_default.csv')
+  const podList = readCsv('alibaba-gpu-v2023/openb_pod_list_default.csv')
     .filter((p) => p.scheduled_time !== '' && p.deletion_time !== '' && Number(p.num_gpu) > 0)
     .slice(0, pods)
     .map((p) => {

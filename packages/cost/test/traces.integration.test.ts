@@ -4,14 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { aggregateCosts, attributeCosts, evaluateBudgets, renderCostReport, samplePriceCatalog, toFocus, validateFocus } from '../src/index.js';
 import { readNumbers, readStrings } from '../src/arrow-columns.js';
 import { readCostTable } from '../src/cost-table.js';
-import { SHARED_DATA, replayAlibaba, replayPhilly } from './trace-replay.js';
+import { TRACE_FIXTURES, replayAlibaba, replayPhilly } from './trace-replay.js';
 import { usageTable } from './usage-fixtures.js';
 
 const H = 3_600_000;
 
-describe('public traces end to end (../shared/data)', () => {
-  it('finds the shared traces', () => {
-    expect(existsSync(path.join(SHARED_DATA, 'traces/philly-jobs.csv'))).toBe(true);
+describe('public traces end to end (slices of the traces bundled with @mlops/gpu-scheduler)', () => {
+  it('finds the trace slices', () => {
+    expect(existsSync(path.join(TRACE_FIXTURES, 'philly-jobs-first-400.csv'))).toBe(true);
   });
 
   it('Philly: 400 jobs replayed on 16 p3.16xlarge nodes cost exactly what the nodes cost over 3 days', () => {
