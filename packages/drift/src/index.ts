@@ -28,3 +28,12 @@ export type { CompareOptions, ColumnOverride, ColumnDrift, ColumnProblem, DriftM
 export { driftReportToTable, driftReportToJSON } from './drift-report.js';
 export type { DriftReportJson } from './drift-report.js';
 export type { ArrowTableLike, ArrowVectorLike, ArrowDataLike, ArrowTypeLike } from './arrow-like.js';
+export { createDriftMonitor } from './drift-monitor.js';
+export type { DriftMonitor, DriftMonitorOptions, DriftMonitorReport, DriftMonitorStats, MonitorWindow, MonitorWindowInfo } from './drift-monitor.js';
+export { checkDataQuality, DEFAULT_DATA_QUALITY_CHECKS } from './data-quality.js';
+export type { DataQualityCheck, DataQualityCheckSetting, DataQualityOptions, DataQualityProblem, DataQualityReport, DataQualitySeverity } from './data-quality.js';
+export type { ColumnDistribution } from './report-distributions.js';
+export { toPrometheus } from './prometheus.js';
+export type { PrometheusOptions } from './prometheus.js';
+export { createRetrainTrigger } from './retrain-trigger.js';
+export type { RetrainDecision, RetrainEvent, RetrainTrigger, RetrainTriggerOptions, RetrainWebhook } from './retrain-trigger.js';

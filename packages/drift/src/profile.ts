@@ -137,7 +137,7 @@ function copyColumn(col: ColumnProfile): ColumnProfile {
 }
 
 // A deep, frozen copy: later adds to the builder never show through (issue #14, defect 6).
-function snapshotProfile(p: Profile): Profile {
+export function snapshotProfile(p: Profile): Profile {
   const columns = new Map<string, ColumnProfile>();
   for (const [name, col] of p.columns) columns.set(name, copyColumn(col));
   return Object.freeze({ format: p.format, rowCount: p.rowCount, columns });
@@ -193,7 +193,11 @@ function histogramBin(edges: readonly number[], v: number): number {
   return lo;
 }
 
-function updateNumeric(p: NumericColumnProfile, values: Float64Array, nullCount: number): void {
+/**
+ * Adds one chunk of float64 values (nulls read as NaN, `nullCount` of them) to a numeric column.
+ * Internal (the monitor feeds its row buffers through it); `values` is never modified.
+ */
+export function updateNumeric(p: NumericColumnProfile, values: Float64Array, nullCount: number): void {
   p.nulls += nullCount;
   let n = 0;
   let nans = 0;
@@ -240,6 +244,37 @@ function updateNumeric(p: NumericColumnProfile, values: Float64Array, nullCount:
     for (let i = 0; i < n; i++) counts[histogramBin(edges, f[i]!)]!++;
   }
   kllUpdate(p.sketch, f);
+}
+
+/** Profiles every chunk of `vector` into `col` (the caller checked that the kinds match). Internal. */
+export function addVectorToColumn(col: ColumnProfile, vector: ArrowVectorLike): void {
+  let at = 0;
+  for (const data of vector.data) {
+    if (col.kind === 'numeric') {
+      updateNumeric(col, readNumericChunkView(vector, data, at), data.nullCount);
+    } else {
+      const chunkCounts = new Map<string, number>();
+      const nulls = countCategoriesChunk(vector, data, at, chunkCounts);
+      updateCategorical(col, chunkCounts, nulls);
+    }
+    at += data.length;
+  }
+}
+
+/** Adds one chunk's category counts and nulls to a categorical column. Internal. */
+export function updateCategorical(col: CategoricalColumnProfile, chunkCounts: ReadonlyMap<string, number>, nulls: number): void {
+  col.nulls += nulls;
+  for (const [key, c] of chunkCounts) {
+    col.count += c;
+    col.counts.set(key, (col.counts.get(key) ?? 0) + c);
+    hllAddString(col.distinct, key);
+  }
+  reduceCategories(col);
+}
+
+/** An empty column profile of the given kind (internal: the monitor builds windows from a reference's column types). */
+export function emptyColumnProfile(kind: 'numeric' | 'categorical', sourceType: string, options: { sketchK?: number; categoryCap?: number; histogramEdges?: readonly number[] } = {}): ColumnProfile {
+  return kind === 'numeric' ? newNumeric(sourceType, options.sketchK ?? DEFAULT_SKETCH_K, options.histogramEdges) : newCategorical(sourceType, options.categoryCap ?? DEFAULT_CATEGORY_CAP);
 }
 
 /** Incremental profiling: add tables or record batches one at a time, then {@link ProfileBuilder.finish}. */
@@ -336,23 +371,7 @@ export function createColumnProfiler(options: ProfileOptions = {}): ColumnProfil
         addNulls(name, vector.length);
         return;
       }
-      const col = ensureColumn(name, vector.type);
-      let at = 0;
-      for (const data of vector.data) {
-        if (col.kind === 'numeric') {
-          updateNumeric(col, readNumericChunkView(vector, data, at), data.nullCount);
-        } else {
-          const chunkCounts = new Map<string, number>();
-          col.nulls += countCategoriesChunk(vector, data, at, chunkCounts);
-          for (const [key, c] of chunkCounts) {
-            col.count += c;
-            col.counts.set(key, (col.counts.get(key) ?? 0) + c);
-            hllAddString(col.distinct, key);
-          }
-          reduceCategories(col);
-        }
-        at += data.length;
-      }
+      addVectorToColumn(ensureColumn(name, vector.type), vector);
     },
     addRows(n) {
       result.rowCount += n;

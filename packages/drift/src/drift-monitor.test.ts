@@ -1,0 +1,169 @@
+import { makeVector, tableFromArrays, Table, vectorFromArray, Utf8 } from 'apache-arrow';
+import type { Table as ArrowTable } from 'apache-arrow';
+import { MlopsError } from '@mlops/contracts';
+import { describe, expect, it } from 'vitest';
+import { createDriftMonitor } from './drift-monitor.js';
+import type { DriftMonitorReport } from './drift-monitor.js';
+import { profile } from './profile.js';
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return (s + 0.5) / 4294967296;
+  };
+}
+
+function normal(r: () => number): number {
+  return Math.sqrt(-2 * Math.log(r())) * Math.cos(2 * Math.PI * r());
+}
+
+const PLANS = ['free', 'pro', 'team'];
+
+function rows(n: number, seed: number, ageScale = 1): { age: number; income: number; plan: string }[] {
+  const r = rng(seed);
+  return Array.from({ length: n }, () => ({ age: (40 + 10 * normal(r)) * ageScale, income: 50 + 15 * normal(r), plan: PLANS[Math.floor(r() * 3)]! }));
+}
+
+function table(rs: { age: number; income: number; plan: string }[]): ArrowTable {
+  return tableFromArrays({ age: Float64Array.from(rs, (x) => x.age), income: Float64Array.from(rs, (x) => x.income), plan: rs.map((x) => x.plan) });
+}
+
+const reference = table(rows(5000, 1));
+
+describe('createDriftMonitor', () => {
+  it('tumbling row windows from one-at-a-time row objects: only the changed column is flagged', () => {
+    const reports: DriftMonitorReport[] = [];
+    const m = createDriftMonitor({ reference, window: { rows: 2000 }, onReport: (r) => reports.push(r) });
+    for (const row of rows(2000, 2)) m.observe(row);
+    for (const row of rows(2000, 3, 12)) m.observe([row]);
+    expect(reports).toHaveLength(2);
+    expect(reports[0]!.window).toMatchObject({ index: 0, kind: 'tumbling', rows: 2000, badRows: 0, partial: false });
+    expect(reports[0]!.columns.filter((c) => c.drifted)).toEqual([]);
+    expect(reports[1]!.columns.filter((c) => c.drifted).map((c) => c.column)).toEqual(['age']);
+    expect(reports[1]!.quality.problems.map((p) => `${p.column}:${p.check}`)).toEqual(['age:out_of_range']);
+    expect(reports[1]!.distributions.age).toMatchObject({ kind: 'numeric' });
+    expect(m.stats).toMatchObject({ rowsObserved: 4000, badRows: 0, windows: 2, errors: 0 });
+  });
+
+  it('Arrow tables and record batches are split at window boundaries', () => {
+    const reports: DriftMonitorReport[] = [];
+    const m = createDriftMonitor({ reference: profile(reference), window: { rows: 1000 }, onReport: (r) => reports.push(r) });
+    const t = table(rows(2500, 4));
+    m.observe(t);
+    m.observe(t.batches[0]!.slice(0, 500));
+    expect(reports.map((r) => r.window.rows)).toEqual([1000, 1000, 1000]);
+    expect(m.snapshot().window).toMatchObject({ rows: 0, partial: true });
+  });
+
+  it('sliding row windows report every slide once full', () => {
+    const reports: DriftMonitorReport[] = [];
+    const m = createDriftMonitor({ reference, window: { rows: 1000, slideRows: 250 }, onReport: (r) => reports.push(r) });
+    m.observe(rows(1600, 5));
+    expect(reports.map((r) => [r.window.kind, r.window.rows])).toEqual([['sliding', 1000], ['sliding', 1000], ['sliding', 1000]]);
+  });
+
+  it('time windows with an injected clock; an empty window reports insufficient data, never drift', () => {
+    let now = 1_000_000;
+    const reports: DriftMonitorReport[] = [];
+    const m = createDriftMonitor({ reference, window: { durationMs: 60_000 }, clock: () => now, timer: false, onReport: (r) => reports.push(r) });
+    m.observe(rows(500, 6));
+    now += 30_000;
+    m.observe(rows(500, 7));
+    expect(reports).toHaveLength(0);
+    now += 30_000;
+    m.tick();
+    expect(reports).toHaveLength(1);
+    expect(reports[0]!.window).toMatchObject({ startMs: 1_000_000, endMs: 1_060_000, rows: 1000 });
+    expect(reports[0]!.datasetDrift).toBe(false);
+    now += 60_000;
+    m.tick();
+    expect(reports[1]!.window.rows).toBe(0);
+    expect(reports[1]!.columns.every((c) => c.status === 'insufficient_data' && !c.drifted)).toBe(true);
+    expect(reports[1]!.datasetDrift).toBe(false);
+    // A long idle period reports one window, not thousands.
+    now += 1000 * 60_000;
+    m.tick();
+    expect(reports.length).toBeLessThan(6);
+  });
+
+  it('never throws into the caller: bad rows are counted and reported as data quality', () => {
+    const errors: unknown[] = [];
+    const reports: DriftMonitorReport[] = [];
+    const m = createDriftMonitor({
+      reference, window: { rows: 100 }, onError: (e) => errors.push(e),
+      onReport: (r) => {
+        reports.push(r);
+        throw new Error('onReport failed');
+      },
+    });
+    const good = rows(100, 8);
+    const bad = good.map((r, i) => (i < 10 ? { ...r, age: 'forty' } : i < 20 ? { income: r.income, plan: r.plan } : i < 30 ? { ...r, income: NaN } : r));
+    expect(() => {
+      m.observe(bad as never);
+      m.observe(null as never);
+      m.observe(42 as never);
+      m.observe(new Table({ age: vectorFromArray(['x'], new Utf8()), income: makeVector(Float64Array.of(1)), plan: vectorFromArray(['free'], new Utf8()) }));
+    }).not.toThrow();
+    expect(reports).toHaveLength(1);
+    expect(reports[0]!.window.badRows).toBe(30);
+    const checks = reports[0]!.quality.problems.map((p) => `${p.column}:${p.check}:${p.severity}`);
+    expect(checks).toEqual(expect.arrayContaining(['age:type_change:error', 'age:missing_column:error', 'income:non_finite:error']));
+    expect(errors.length).toBe(3); // onReport threw once, null and 42 were unreadable
+    expect(errors.every((e) => e instanceof Error)).toBe(true);
+    expect(MlopsError.isInstance(errors[1])).toBe(true);
+    expect(m.stats.badRows).toBe(31);
+  });
+
+  it('75% nulls or 50% NaN in a column that had none are flagged even when the rest did not drift', () => {
+    const reports: DriftMonitorReport[] = [];
+    const m = createDriftMonitor({ reference, window: { rows: 1000 }, onReport: (r) => reports.push(r) });
+    m.observe(rows(1000, 9).map((r, i) => ({ ...r, plan: i % 4 === 0 ? r.plan : null, income: i % 2 === 0 ? NaN : r.income })));
+    const r = reports[0]!;
+    expect(r.columns.filter((c) => c.drifted)).toEqual([]);
+    expect(r.quality.problems.map((p) => `${p.column}:${p.check}`).sort()).toEqual(['income:non_finite', 'plan:null_rate']);
+    const nullRate = r.quality.problems.find((p) => p.check === 'null_rate')!;
+    expect(nullRate.value).toBeCloseTo(0.75, 5);
+  });
+
+  it('checks can be turned off per column and thresholds changed', () => {
+    const reports: DriftMonitorReport[] = [];
+    const m = createDriftMonitor({
+      reference, window: { rows: 1000 }, onReport: (r) => reports.push(r),
+      quality: { perColumn: { plan: false }, checks: { non_finite: { threshold: 0.9, severity: 'info' } } },
+    });
+    m.observe(rows(1000, 9).map((r, i) => ({ ...r, plan: null, income: i % 2 === 0 ? NaN : r.income })));
+    expect(reports[0]!.quality.problems).toEqual([]);
+    expect(reports[0]!.quality.values.income?.non_finite).toBeCloseTo(0.5, 5);
+  });
+
+  it('snapshot() is the open window; close() reports it and later observe() is ignored', async () => {
+    const reports: DriftMonitorReport[] = [];
+    const m = createDriftMonitor({ reference, window: { rows: 10_000 }, onReport: async (r) => { reports.push(r); } });
+    m.observe(rows(700, 10));
+    const snap = m.snapshot();
+    expect(snap.window).toMatchObject({ rows: 700, partial: true });
+    expect(reports).toHaveLength(0);
+    await m.close();
+    expect(reports).toHaveLength(1);
+    expect(reports[0]!.window.partial).toBe(true);
+    m.observe(rows(10, 11));
+    expect(m.stats.rowsObserved).toBe(700);
+  });
+
+  it('fits @mlops/serve\'s monitor hook structurally (observe(table: Table): unknown)', () => {
+    const m = createDriftMonitor({ reference, window: { rows: 100 } });
+    const hook: { observe(table: ArrowTable): unknown } = m;
+    hook.observe(table(rows(100, 12)));
+    expect(m.stats.windows).toBe(1);
+  });
+
+  it('bad setup throws INVALID_ARGUMENT with a fix', () => {
+    const empty = tableFromArrays({ x: new Float64Array(0) });
+    expect(() => createDriftMonitor({ reference: empty, window: { rows: 10 } })).toThrowError(/zero rows/);
+    expect(() => createDriftMonitor({ reference, window: { rows: 0 } })).toThrowError(/window.rows/);
+    expect(() => createDriftMonitor({ reference, window: {} as never })).toThrowError(/rows \} or \{ durationMs/);
+    expect(() => createDriftMonitor({ reference, columns: ['nope'], window: { rows: 10 } })).toThrowError(/not in the reference/);
+    expect(() => createDriftMonitor({ reference, window: { rows: 10, slideRows: 20 } })).toThrowError(/slide/);
+  });
+});
