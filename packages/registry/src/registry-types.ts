@@ -35,6 +35,14 @@ export interface RegistryOptions {
    * Past the cap a call fails with `CONFLICT` (`retryable: true`) and has written nothing.
    */
   retry?: RetryOptions;
+  /**
+   * Skip the conditional-write check. Before its first write a registry checks once that the store
+   * refuses a second create-if-absent and a stale compare-and-swap, and refuses to write
+   * (`UNSUPPORTED`, naming the missing feature) on stores that do not, such as s3rver. Set this
+   * only when exactly one process ever writes to the registry: concurrent writers on such a store
+   * lose versions silently.
+   */
+  singleWriter?: boolean;
 }
 
 /** What {@link Registry.registerModelVersion} takes. */

@@ -9,6 +9,7 @@ import { downloadVersion } from './download.js';
 import { readEventsAfter } from './event-log.js';
 import { collectGarbage } from './gc.js';
 import { openVerified } from './blobs.js';
+import { probeConditionalWrites } from './probe.js';
 import { createHashWorker } from './hash-worker.js';
 import { createIndexCache } from './index-cache.js';
 import { createLayout } from './layout.js';
@@ -64,12 +65,25 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
   const storePromise: Promise<ObjectStore> = isObjectStore(target) ? Promise.resolve(target) : openRegistryStore(target, options.storeOptions);
   // Surfaced on first use instead; avoid an unhandled rejection before that.
   storePromise.catch(() => undefined);
+  // The conditional-write probe runs once, before the first write (read-only users never need write access).
+  let probed: Promise<ObjectStore> | undefined;
+  const writableStore = (): Promise<ObjectStore> => {
+    probed ??= storePromise.then(async (store) => {
+      if (!options.singleWriter) await probeConditionalWrites(store, `${prefix}probes/`);
+      return store;
+    });
+    // A failed probe (e.g. a network error) is tried again by the next write.
+    probed.catch(() => {
+      probed = undefined;
+    });
+    return probed;
+  };
   const listeners = new Set<(event: RegistryEvent) => void | Promise<void>>();
   const wakers = new Set<() => void>();
 
   const ctx: RegistryContext = {
     store: () => storePromise,
-    writableStore: () => storePromise,
+    writableStore,
     layout: createLayout(prefix),
     actor: options.actor ?? defaultActor(),
     now: options.clock ?? Date.now,

@@ -135,3 +135,45 @@ describe('defect 7: archive and setAlias conflict', () => {
     }
   });
 });
+
+describe('defect 10: content already stored is not uploaded again from a file', () => {
+  it('hashes the file first and cancels the upload of known content', async () => {
+    const memory = createMemoryStore();
+    let uploaded = 0;
+    // A slow link in front of a real store: each 1 MiB chunk takes 20 ms (50 MiB/s), as a remote upload would.
+    const slow: ObjectStore = {
+      ...memory,
+      put(key: string, body: PutBody, options?: PutOptions) {
+        if (!key.includes('/data/') || body instanceof Uint8Array || typeof body === 'string') return memory.put(key, body, options);
+        const source = body as AsyncIterable<Uint8Array>;
+        return memory.put(
+          key,
+          (async function* () {
+            for await (const chunk of source) {
+              await new Promise((resolve) => setTimeout(resolve, 20));
+              uploaded += chunk.byteLength;
+              yield chunk;
+            }
+          })(),
+          options,
+        );
+      },
+    };
+    const file = path.join(tmp, 'big.bin');
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(file, new Uint8Array(24 * 1024 * 1024).fill(3));
+    const reg = createRegistry({ store: slow });
+    const v1 = await reg.registerModelVersion({ name: 'big', artifacts: { 'model.bin': { file } } });
+    expect(uploaded).toBe(24 * 1024 * 1024);
+    uploaded = 0;
+    const started = Date.now();
+    const v2 = await reg.registerModelVersion({ name: 'big', artifacts: { 'model.bin': { file } } });
+    expect(v2.artifacts[0]!.blob).toBe(v1.artifacts[0]!.blob);
+    expect(uploaded).toBeLessThan(12 * 1024 * 1024);
+    expect(Date.now() - started).toBeLessThan(24 * 20);
+    const data: string[] = [];
+    for await (const page of memory.list({ prefix: 'blobs/data/' })) for (const o of page.objects) data.push(o.key);
+    expect(data).toEqual([v1.artifacts[0]!.blob]);
+    await reg.close();
+  });
+});

@@ -16,6 +16,11 @@ export interface S3TestServerOptions {
    * `stop()`. A directory you pass is kept (and reused: objects already in it are served).
    */
   directory?: string;
+  /**
+   * `false` serves raw s3rver without the conditional-write layer: it then ignores `If-None-Match`
+   * and `If-Match` as s3rver does, for tests of code that must detect such servers. Default `true`.
+   */
+  conditionalWrites?: boolean;
 }
 
 /** A running local S3 server; see {@link startS3Server}. */
@@ -172,6 +177,7 @@ export async function startS3Server(options: S3TestServerOptions = {}): Promise<
 
   let child: ChildProcess | undefined;
   let proxy: S3ConditionalProxy | undefined;
+  let rawPort = 0;
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopped ??= (async () => {
@@ -188,13 +194,14 @@ export async function startS3Server(options: S3TestServerOptions = {}): Promise<
 
   try {
     const started = await spawnS3rver(directory, buckets);
+    rawPort = started.port;
     child = started.child;
     // The child exits when its IPC channel closes, so it never outlives this process; it
     // must not keep this process alive either.
     child.unref();
     child.channel?.unref();
-    proxy = await startS3ConditionalProxy({ upstreamPort: started.port });
-    await probe(proxy.port, buckets[0]!);
+    if (options.conditionalWrites !== false) proxy = await startS3ConditionalProxy({ upstreamPort: started.port });
+    await probe(proxy?.port ?? started.port, buckets[0]!);
   } catch (err) {
     await stop();
     if (MlopsError.isInstance(err)) throw err;
@@ -204,11 +211,12 @@ export async function startS3Server(options: S3TestServerOptions = {}): Promise<
     });
   }
 
-  const endpoint = `http://127.0.0.1:${proxy.port}`;
+  const port = proxy?.port ?? rawPort;
+  const endpoint = `http://127.0.0.1:${port}`;
   const credentials = { accessKeyId: S3RVER_KEY, secretAccessKey: S3RVER_KEY };
   return {
     endpoint,
-    port: proxy.port,
+    port,
     region: 'us-east-1',
     bucket: buckets[0]!,
     credentials,
