@@ -24,6 +24,8 @@ export function defineProjectTestConfig(configUrl: string, overrides: { testTime
       environment: 'node',
       testTimeout: overrides.testTimeout ?? 30_000,
       hookTimeout: overrides.hookTimeout ?? 60_000,
+      // Type tests (`*.test-d.ts`, expectTypeOf) run in vitest's typecheck mode next to the others.
+      typecheck: { enabled: true, include: ['src/**/*.test-d.ts', 'test/**/*.test-d.ts'], tsconfig: path.join(projectDir, 'tsconfig.json') },
       reporters: ['default', 'json'],
       outputFile: { json: reportFile },
     },

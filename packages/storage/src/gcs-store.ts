@@ -52,6 +52,11 @@ interface GcsObjectMetadata {
 const loadGcsSdk = (): Promise<GcsSdk> =>
   loadOptionalPeer('@google-cloud/storage', '@mlops/storage GCS store', () => import('@google-cloud/storage'));
 
+/** Loads every peer the GCS driver needs, so `openStore` reports a missing one when the store is opened. */
+export async function loadGcsPeers(): Promise<void> {
+  await loadGcsSdk();
+}
+
 /** GCS generations are decimal int64 strings; anything else can't match a live object. */
 const GENERATION = /^[0-9]{1,19}$/;
 

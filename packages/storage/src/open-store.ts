@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError } from '@mlops/contracts/errors';
 import type { GcsStoreOptions } from './gcs-store.js';
+import type { OpenGcsStoreOptions, OpenS3StoreOptions } from './open-store-options.js';
 import type { S3StoreOptions } from './s3-store.js';
 import { createFileStore, type FileStoreOptions } from './file-store.js';
 import { createMemoryStore } from './memory-store.js';
@@ -12,9 +13,9 @@ export interface OpenStoreOptions {
   /** File-store settings other than `root` (which comes from the URL). */
   file?: Omit<FileStoreOptions, 'root'>;
   /** S3 settings other than `bucket` and `prefix` (which come from the URL): `client`, `clientConfig`... */
-  s3?: Omit<S3StoreOptions, 'bucket' | 'prefix'>;
+  s3?: OpenS3StoreOptions;
   /** GCS settings other than `bucket` and `prefix` (which come from the URL): `storage`, `options`... */
-  gcs?: Omit<GcsStoreOptions, 'bucket' | 'prefix'>;
+  gcs?: OpenGcsStoreOptions;
 }
 
 /** The URL schemes {@link openStore} understands. */
@@ -74,13 +75,16 @@ export async function openStore(target: string | ObjectStoreV1, options: OpenSto
     case 'memory':
       return createMemoryStore(url.hostname ? { name: url.hostname } : {});
     case 's3': {
-      const { createS3Store } = await import('./s3-store.js');
-      return createS3Store({ ...options.s3, ...bucketAndPrefix(url, target) });
+      const { createS3Store, loadS3Peers } = await import('./s3-store.js');
+      await loadS3Peers(); // every peer the driver needs, now rather than at the first streamed put
+      // The settings are a subset of the SDK's types (checked by open-store-options.test-d.ts).
+      return createS3Store({ ...options.s3, ...bucketAndPrefix(url, target) } as S3StoreOptions);
     }
     case 'gs':
     case 'gcs': {
-      const { createGcsStore } = await import('./gcs-store.js');
-      return createGcsStore({ ...options.gcs, ...bucketAndPrefix(url, target) });
+      const { createGcsStore, loadGcsPeers } = await import('./gcs-store.js');
+      await loadGcsPeers();
+      return createGcsStore({ ...options.gcs, ...bucketAndPrefix(url, target) } as GcsStoreOptions);
     }
     default:
       throw new InvalidArgumentError(

@@ -48,6 +48,16 @@ const loadS3Sdk = () => loadOptionalPeer('@aws-sdk/client-s3', '@mlops/storage S
 const loadLibStorage = () =>
   loadOptionalPeer('@aws-sdk/lib-storage', '@mlops/storage S3 store (multipart uploads)', () => import('@aws-sdk/lib-storage'));
 
+/**
+ * Loads every peer the S3 driver needs, so a missing one (lib-storage is used only by large and
+ * streamed puts) is reported when the store is opened or first used, not in production at the
+ * first streamed put.
+ */
+export async function loadS3Peers() {
+  const [sdk, libStorage] = await Promise.all([loadS3Sdk(), loadLibStorage()]);
+  return { sdk, libStorage };
+}
+
 function checkSize(name: string, value: number | undefined, fallback: number, min: number): number {
   const v = value ?? fallback;
   if (!Number.isInteger(v) || v < min) {
@@ -95,10 +105,10 @@ export function createS3Store(options: S3StoreOptions): ObjectStoreV1 {
   let closed = false;
 
   const connect = lazy(async () => {
-    const sdk = await loadS3Sdk();
+    const { sdk, libStorage } = await loadS3Peers();
     if (closed) throw storeClosed(url);
     const client = options.client ?? (created = new sdk.S3Client(options.clientConfig ?? {}));
-    return { sdk, client };
+    return { sdk, client, Upload: libStorage.Upload };
   });
   const ensureOpen = () => {
     if (closed) throw storeClosed(url);
@@ -207,7 +217,7 @@ export function createS3Store(options: S3StoreOptions): ObjectStoreV1 {
         IfNoneMatch: options?.ifNoneMatch,
         IfMatch: options?.ifMatch,
       };
-      const { sdk, client } = await connect();
+      const { sdk, client, Upload } = await connect();
       try {
         if (normalized.kind === 'bytes' && normalized.bytes.byteLength <= multipartThreshold) {
           const out = await client.send(
@@ -216,7 +226,6 @@ export function createS3Store(options: S3StoreOptions): ObjectStoreV1 {
           );
           return { etag: out.ETag ?? '', size: normalized.bytes.byteLength };
         }
-        const { Upload } = await loadLibStorage();
         let size = normalized.kind === 'bytes' ? normalized.bytes.byteLength : 0;
         // Bytes go to lib-storage as they are (it slices parts without copying); streams are
         // counted on the way through.

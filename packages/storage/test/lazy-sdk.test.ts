@@ -21,6 +21,21 @@ describe('optional SDKs', () => {
     expect(result.afterUse.gcs).toBeGreaterThan(0);
   }, 60_000);
 
+  it('are all checked when a store is opened: a missing lib-storage fails openStore, not the first streamed put', async () => {
+    const probe = fileURLToPath(new URL('./fixtures/missing-lib-storage-probe.ts', import.meta.url));
+    const hide = fileURLToPath(new URL('./fixtures/hide-lib-storage.mjs', import.meta.url));
+    const { stdout } = await run(process.execPath, ['--conditions=@mlops/source', '--import', 'tsx', '--import', hide, probe], {
+      cwd: path.dirname(probe),
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      timeout: 60_000,
+    });
+    const report = JSON.parse(stdout.trim()) as Record<'open' | 'head', { code: string; message: string }>;
+    expect(report.open.code).toBe('MISSING_PEER_DEPENDENCY');
+    expect(report.open.message).toContain('npm install @aws-sdk/lib-storage');
+    expect(report.head.code).toBe('MISSING_PEER_DEPENDENCY');
+    expect(report.head.message).toContain('npm install @aws-sdk/lib-storage');
+  }, 60_000);
+
   it('turn a missing package into MISSING_PEER_DEPENDENCY with the install command', async () => {
     const name = '@mlops/sdk-that-is-not-installed';
     const error = await loadOptionalPeer(name, 'the probe driver', () => import(/* @vite-ignore */ name)).catch((e: unknown) => e);
