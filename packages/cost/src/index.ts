@@ -41,3 +41,6 @@ export { evaluateBudgets } from './budgets.js';
 export type { Budget, BudgetStatus, BudgetAlert, EvaluateBudgetsOptions } from './budgets.js';
 export { renderCostReport, renderCostTable } from './report.js';
 export type { CostReportOptions } from './report.js';
+export { fromKubernetesPods, capacityTypeOf } from './kubernetes-pods.js';
+export type { FromKubernetesPodsOptions, K8sPod, K8sNode, K8sList } from './kubernetes-pods.js';
+export type { K8sPodSpec, K8sContainer } from './kubernetes-requests.js';
