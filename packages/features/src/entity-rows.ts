@@ -50,7 +50,12 @@ function convert(values: readonly unknown[], type: DataType, column: string): un
  * (`Int64` for integers, `Utf8` for strings), the timestamp column `Timestamp<ms, UTC>` (from
  * `Date`, ISO strings or epoch ms), other columns inferred (Float64, Utf8, Bool).
  */
-export function entityRowsTable(input: EntityRowsInput, timestampColumn: string, keyTypes: ReadonlyMap<string, EntityValueType | undefined>): ArrowTableLike {
+export function entityRowsTable(
+  input: EntityRowsInput,
+  timestampColumn: string,
+  keyTypes: ReadonlyMap<string, EntityValueType | undefined>,
+  otherTimeColumns: readonly string[] = [],
+): ArrowTableLike {
   if (isTable(input)) return input;
   if (typeof input !== 'object' || input === null) {
     throw new InvalidArgumentError(`entityRows: expected an Arrow table or columns { key: [...], ${timestampColumn}: [...] }, found ${input === null ? 'null' : typeof input}.`);
@@ -65,7 +70,7 @@ export function entityRowsTable(input: EntityRowsInput, timestampColumn: string,
     else if (values.length !== length) throw new InvalidArgumentError(`entityRows: column "${name}" has ${values.length} values, expected ${length} like the first column; every column needs one value per row.`);
     let type: DataType;
     let data: unknown[];
-    if (name === timestampColumn) {
+    if (name === timestampColumn || otherTimeColumns.includes(name)) {
       type = new Timestamp(TimeUnit.MILLISECOND, 'UTC');
       data = values.map((v, i) => (v === null || v === undefined ? null : toEpochMs(v as Date, `entityRows.${name} row ${i}`)));
     } else {

@@ -100,7 +100,7 @@ export function createFeatureStore(options: FeatureStoreOptions): FeatureStore {
   const onlineContext: OnlineContext = { catalog, online, now: () => clock(), readSource };
   const toTable = (view: FeatureView, rows: ArrowTableLike | Readonly<Record<string, readonly unknown[]>>): ArrowTableLike => {
     const keyTypes = new Map(joinKeysOf(catalog, view).map((k) => [k, keyValueType(catalog, view, k)] as const));
-    let table = entityRowsTable(rows, view.timestampColumn, keyTypes);
+    let table = entityRowsTable(rows, view.timestampColumn, keyTypes, view.createdTimestampColumn ? [view.createdTimestampColumn] : []);
     const problems = sourceSchemaProblems(catalog, view, table.schema.fields);
     if (problems.length > 0) throw new SchemaMismatchError(`push to view "${view.name}": the rows do not fit the view:\n- ${problems.join('\n- ')}`, { problems });
     if (!isFileSource(view.source)) {

@@ -41,3 +41,5 @@ export { createMemoryOnlineStore } from './memory-online-store.js';
 export { encodeEntityKey } from './online-store.js';
 export type { OnlineStoreV1, OnlineValue, OnlineWriteRow, OnlineRecord, OnlineWriteResult } from './online-store.js';
 export type { TimeInput } from './time.js';
+export { createFeatureServer, toFeastResponse } from './feature-server.js';
+export type { FeatureServerOptions, FeatureServer } from './feature-server.js';
