@@ -1,7 +1,7 @@
 import { ErrorCode, InvalidArgumentError, MlopsError, NotFoundError } from '@mlops/contracts/errors';
 import { notReady } from './errors.js';
 import type { LoadModelOptions, Model } from './model.js';
-import { modelNameOfRef, type ModelRegistrySource, type RegistryEvent } from './registry-source.js';
+import { modelNameOfRef, type ModelRegistrySource, type ModelRegistryEvent } from './registry-source.js';
 
 /** Rollout settings of a model served in several versions. */
 export interface ModelDeploymentOptions {
@@ -223,7 +223,7 @@ export class Deployment {
     const refName = modelNameOfRef(options.ref);
     const doReload = (): Promise<void> => this.reload(load, onReload);
     if (typeof options.registry.onEvent === 'function') {
-      const off = options.registry.onEvent((e: RegistryEvent) => {
+      const off = options.registry.onEvent((e: ModelRegistryEvent) => {
         const about = e?.name ?? e?.model;
         if (about === undefined || about === refName) void doReload();
       });

@@ -8,13 +8,13 @@ import { resolveOnnxRuntime } from './worker-pool.js';
 const srcDir = path.dirname(fileURLToPath(import.meta.url));
 
 describe('peer dependencies stay lazy', () => {
-  it('no source module imports onnxruntime-node or apache-arrow at load time', () => {
+  it('no source module imports onnxruntime-node, apache-arrow or gRPC at load time', () => {
     const offenders: string[] = [];
     for (const file of readdirSync(srcDir)) {
       if (!file.endsWith('.ts') || file.endsWith('.test.ts')) continue;
       const text = readFileSync(path.join(srcDir, file), 'utf8');
       // Static value imports (not `import type`) would load the package with @mlops/serve.
-      for (const m of text.matchAll(/^import\s+(?!type\b)[^;]*from\s+'(onnxruntime-node|apache-arrow)'/gm)) offenders.push(`${file}: ${m[0]}`);
+      for (const m of text.matchAll(/^import\s+(?!type\b)[^;]*from\s+'(onnxruntime-node|apache-arrow|@grpc\/grpc-js|@grpc\/proto-loader)'/gm)) offenders.push(`${file}: ${m[0]}`);
       if (/require\('onnxruntime-node'\)/.test(text)) offenders.push(`${file}: require('onnxruntime-node')`);
     }
     expect(offenders).toEqual([]);

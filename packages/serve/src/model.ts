@@ -5,7 +5,7 @@ import { ErrorCode, InvalidArgumentError, MlopsError, NotFoundError } from '@mlo
 import { outputsToTable, tableToInputs } from './arrow-tensors.js';
 import { Batcher, type BatcherEvents, type BatchingOptions } from './batcher.js';
 import { type Datatype, allocate, datatypeFromOrt } from './datatypes.js';
-import type { ModelRegistrySource } from './registry-source.js';
+import type { RegistryModelRef } from './registry-source.js';
 import { type ModelMetadata, type Tensor, type TensorInput, type TensorMetadata, validateInputs } from './tensor.js';
 import { WorkerPool } from './worker-pool.js';
 
@@ -29,18 +29,8 @@ export interface SessionOptions {
   logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
 }
 
-/** A model held in a registry, served at the version an alias or number points to. */
-export interface RegistryModelSource {
-  /** Anything with the small {@link ModelRegistrySource} surface (an `@mlops/registry` registry fits). */
-  registry: ModelRegistrySource;
-  /** `name@alias`, `name@latest` or `name/3`. */
-  ref: string;
-  /** Artifact path of the ONNX file inside the version (default: the version's only `.onnx` artifact, else `model.onnx`). */
-  artifactPath?: string;
-}
-
 /** Where a model's ONNX bytes come from. */
-export type ModelSource = Uint8Array | string | RegistryModelSource;
+export type ModelSource = Uint8Array | string | RegistryModelRef;
 
 /** Options of {@link loadModel}. */
 export interface LoadModelOptions {

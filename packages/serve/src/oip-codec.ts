@@ -292,7 +292,7 @@ function show(v: unknown): string {
   return typeof v === 'bigint' ? String(v) : JSON.stringify(v);
 }
 
-function decodeBinary(name: string, datatype: Datatype, bytes: Uint8Array, count: number): TensorData {
+export function decodeBinary(name: string, datatype: Datatype, bytes: Uint8Array, count: number): TensorData {
   if (datatype === 'BYTES') {
     const out: string[] = [];
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -381,7 +381,7 @@ function jsonData(t: Tensor): string {
   }
 }
 
-function binaryBlob(t: Tensor): Uint8Array {
+export function binaryBlob(t: Tensor): Uint8Array {
   const d = t.data;
   if (Array.isArray(d)) {
     const parts = d.map((s) => encoder.encode(s));

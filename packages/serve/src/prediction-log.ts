@@ -16,7 +16,7 @@ export interface PredictionMonitor {
 }
 
 /** Prediction logging settings. */
-export interface PredictionLogOptions {
+export interface PredictionLoggingOptions {
   /** Destination of the Arrow IPC files. Optional when only a `monitor` is wanted. */
   store?: PredictionLogStore;
   /** Key prefix (default `predictions/`); files land at `<prefix><model>/<yyyy-mm-dd>/<time>-<pid>-<seq>.arrow`. */
@@ -99,7 +99,7 @@ export class PredictionLogger {
   private readonly maxElementsPerRow: number;
 
   constructor(
-    private readonly options: PredictionLogOptions,
+    private readonly options: PredictionLoggingOptions,
     private readonly monitor: PredictionMonitor | undefined,
     private readonly onError: (err: unknown) => void,
   ) {

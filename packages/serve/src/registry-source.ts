@@ -1,5 +1,4 @@
 import { InvalidArgumentError, MlopsError, ErrorCode } from '@mlops/contracts/errors';
-import type { RegistryModelSource } from './model.js';
 
 /** What {@link ModelRegistrySource.getModelVersion} must return (an `@mlops/registry` `ModelVersion` fits). */
 export interface RegistryModelVersion {
@@ -15,7 +14,7 @@ export interface RegistryModelVersion {
 }
 
 /** An event from the registry; only `name` (or `model`) is read, to know which model changed. */
-export interface RegistryEvent {
+export interface ModelRegistryEvent {
   /** Model the event is about. */
   name?: string;
   /** Alternative field for the model name. */
@@ -37,7 +36,17 @@ export interface ModelRegistrySource {
     path: string,
   ): Promise<Uint8Array | AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>> | Uint8Array | AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>;
   /** In-process change notifications; the return value, if a function, unsubscribes. Optional. */
-  onEvent?(listener: (event: RegistryEvent) => void): unknown;
+  onEvent?(listener: (event: ModelRegistryEvent) => void): unknown;
+}
+
+/** A model held in a registry, served at the version an alias or number points to. */
+export interface RegistryModelRef {
+  /** Anything with the small {@link ModelRegistrySource} surface (an `@mlops/registry` registry fits). */
+  registry: ModelRegistrySource;
+  /** `name@alias`, `name@latest` or `name/3`. */
+  ref: string;
+  /** Artifact path of the ONNX file inside the version (default: the version's only `.onnx` artifact, else `model.onnx`). */
+  artifactPath?: string;
 }
 
 /** Split a ref into model name and selector: `fraud@champion` -> fraud. */
@@ -97,7 +106,7 @@ async function* readableToIterable(stream: ReadableStream<Uint8Array>): AsyncIte
 }
 
 /** Resolve a registry source to the version it points at now and read its ONNX bytes. */
-export async function readRegistryModel(source: RegistryModelSource): Promise<{ bytes: Uint8Array; name: string; version: string }> {
+export async function readRegistryModel(source: RegistryModelRef): Promise<{ bytes: Uint8Array; name: string; version: string }> {
   const { registry, ref } = source;
   if (typeof registry?.getModelVersion !== 'function' || typeof registry.openArtifact !== 'function') {
     throw new InvalidArgumentError('A registry source needs a registry with getModelVersion(ref) and openArtifact(ref, path).');

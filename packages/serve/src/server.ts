@@ -8,9 +8,10 @@ import { ServeErrorCode, httpStatusOf, notReady } from './errors.js';
 import { loadModel, type LoadModelOptions, type Model } from './model.js';
 import { modelNameOfRef } from './registry-source.js';
 import { encodeInferResponse, parseInferRequest, type ParameterValue } from './oip-codec.js';
-import { PredictionLogger, type PredictionLogOptions, type PredictionMonitor } from './prediction-log.js';
+import { PredictionLogger, type PredictionLoggingOptions, type PredictionMonitor } from './prediction-log.js';
 import { ServeMetrics, UNKNOWN_LABEL } from './server-metrics.js';
-import type { Tensor } from './tensor.js';
+import type { Tensor, TensorInput } from './tensor.js';
+import type { GrpcEndpoint, GrpcOptions, InferenceHost } from './grpc-server.js';
 import { version as PACKAGE_VERSION } from '../package.json';
 
 /** One entry of `models`: a loaded model, a multi-version deployment, or a registry binding. */
@@ -31,7 +32,7 @@ export interface ModelServerOptions {
   /** On SIGTERM/SIGINT: stop accepting, drain (bounded), then `process.exit(0)` (default false). */
   handleSignals?: boolean;
   /** Write `PredictionLog` Arrow files (and feed `monitor`). */
-  predictionLog?: PredictionLogOptions;
+  predictionLog?: PredictionLoggingOptions;
   /** Receives each logged batch as an Arrow table (an `@mlops/drift` monitor fits). Logs every request unless `predictionLog.sampleRate` says otherwise. */
   monitor?: PredictionMonitor;
   /** Where background failures go (reloads, log writes). Default: `console.error`. */
@@ -44,6 +45,12 @@ export interface ModelServerOptions {
   load?: (options: LoadModelOptions) => Promise<Model>;
   /** Clock in ms since the epoch (default `Date.now`): load-retry backoff runs on it. */
   clock?: () => number;
+  /**
+   * Also serve the Open Inference Protocol over gRPC (`inference.GRPCInferenceService`, KServe's
+   * `grpc_predict_v2.proto`) on this port, from the same models, batcher, canary routing,
+   * metrics and prediction log. Needs the optional peers `@grpc/grpc-js` and `@grpc/proto-loader`.
+   */
+  grpc?: GrpcOptions;
 }
 
 /** What {@link ModelServer.status} reports per model. */
@@ -63,7 +70,9 @@ export interface ModelStatus {
 /** A running (or not yet started) Open Inference Protocol server. */
 export interface ModelServer {
   /** Bind and start serving; loads registry-bound models first. Resolves with the bound address. */
-  listen(): Promise<{ host: string; port: number; url: string }>;
+  listen(): Promise<{ host: string; port: number; url: string; grpcPort?: number }>;
+  /** The bound gRPC port once listening (when `grpc` is set). */
+  readonly grpcPort: number | undefined;
   /** Stop accepting, drain in-flight and queued requests (bounded by `drainTimeoutMs`), close models, flush logs. */
   close(): Promise<void>;
   /** The base URL once listening, e.g. `http://127.0.0.1:8080`. */
@@ -136,6 +145,7 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
     options.predictionLog || options.monitor ? new PredictionLogger(options.predictionLog ?? { flushIntervalMs: 5000, flushRows: 1000 }, options.monitor, onError) : undefined;
   let loopDelay: IntervalHistogram | undefined;
   let http: Server | undefined;
+  let grpcEndpoint: GrpcEndpoint | undefined;
   let url: string | undefined;
   let closing: Promise<void> | undefined;
   let accepting = true;
@@ -270,17 +280,7 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
       }
       const parsed = parseInferRequest(body, headerLength, model.metadata.inputs);
       const wanted = parsed.outputs?.map((o) => o.name);
-      let priority: number | undefined;
-      let timeoutMs: number | undefined;
-      for (const _ in parsed.parameters) {
-        // Only requests that carry parameters pay for reading them.
-        const timeoutUs = readParam(parsed.parameters, 'timeout');
-        timeoutMs = readParam(parsed.parameters, 'timeout_ms') ?? (timeoutUs !== undefined ? timeoutUs / 1000 : undefined);
-        priority = readParam(parsed.parameters, 'priority');
-        break;
-      }
-      const shadow = d.pickShadow(model);
-      const result = await model.infer(parsed.inputs, { outputs: wanted, priority, timeoutMs });
+      const result = await runInference(d, model, parsed.inputs, parsed.parameters, wanted, parsed.id, started);
       const list: Array<{ name: string; tensor: Tensor; binary: boolean }> = [];
       if (parsed.outputs) {
         for (const o of parsed.outputs) list.push({ name: o.name, tensor: result.outputs[o.name]!, binary: o.binary });
@@ -293,13 +293,7 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
       headers['content-length'] = String(typeof body2 === 'string' ? Buffer.byteLength(body2) : body2.length);
       res.writeHead(200, headers);
       res.end(body2);
-      const latencyMs = performance.now() - started;
-      metrics.observeRequest(d.name, model.version, 200, latencyMs);
-      const requestId = logger || shadow ? (parsed.id ?? randomUUID()) : '';
-      if (logger && logger.sample()) {
-        logger.record({ requestId, timestampMs: Date.now(), modelName: d.name, modelVersion: model.version, latencyMs, inputs: asTensors(parsed.inputs), outputs: result.outputs, shadow: false });
-      }
-      if (shadow) runShadow(d, shadow, parsed.inputs, result.outputs, requestId);
+      metrics.observeRequest(d.name, model.version, 200, performance.now() - started);
     } catch (err) {
       const status = httpStatusOf(err);
       if (status === 500 && !MlopsError.isInstance(err)) onError(err);
@@ -315,6 +309,38 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
       // Label values only from what is served: a client naming versions cannot add series.
       metrics.observeRequest(d.name, labelVersion === '' || d.versions.has(labelVersion) ? labelVersion : UNKNOWN_LABEL, status, performance.now() - started);
     }
+  }
+
+  /**
+   * The protocol-independent part of one inference (REST and gRPC): schedule parameters, run,
+   * then log and mirror in the background. `model` is the routed version.
+   */
+  async function runInference(
+    d: Deployment,
+    model: Model,
+    inputs: Record<string, TensorInput>,
+    parameters: Record<string, ParameterValue>,
+    wanted: string[] | undefined,
+    id: string | undefined,
+    started: number,
+  ): Promise<{ outputs: Record<string, Tensor> }> {
+    let priority: number | undefined;
+    let timeoutMs: number | undefined;
+    for (const _ in parameters) {
+      // Only requests that carry parameters pay for reading them.
+      const timeoutUs = readParam(parameters, 'timeout');
+      timeoutMs = readParam(parameters, 'timeout_ms') ?? (timeoutUs !== undefined ? timeoutUs / 1000 : undefined);
+      priority = readParam(parameters, 'priority');
+      break;
+    }
+    const shadow = d.pickShadow(model);
+    const result = await model.infer(inputs, { outputs: wanted, priority, timeoutMs });
+    const requestId = logger || shadow ? (id ?? randomUUID()) : '';
+    if (logger && logger.sample()) {
+      logger.record({ requestId, timestampMs: Date.now(), modelName: d.name, modelVersion: model.version, latencyMs: performance.now() - started, inputs: asTensors(inputs), outputs: result.outputs, shadow: false });
+    }
+    if (shadow) runShadow(d, shadow, inputs, result.outputs, requestId);
+    return result;
   }
 
   function asTensors(inputs: Record<string, { data: Tensor['data']; shape: readonly number[]; datatype?: Tensor['datatype'] }>): Record<string, Tensor> {
@@ -382,7 +408,7 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
     if (seg[1] !== 'v2') return sendJson(res, 404, { error: `No route for ${method} ${path}; this server speaks the Open Inference Protocol under /v2.` });
     if (seg.length === 2 || (seg.length === 3 && seg[2] === '')) {
       if (!isGet) return methodNotAllowed(res, 'GET, HEAD');
-      return sendJson(res, 200, { name: options.name ?? 'mlops-serve', version: PACKAGE_VERSION, extensions: ['binary_tensor_data', 'schedule_policy', 'parameters'] });
+      return sendJson(res, 200, inferenceHost.serverMetadata());
     }
     if (seg[2] === 'health' && seg.length === 4) {
       if (!isGet) return methodNotAllowed(res, 'GET, HEAD');
@@ -448,9 +474,30 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
     return metrics.render(deployments, d, logger?.stats);
   }
 
+  const SERVER_EXTENSIONS = ['binary_tensor_data', 'schedule_policy', 'parameters'];
+  const inferenceHost: InferenceHost = {
+    deployments,
+    accepting: () => accepting,
+    ready,
+    serverMetadata: () => ({ name: options.name ?? 'mlops-serve', version: PACKAGE_VERSION, extensions: SERVER_EXTENSIONS }),
+    unknownModel: (name) => unknownModel(name, [...deployments.keys()]),
+    infer: async (d, version, sticky, inputs, parameters, wanted, id, started) => {
+      const model = d.route(version, sticky);
+      const r = await runInference(d, model, inputs, parameters, wanted, id, started);
+      return { model, outputs: r.outputs };
+    },
+    observe: (d, version, status, latencyMs) => {
+      if (!d) metrics.observeRequest(UNKNOWN_LABEL, UNKNOWN_LABEL, status, latencyMs);
+      else metrics.observeRequest(d.name, version === '' || d.versions.has(version) ? version : UNKNOWN_LABEL, status, latencyMs);
+    },
+  };
+
   const server: ModelServer = {
     get url() {
       return url;
+    },
+    get grpcPort() {
+      return grpcEndpoint?.port;
     },
     async listen() {
       if (http) throw new MlopsError(ErrorCode.InvalidArgument, 'listen() was already called on this server.');
@@ -473,6 +520,15 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
       const addr = h.address() as AddressInfo;
       const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
       url = `http://${shownHost}:${addr.port}`;
+      if (options.grpc) {
+        try {
+          const { startGrpc } = await import('./grpc-server.js');
+          grpcEndpoint = await startGrpc(inferenceHost, options.grpc, host, maxBodyBytes);
+        } catch (err) {
+          await server.close();
+          throw err;
+        }
+      }
       if (options.handleSignals) {
         process.once('SIGTERM', signalHandler);
         process.once('SIGINT', signalHandler);
@@ -493,7 +549,7 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
         await server.close();
         throw err;
       }
-      return { host: addr.address, port: addr.port, url };
+      return { host: addr.address, port: addr.port, url, ...(grpcEndpoint ? { grpcPort: grpcEndpoint.port } : {}) };
     },
     close() {
       closing ??= (async () => {
@@ -512,6 +568,8 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
           ]);
           clearTimeout(timer);
         }
+        // gRPC calls in flight finish (bounded) before the models they run on close.
+        await grpcEndpoint?.close(drainTimeoutMs);
         await Promise.all([...deployments.values()].map((d) => d.close(drainTimeoutMs)));
         await logger?.close();
         h?.closeAllConnections();

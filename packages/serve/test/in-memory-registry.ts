@@ -1,4 +1,4 @@
-import type { ModelRegistrySource, RegistryEvent, RegistryModelVersion } from '../src/index.js';
+import type { ModelRegistrySource, ModelRegistryEvent, RegistryModelVersion } from '../src/index.js';
 
 /**
  * A tiny registry with the surface serve uses (getModelVersion, openArtifact, onEvent), for
@@ -8,7 +8,7 @@ import type { ModelRegistrySource, RegistryEvent, RegistryModelVersion } from '.
 export class InMemoryRegistry implements ModelRegistrySource {
   private readonly versions = new Map<string, Map<number, Uint8Array>>();
   private readonly aliases = new Map<string, number>();
-  private readonly listeners = new Set<(e: RegistryEvent) => void>();
+  private readonly listeners = new Set<(e: ModelRegistryEvent) => void>();
   reads = 0;
 
   register(name: string, bytes: Uint8Array): number {
@@ -45,7 +45,7 @@ export class InMemoryRegistry implements ModelRegistrySource {
     })();
   }
 
-  onEvent(listener: (e: RegistryEvent) => void): () => void {
+  onEvent(listener: (e: ModelRegistryEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
