@@ -19,6 +19,14 @@ export function rootCommand(): MlopsCommand {
         description: 'Serve ONNX models over the Open Inference Protocol (REST), from a file, a model folder or the registry',
         load: async () => (await import('./serve/command.js')).serveCommand,
       },
+      schedule: {
+        description: 'Simulate GPU scheduling policies on public traces',
+        load: async () => group({ name: 'schedule', description: 'Simulate GPU scheduling policies on public traces' }, (await import('./schedule/commands.js')).scheduleCommands),
+      },
+      cost: {
+        description: 'Attribute usage to cost by team, model or job; FOCUS import and export; budgets',
+        load: async () => group({ name: 'cost', description: 'Attribute usage to cost by team, model or job; FOCUS import and export; budgets' }, (await import('./cost/commands.js')).costCommands),
+      },
     },
   );
 }
