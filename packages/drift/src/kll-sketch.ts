@@ -157,32 +157,43 @@ export interface SketchCdf {
   readonly total: number;
 }
 
-/** Builds the weighted CDF of a sketch (one sort of its ~3k items). */
+/** Builds the weighted CDF of a sketch: its sorted levels merged pairwise (no comparison sort). */
 export function kllCdf(s: KllSketch): SketchCdf {
-  const size = totalSize(s);
-  const vals = new Float64Array(size);
-  const weights = new Float64Array(size);
-  let o = 0;
+  let vals = new Float64Array(0);
+  let weights = new Float64Array(0);
   s.levels.forEach((l, h) => {
+    if (l.length === 0) return;
     const w = 2 ** h;
-    for (let i = 0; i < l.length; i++) {
-      vals[o] = l[i]!;
-      weights[o++] = w;
+    const outV = new Float64Array(vals.length + l.length);
+    const outW = new Float64Array(vals.length + l.length);
+    let i = 0;
+    let j = 0;
+    let o = 0;
+    while (i < vals.length || j < l.length) {
+      if (j >= l.length || (i < vals.length && vals[i]! <= l[j]!)) {
+        outV[o] = vals[i]!;
+        outW[o++] = weights[i++]!;
+      } else {
+        outV[o] = l[j++]!;
+        outW[o++] = w;
+      }
     }
+    vals = outV;
+    weights = outW;
   });
-  const order = Array.from({ length: size }, (_, i) => i).sort((x, y) => vals[x]! - vals[y]!);
-  const values: number[] = [];
-  const cumulative: number[] = [];
+  const values = new Float64Array(vals.length);
+  const cumulative = new Float64Array(vals.length);
   let cum = 0;
-  for (const i of order) {
+  let d = 0;
+  for (let i = 0; i < vals.length; i++) {
     cum += weights[i]!;
-    if (values.length && values[values.length - 1] === vals[i]) cumulative[cumulative.length - 1] = cum;
+    if (d > 0 && values[d - 1] === vals[i]) cumulative[d - 1] = cum;
     else {
-      values.push(vals[i]!);
-      cumulative.push(cum);
+      values[d] = vals[i]!;
+      cumulative[d++] = cum;
     }
   }
-  return { values: Float64Array.from(values), cumulative: Float64Array.from(cumulative), total: cum };
+  return { values: values.slice(0, d), cumulative: cumulative.slice(0, d), total: cum };
 }
 
 /** Estimated fraction of summarized values <= x. */

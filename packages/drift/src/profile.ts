@@ -173,7 +173,7 @@ function reduceCategories(c: CategoricalColumnProfile): void {
 }
 
 // Float64 chunks without nulls are read in place: updateNumeric never writes to its input.
-function readNumericChunkView(vector: ArrowVectorLike, data: ArrowDataLike, at: number): Float64Array {
+export function readNumericChunkView(vector: ArrowVectorLike, data: ArrowDataLike, at: number): Float64Array {
   if (isFloat64(data.type) && data.nullCount === 0 && data.values instanceof Float64Array) return data.values.subarray(0, data.length);
   return readNumericChunk(vector, data, at);
 }
