@@ -19,6 +19,8 @@ export const CostErrorCode = {
   OverlappingUsage: 'OVERLAPPING_USAGE',
   /** More of a resource was charged on a node in a window than the node has. */
   Overcommitted: 'OVERCOMMITTED',
+  /** A Prometheus server could not be reached or rejected a query (`fromPrometheus`). */
+  PrometheusQueryFailed: 'PROMETHEUS_QUERY_FAILED',
   /** Prices, assets or budgets in different currencies were mixed. */
   CurrencyMismatch: 'CURRENCY_MISMATCH',
   /** A price catalog row is malformed. */

@@ -44,3 +44,5 @@ export type { CostReportOptions } from './report.js';
 export { fromKubernetesPods, capacityTypeOf } from './kubernetes-pods.js';
 export type { FromKubernetesPodsOptions, K8sPod, K8sNode, K8sList } from './kubernetes-pods.js';
 export type { K8sPodSpec, K8sContainer } from './kubernetes-requests.js';
+export { fromPrometheus, DEFAULT_PROMETHEUS_QUERIES } from './prometheus-usage.js';
+export type { FromPrometheusOptions, PrometheusQueries } from './prometheus-usage.js';
