@@ -159,7 +159,7 @@ describe('kube-scheduler extender over HTTP', () => {
     const res = await fetch(`${server.url}filter`, { method: 'POST', body: '{not json' });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { Error: string }).Error).toMatch(/not JSON ExtenderArgs/);
-    const nf = await fetch(`${server.url}preempt`, { method: 'POST', body: '{}' });
+    const nf = await fetch(`${server.url}reserve`, { method: 'POST', body: '{}' });
     expect(nf.status).toBe(404);
     const bad = pod('bad', '1');
     bad.spec.containers[0]!.resources.requests.cpu = 'lots';

@@ -121,3 +121,47 @@ export interface ExtenderBindingResult {
 
 /** `MaxExtenderPriority` of the extender API. */
 export const MAX_EXTENDER_PRIORITY = 10;
+
+/** `v1.PodList` (as `GET /api/v1/pods` or `kubectl get pods -o json` returns it). */
+export interface K8sPodList {
+  /** `v1`, passed through. */
+  apiVersion?: string;
+  /** `PodList`, passed through. */
+  kind?: string;
+  /** List metadata, passed through. */
+  metadata?: Record<string, unknown>;
+  /** The pods. */
+  items: K8sPod[];
+}
+
+/** Victims on one node, full pods (`nodeCacheCapable: false`). */
+export interface Victims {
+  /** Pods to evict. */
+  Pods: K8sPod[];
+  /** PodDisruptionBudget violations the eviction would cause. */
+  NumPDBViolations: number;
+}
+
+/** Victims on one node by uid (`nodeCacheCapable: true`, and always in the result). */
+export interface MetaVictims {
+  /** `[{ UID }]` of the pods to evict. */
+  Pods: Array<{ UID: string }>;
+  /** PodDisruptionBudget violations the eviction would cause. */
+  NumPDBViolations: number;
+}
+
+/** `ExtenderPreemptionArgs`: the body of a preempt call. */
+export interface ExtenderPreemptionArgs {
+  /** The pod that needs room. */
+  Pod: K8sPod;
+  /** Candidate nodes and victims, when the extender is not `nodeCacheCapable`. */
+  NodeNameToVictims?: Record<string, Victims> | null;
+  /** Candidate nodes and victim uids, when the extender is `nodeCacheCapable`. */
+  NodeNameToMetaVictims?: Record<string, MetaVictims> | null;
+}
+
+/** `ExtenderPreemptionResult`: nodes (left out = dropped) and the victims the extender agrees to. */
+export interface ExtenderPreemptionResult {
+  /** Node name -> victims by uid. */
+  NodeNameToMetaVictims: Record<string, MetaVictims>;
+}

@@ -57,7 +57,9 @@ export type { TraceJob, PhillyTraceOptions, AlibabaNodesOptions, AlibabaPodsOpti
 export { createExtenderServer, createExtenderHandlers } from './extender-server.js';
 export { podRequests, parseCpuMilli, parseMemoryMiB, parseQuantity } from './pod-requests.js';
 export type { PodRequests } from './pod-requests.js';
-export type { ExtenderServer, ExtenderServerOptions, ExtenderHandlers, ExtenderHandlerOptions } from './extender-server.js';
+export type { ExtenderServer, ExtenderServerOptions, ExtenderHandlers, ExtenderHandlerOptions, SyncReport } from './extender-server.js';
+export { createFileClusterSource, createApiServerClusterSource } from './cluster-source.js';
+export type { ClusterSourceV1, FileClusterSourceOptions, ApiServerClusterSourceOptions } from './cluster-source.js';
 export { MAX_EXTENDER_PRIORITY } from './extender-types.js';
 export type {
   ExtenderArgs,
@@ -69,6 +71,11 @@ export type {
   K8sContainer,
   K8sNode,
   K8sNodeList,
+  K8sPodList,
+  ExtenderPreemptionArgs,
+  ExtenderPreemptionResult,
+  Victims,
+  MetaVictims,
 } from './extender-types.js';
 export { bundledTrace, bundledTraceFiles, phillyCluster, BUNDLED_TRACES } from './bundled-traces.js';
 export type { BundledTrace, BundledTraceName, BundledTraceFiles, BundledTraceOptions } from './bundled-traces.js';

@@ -139,8 +139,12 @@ export interface Scheduler {
    * Uses `workload` when given, else the scheduler's workload mix.
    */
   fragmentedGpus(workload?: readonly WorkloadClass[]): number;
-  /** Can the job described fit on this node right now, capacity and queue quota (for the Kubernetes extender's filter)? */
-  fitsOnNode(job: JobSpec, nodeId: string): { fits: boolean; reason: string; unresolvable: boolean };
+  /**
+   * Can the job described fit on this node right now, capacity and queue quota (for the
+   * Kubernetes extender's filter)? With `without`, as if those running jobs were gone (the
+   * extender's preempt verb).
+   */
+  fitsOnNode(job: JobSpec, nodeId: string, options?: { without?: readonly string[] }): { fits: boolean; reason: string; unresolvable: boolean };
   /** Placement score of one worker of `job` on each listed node, 0..1 (1 = best). */
   scoreNodes(job: JobSpec, nodeIds: readonly string[]): Map<string, number>;
   /** True when a node with this id is part of the cluster. */
@@ -1066,6 +1070,34 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
     };
   }
 
+  function fitsNow(spec: JobSpec, nodeId: string): { fits: boolean; reason: string; unresolvable: boolean } {
+    const node = cluster.byId.get(nodeId);
+    if (!node) return { fits: false, reason: `node "${nodeId}" is not known to the GPU scheduler`, unresolvable: true };
+    const j = buildRecord({ ...spec, submitMs: 0 }, 0);
+    seq--;
+    const perNode = cluster.staticCapacity(node, j.req);
+    if (perNode <= 0) return { fits: false, reason: `node ${nodeId} (${node.spec.gpuModel} x${node.gpuCount}) can never hold ${describeShape(j)}`, unresolvable: true };
+    if (!node.schedulable) return { fits: false, reason: `node ${nodeId} is cordoned`, unresolvable: true };
+    if (!cluster.fits(node, j.req)) {
+      const free = j.req.gpuMilli > 0 ? `${node.maxFree}/1000 on its emptiest GPU` : `${node.fullFree} whole GPUs`;
+      return { fits: false, reason: `node ${nodeId} has ${free} free; needs ${describeShape(j)}`, unresolvable: false };
+    }
+    if (quotas.metered(j.queue)) {
+      const demand = new Map<string, number>();
+      if (!quotas.addDemand(j.queue, node.spec, j.quotaVec, 1, demand)) {
+        return { fits: false, reason: `queue ${j.queue.id} admits no work on node ${nodeId}: none of its flavours matches the node`, unresolvable: true };
+      }
+      if (quotas.check(j.queue, demand) === 'no') {
+        return {
+          fits: false,
+          reason: `queue ${j.queue.id} has no quota left on node ${nodeId}: ${quotas.explain(j.queue, demand)}`,
+          unresolvable: false,
+        };
+      }
+    }
+    return { fits: true, reason: '', unresolvable: false };
+  }
+
   const scheduler: Scheduler = {
     policyNames: { ordering: ordering.name, placement: basePlacement.name, backfill, preemption: preemptionOn },
 
@@ -1220,32 +1252,20 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
       );
     },
 
-    fitsOnNode(spec, nodeId) {
-      const node = cluster.byId.get(nodeId);
-      if (!node) return { fits: false, reason: `node "${nodeId}" is not known to the GPU scheduler`, unresolvable: true };
-      const j = buildRecord({ ...spec, submitMs: 0 }, 0);
-      seq--;
-      const perNode = cluster.staticCapacity(node, j.req);
-      if (perNode <= 0) return { fits: false, reason: `node ${nodeId} (${node.spec.gpuModel} x${node.gpuCount}) can never hold ${describeShape(j)}`, unresolvable: true };
-      if (!node.schedulable) return { fits: false, reason: `node ${nodeId} is cordoned`, unresolvable: true };
-      if (!cluster.fits(node, j.req)) {
-        const free = j.req.gpuMilli > 0 ? `${node.maxFree}/1000 on its emptiest GPU` : `${node.fullFree} whole GPUs`;
-        return { fits: false, reason: `node ${nodeId} has ${free} free; needs ${describeShape(j)}`, unresolvable: false };
-      }
-      if (quotas.metered(j.queue)) {
-        const demand = new Map<string, number>();
-        if (!quotas.addDemand(j.queue, node.spec, j.quotaVec, 1, demand)) {
-          return { fits: false, reason: `queue ${j.queue.id} admits no work on node ${nodeId}: none of its flavours matches the node`, unresolvable: true };
-        }
-        if (quotas.check(j.queue, demand) === 'no') {
-          return {
-            fits: false,
-            reason: `queue ${j.queue.id} has no quota left on node ${nodeId}: ${quotas.explain(j.queue, demand)}`,
-            unresolvable: false,
-          };
+    fitsOnNode(spec, nodeId, opts) {
+      const gone: JobRecord[] = [];
+      for (const id of opts?.without ?? []) {
+        const v = running.get(id);
+        if (v && !gone.includes(v)) {
+          releaseResources(v);
+          gone.push(v);
         }
       }
-      return { fits: true, reason: '', unresolvable: false };
+      try {
+        return fitsNow(spec, nodeId);
+      } finally {
+        for (let i = gone.length - 1; i >= 0; i--) restoreResources(gone[i]!);
+      }
     },
 
     scoreNodes(spec, nodeIds) {
@@ -1290,6 +1310,7 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
       const node = cluster.byId.get(nodeId);
       if (!node) throw new NotFoundError(`bind: node "${nodeId}" is not known to the GPU scheduler; add it with nodeEvent({ type: 'add' }).`);
       let j = jobs.get(spec.id);
+      const fresh = !j;
       if (!j) {
         j = buildRecord({ ...spec, workers: 1 }, t);
         jobs.set(j.id, j);
@@ -1301,6 +1322,11 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
       }
       const out: Array<[NodeRecord, WorkerPlacement]> = [];
       if (!allocWorker(node, j.req, j.id, out)) {
+        // Leave nothing queued behind: a later schedule() must not place it on its own.
+        if (fresh) {
+          dequeue(j);
+          jobs.delete(j.id);
+        }
         throw new MlopsError('CAPACITY_EXHAUSTED', `bind: node "${nodeId}" no longer has room for job "${spec.id}" (${describeShape(j)}); let kube-scheduler retry.`, {
           retryable: true,
         });
