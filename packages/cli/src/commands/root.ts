@@ -27,6 +27,10 @@ export function rootCommand(): MlopsCommand {
         description: 'Attribute usage to cost by team, model or job; FOCUS import and export; budgets',
         load: async () => group({ name: 'cost', description: 'Attribute usage to cost by team, model or job; FOCUS import and export; budgets' }, (await import('./cost/commands.js')).costCommands),
       },
+      ui: {
+        description: 'A read-only web UI over a registry store',
+        load: async () => (await import('./ui.js')).uiCommand,
+      },
     },
   );
 }

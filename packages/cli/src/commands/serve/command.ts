@@ -14,7 +14,7 @@ export const serveCommand: MlopsCommand = leaf({
     target: { type: 'positional', description: 'model.onnx | models-dir | name@alias (name/3, name@latest) with --store', required: true },
     port: { type: 'string', description: 'HTTP port (0: any free port)', default: '8080', valueHint: 'port' },
     host: { type: 'string', description: 'Interface to bind (0.0.0.0 in a container)', default: '127.0.0.1', valueHint: 'addr' },
-    'grpc-port': { type: 'string', description: 'Also serve OIP over gRPC on this port (needs @mlops/serve with gRPC)', valueHint: 'port' },
+    'grpc-port': { type: 'string', description: 'Also serve OIP over gRPC on this port (KServe grpc_predict_v2; needs @grpc/grpc-js and @grpc/proto-loader)', valueHint: 'port' },
     name: { type: 'string', description: 'Model name for a single model.onnx (default: the file or folder name)', valueHint: 'name' },
     workers: { type: 'string', description: 'Inference worker threads per model version (default: cores - 1, at most 4)', valueHint: 'n' },
     'drain-timeout': { type: 'string', description: 'Seconds SIGTERM waits for in-flight requests (default 30)', valueHint: 's' },
@@ -31,7 +31,7 @@ export const serveCommand: MlopsCommand = leaf({
     const load = { ...(workers !== undefined ? { workers } : {}), sessionOptions: { intraOpNumThreads: 1, interOpNumThreads: 1 } };
     const target = path.resolve(ctx.cwd, args.target);
     const kind = await kindOf(target);
-    type Served = Parameters<typeof serve.createModelServer>[0]['models'][number];
+    type Served = NonNullable<Parameters<typeof serve.createModelServer>[0]['models']>[number];
     const models: Served[] = [];
     const loaded: { close(): Promise<void> }[] = [];
     let registry: { close(): Promise<void> } | undefined;
@@ -64,12 +64,12 @@ export const serveCommand: MlopsCommand = leaf({
     } else {
       throw usageError(`${args.target}: no such file or folder, and not a registry reference like churn@champion.`);
     }
-    if (grpcPort !== undefined) throw usageError('--grpc-port: this @mlops/serve has no gRPC endpoint yet; serve REST only (drop --grpc-port).');
     const server = serve.createModelServer({
       models,
       host: args.host,
       port,
       ...(drainS !== undefined ? { drainTimeoutMs: drainS * 1000 } : {}),
+      ...(grpcPort !== undefined ? { grpc: { port: grpcPort } } : {}),
       onError: (e) => ctx.err(`mlops serve: ${e instanceof Error ? e.message : String(e)}`),
     });
     let address;
@@ -80,8 +80,9 @@ export const serveCommand: MlopsCommand = leaf({
       await registry?.close();
       throw error;
     }
-    if (ctx.json) ctx.outJson({ url: address.url, host: address.host, port: address.port, models: server.status() });
-    else ctx.out(`serving ${describe.join(', ')} on ${address.url} (Open Inference Protocol: ${address.url}/v2/models/<name>/infer); SIGTERM drains and stops`);
+    const grpc = address.grpcPort !== undefined ? `; gRPC on ${address.host}:${address.grpcPort}` : '';
+    if (ctx.json) ctx.outJson({ url: address.url, host: address.host, port: address.port, grpcPort: address.grpcPort ?? null, models: server.status() });
+    else ctx.out(`serving ${describe.join(', ')} on ${address.url} (Open Inference Protocol: ${address.url}/v2/models/<name>/infer${grpc}); SIGTERM drains and stops`);
     // Drain on SIGTERM/SIGINT: stop accepting, finish in-flight requests, flush, exit 0. A second signal exits at once.
     await new Promise<void>((resolve) => {
       let stopping = false;
