@@ -46,3 +46,5 @@ export type { FromKubernetesPodsOptions, K8sPod, K8sNode, K8sList } from './kube
 export type { K8sPodSpec, K8sContainer } from './kubernetes-requests.js';
 export { fromPrometheus, DEFAULT_PROMETHEUS_QUERIES } from './prometheus-usage.js';
 export type { FromPrometheusOptions, PrometheusQueries } from './prometheus-usage.js';
+export { costOfPredictions } from './prediction-costs.js';
+export type { CostOfPredictionsOptions, PredictionCosts } from './prediction-costs.js';

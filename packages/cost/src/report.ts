@@ -1,3 +1,4 @@
+import type { PredictionCosts } from './prediction-costs.js';
 import type { ArrowTableLike } from './arrow-columns.js';
 import { IDLE_GROUP, OTHER_GROUP, groupCosts, groupKey } from './aggregate-costs.js';
 import type { AggregationWindow } from './aggregate-costs.js';
@@ -17,6 +18,8 @@ export interface CostReportOptions {
   top?: number;
   /** Budget statuses (from `evaluateBudgets`) to show as progress bars. */
   budgets?: readonly BudgetStatus[];
+  /** Serving cost per model version and team (from `costOfPredictions`), shown as tables. */
+  predictions?: PredictionCosts;
 }
 
 const PALETTE = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
@@ -152,6 +155,28 @@ function hbar(label: string, parts: { value: number; color: string; title: strin
   return `<div class="row"><span class="lbl">${esc(label)}</span><svg width="${W}" height="18" viewBox="0 0 ${W} 18"><rect width="${W}" height="18" fill="#f4f4f4"/>${rects}</svg><span class="note">${esc(note)}</span></div>`;
 }
 
+function predictionTables(p: PredictionCosts, currency: string): string {
+  const num = (x: unknown, d: number) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(d) : '—');
+  const versions = p.byVersion
+    .toArray()
+    .map((r) => r as Record<string, unknown>)
+    .map(
+      (r) =>
+        `<tr><td>${esc(String(r.model_name))}</td><td>${esc(String(r.model_version))}</td><td>${esc(String(r.team ?? ''))}</td><td class="num">${num(r.predictions, 0)}</td>` +
+        `<td class="num">${num(r.mean_latency_ms, 1)}</td><td class="num">${esc(money(Number(r.cost_micros), currency))}</td><td class="num">${num(r.cost_per_1000, 4)}</td></tr>`,
+    )
+    .join('');
+  const teams = p.byTeam
+    .toArray()
+    .map((r) => r as Record<string, unknown>)
+    .map((r) => `<tr><td>${esc(String(r.team))}</td><td class="num">${num(r.predictions, 0)}</td><td class="num">${esc(money(Number(r.cost_micros), currency))}</td><td class="num">${num(r.cost_per_1000, 4)}</td></tr>`)
+    .join('');
+  return (
+    `<table><thead><tr><th>model</th><th>version</th><th>team</th><th class="num">predictions</th><th class="num">mean latency ms</th><th class="num">cost</th><th class="num">per 1,000</th></tr></thead><tbody>${versions}</tbody></table>` +
+    `<h2>Cost per 1,000 predictions by team</h2><table><thead><tr><th>team</th><th class="num">predictions</th><th class="num">cost</th><th class="num">per 1,000</th></tr></thead><tbody>${teams}</tbody></table>`
+  );
+}
+
 function budgetBar(b: BudgetStatus, currency: string): string {
   const W = 520;
   const scale = Math.max(b.amount, b.forecast, b.spend) * 1.05;
@@ -229,6 +254,7 @@ ${resources}
 ${spotHtml}
 <h2>Budgets</h2>
 ${budgets}
+${options.predictions ? `<h2>Cost per 1,000 predictions by model version</h2>\n${predictionTables(options.predictions, s.currency)}` : ''}
 <h2>Groups</h2>
 <table><thead><tr><th>${esc(options.groupBy ?? 'group')}</th><th class="num">cost</th><th class="num">share</th></tr></thead><tbody>${rows}</tbody></table>
 </body></html>
