@@ -2,17 +2,14 @@ import { InvalidArgumentError, NotFoundError, PreconditionFailedError } from '@m
 import { ConflictError, LOST, retryCas } from './cas.js';
 import { encodeJson, type AliasPointer } from './codec.js';
 import type { EventDraft, RegistryContext } from './context.js';
-import { appendEvent } from './event-log.js';
 import type { GateDecision } from './gates.js';
 import type { IndexCache } from './index-cache.js';
 import { historyOf, rollbackTarget } from './model-index.js';
 import { validateAlias, validateModelName } from './names.js';
 import type { AliasChangeOptions, PromoteOptions, PromotionResult } from './registry-types.js';
 import { resolveVersion } from './resolve-ref.js';
-import { isPreconditionFailed, listKeys } from './store-ops.js';
+import { isPreconditionFailed } from './store-ops.js';
 import type { AliasChange, RegistryEvent } from './types.js';
-
-const RECOVERY_GRACE_MS = 60_000;
 
 /** Alias moves, their history (with crash recovery), promotion and rollback. */
 export interface AliasOps {
@@ -40,8 +37,8 @@ export function createAliasOps(ctx: RegistryContext, indexes: IndexCache): Alias
     const store = await ctx.writableStore();
     if (to !== null && !opts.undo) {
       const { manifest } = await indexes.readManifest(name, to);
-      if (manifest.status === 'ARCHIVED') {
-        throw new InvalidArgumentError(`Cannot point alias "${alias}" at ${name}/${to}: that version is archived. Choose a READY version.`, {
+      if (manifest.status !== 'READY') {
+        throw new InvalidArgumentError(`Cannot point alias "${alias}" at ${name}/${to}: that version is ${manifest.status.toLowerCase()}. Choose a READY version.`, {
           details: { name, alias, version: to },
         });
       }
@@ -94,14 +91,14 @@ export function createAliasOps(ctx: RegistryContext, indexes: IndexCache): Alias
   /** The alias half of the archive/alias race (see ManifestOps.archive): re-read the target after moving. */
   async function undoIfArchived(name: string, alias: string, to: number, previous: number | null): Promise<void> {
     const { manifest } = await indexes.readManifest(name, to);
-    if (manifest.status !== 'ARCHIVED') return;
+    if (manifest.status === 'READY') return;
     try {
-      await moveAlias(name, alias, previous, { expectedVersion: to, rollback: true, undo: true, reason: `undone: ${name}/${to} was archived concurrently` });
+      await moveAlias(name, alias, previous, { expectedVersion: to, rollback: true, undo: true, reason: `undone: ${name}/${to} was ${manifest.status.toLowerCase()} concurrently` });
     } catch (error) {
       // Someone else moved the alias meanwhile: it is no longer ours to undo.
       if (!isPreconditionFailed(error)) throw error;
     }
-    throw new ConflictError(`Moving ${name}@${alias} to v${to} raced with archiving that version; the move was undone. Choose a READY version.`, {
+    throw new ConflictError(`Moving ${name}@${alias} to v${to} raced with archiving or deleting that version; the move was undone. Choose a READY version.`, {
       details: { name, alias, version: to },
     });
   }
@@ -109,36 +106,8 @@ export function createAliasOps(ctx: RegistryContext, indexes: IndexCache): Alias
   async function aliasHistory(name: string, alias?: string): Promise<AliasChange[]> {
     validateModelName(name);
     if (alias !== undefined) validateAlias(alias);
-    const store = await ctx.store();
-    const state = await indexes.loadIndex(name);
-    // A writer that crashed after moving a pointer but before logging it: after a grace period
-    // (a slow writer would have logged by then), record the change from the pointer itself.
-    const aliases = alias !== undefined ? [alias] : Object.keys(state.aliases);
-    if (alias === undefined) {
-      for (const key of await listKeys(store, layout.aliasesPrefix(name))) {
-        const a = key.slice(layout.aliasesPrefix(name).length, -'.json'.length);
-        if (!aliases.includes(a)) aliases.push(a);
-      }
-    }
-    let recovered = false;
-    for (const a of aliases) {
-      const { pointer } = await indexes.readAliasPointer(name, a);
-      const logged = state.aliases[a]?.revision ?? 0;
-      if (pointer && pointer.revision > logged && ctx.now() - pointer.updatedAt > RECOVERY_GRACE_MS) {
-        const draft: EventDraft = {
-          type: pointer.version === null ? 'alias_deleted' : 'alias_set',
-          alias: a,
-          from: pointer.from,
-          to: pointer.version,
-          aliasRevision: pointer.revision,
-          reason: `${pointer.reason ?? ''} (recovered from the alias pointer: the writer did not log it)`.trim(),
-        };
-        if (pointer.version !== null) draft.version = pointer.version;
-        await appendEvent(await ctx.writableStore(), layout, { name, at: pointer.updatedAt, actor: pointer.actor, ...draft }, state.lastSeq, ctx.retry);
-        recovered = true;
-      }
-    }
-    return historyOf(recovered ? await indexes.loadIndex(name) : state, alias);
+    // Loading the index reconciles alias pointers with the log (see IndexCache.loadIndex).
+    return historyOf(await indexes.loadIndex(name), alias);
   }
 
   async function promote(opts: PromoteOptions): Promise<PromotionResult> {

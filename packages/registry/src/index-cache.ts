@@ -3,13 +3,15 @@ import type { ObjectStore } from '@mlops/storage';
 import { LOST, retryCas } from './cas.js';
 import { decodeAliasPointer, decodeCatalogSnapshot, decodeIndex, decodeManifest, encodeCatalogSnapshot, encodeJson, type AliasPointer } from './codec.js';
 import type { EventDraft, RegistryContext } from './context.js';
-import { appendEvent, readEventsAfter, readEventTail } from './event-log.js';
+import { appendEvent, isDamaged, readLogAfter, readLogTail, type LogEntry } from './event-log.js';
 import { applyEvent, emptyIndex, summarize, upsertSummary, type ModelIndexState } from './model-index.js';
 import { getOrUndefined, isPreconditionFailed, listKeys, mapLimit } from './store-ops.js';
 import type { ModelVersion, RegistryEvent } from './types.js';
 
 interface CachedIndex {
   state: ModelIndexState;
+  /** Etag of each alias pointer as last reconciled with the log. */
+  aliasEtags?: Map<string, string>;
   /** Etag of the checkpoint object, `null` when none exists. */
   etag: string | null;
   checkpointSeq: number;
@@ -60,6 +62,39 @@ export function createIndexCache(ctx: RegistryContext): IndexCache {
     }
   }
 
+  /** Folds log entries; a damaged one is recorded on the model (its place in the log is passed). */
+  function fold(state: ModelIndexState, entries: LogEntry[]): void {
+    for (const entry of entries) {
+      if (!isDamaged(entry)) applyEvent(state, entry);
+      else if (entry.seq > state.lastSeq) {
+        noteDamage(state, entry.key, entry.message);
+        state.lastSeq = entry.seq;
+      }
+    }
+  }
+
+  /** Folds manifests found by listing; a damaged one is recorded on the model, the others still count. */
+  async function foldManifests(store: ObjectStore, state: ModelIndexState, keys: string[]): Promise<void> {
+    await mapLimit(keys, 16, async (key) => {
+      if (layout.versionFromKey(state.name, key) === undefined) return;
+      const found = await getOrUndefined(store, key);
+      if (!found) return;
+      try {
+        upsertSummary(state, summarize(decodeManifest(key, found.body)));
+      } catch (error) {
+        if (!MlopsError.isInstance(error, ErrorCode.DataCorrupted)) throw error;
+        noteDamage(state, key, error.message);
+        // The number is taken even if its manifest cannot be read: the next version comes after it.
+        state.lastVersion = Math.max(state.lastVersion, layout.versionFromKey(state.name, key)!);
+      }
+    });
+  }
+
+  function noteDamage(state: ModelIndexState, key: string, message: string): void {
+    const damage = (state.damage ??= []);
+    if (!damage.some((d) => d.key === key)) damage.push({ key, message });
+  }
+
   async function loadIndex(name: string): Promise<ModelIndexState> {
     const store = await ctx.store();
     let entry = cache.get(name);
@@ -89,19 +124,55 @@ export function createIndexCache(ctx: RegistryContext): IndexCache {
     ]);
     if (nextEvent) {
       // A long tail (no checkpoint yet) is cheaper to list; a short one to fetch directly.
-      const tail = state.lastSeq === 0 ? await readEventsAfter(store, layout, name, 0) : await readEventTail(store, layout, name, state.lastSeq);
-      for (const event of tail) applyEvent(state, event);
+      fold(state, state.lastSeq === 0 ? await readLogAfter(store, layout, name, 0) : await readLogTail(store, layout, name, state.lastSeq));
     }
     // A writer that crashed between its manifest and its log entry still has a visible version.
     const newer = nextVersion
       ? await listKeys(store, layout.versionsPrefix(name), state.lastVersion > 0 ? layout.versionKey(name, state.lastVersion) : undefined)
       : [];
-    await mapLimit(newer, 16, async (key) => {
-      if (layout.versionFromKey(name, key) === undefined) return;
-      upsertSummary(state, summarize(decodeManifest(key, (await store.get(key)).body)));
-    });
+    await foldManifests(store, state, newer);
+    await reconcileAliases(store, name, entry);
     if (state.lastSeq - entry.checkpointSeq >= ctx.checkpointInterval) await checkpoint(store, name, entry);
     return state;
+  }
+
+  /**
+   * The alias pointer is the commit point of an alias move; its log entry follows. A writer that
+   * died in between leaves a pointer ahead of the log, so every read that loads an index compares
+   * the pointers (one listing; only changed etags are read) and logs any move the log lacks, marked
+   * `recovered`. Re-logging a move its writer is still about to log is harmless: folding
+   * deduplicates by pointer revision. So `@alias`, listings, searches and history agree at once.
+   */
+  async function reconcileAliases(store: ObjectStore, name: string, entry: CachedIndex): Promise<void> {
+    const prefix = layout.aliasesPrefix(name);
+    const seen = (entry.aliasEtags ??= new Map());
+    let recovered = false;
+    for await (const page of store.list({ prefix })) {
+      for (const object of page.objects) {
+        if (!object.key.endsWith('.json') || seen.get(object.key) === object.etag) continue;
+        const found = await getOrUndefined(store, object.key);
+        if (!found) continue;
+        let pointer: AliasPointer;
+        try {
+          pointer = decodeAliasPointer(object.key, found.body);
+        } catch (error) {
+          if (!MlopsError.isInstance(error, ErrorCode.DataCorrupted)) throw error;
+          noteDamage(entry.state, object.key, error.message);
+          continue;
+        }
+        const alias = object.key.slice(prefix.length, -'.json'.length);
+        if (pointer.revision > (entry.state.aliases[alias]?.revision ?? 0)) {
+          const draft: EventDraft = { type: pointer.version === null ? 'alias_deleted' : 'alias_set', alias, from: pointer.from, to: pointer.version, aliasRevision: pointer.revision, recovered: true };
+          if (pointer.version !== null) draft.version = pointer.version;
+          if (pointer.reason !== undefined) draft.reason = pointer.reason;
+          if (pointer.rollback) draft.rollback = true;
+          await appendEvent(await ctx.writableStore(), layout, { name, at: pointer.updatedAt, actor: pointer.actor, ...draft }, entry.state.lastSeq, ctx.retry);
+          recovered = true;
+        }
+        seen.set(object.key, found.etag);
+      }
+    }
+    if (recovered) fold(entry.state, await readLogTail(store, layout, name, entry.state.lastSeq));
   }
 
   /**
@@ -202,12 +273,13 @@ export function createIndexCache(ctx: RegistryContext): IndexCache {
     const store = await ctx.store();
     const previous = cache.get(name);
     const existing = await getOrUndefined(store, layout.indexKey(name));
+    // Built aside and swapped in only when complete: a failed rebuild leaves the previous index in use.
     const entry: CachedIndex = { state: emptyIndex(name), etag: existing?.etag ?? previous?.etag ?? null, checkpointSeq: 0 };
+    fold(entry.state, await readLogAfter(store, layout, name, 0));
+    await foldManifests(store, entry.state, await listKeys(store, layout.versionsPrefix(name)));
+    await reconcileAliases(store, name, entry);
     cache.set(name, entry);
-    for (const event of await readEventsAfter(store, layout, name, 0)) applyEvent(entry.state, event);
-    const keys = (await listKeys(store, layout.versionsPrefix(name))).filter((k) => layout.versionFromKey(name, k) !== undefined);
-    await mapLimit(keys, 16, async (key) => upsertSummary(entry.state, summarize(decodeManifest(key, (await store.get(key)).body))));
-    await checkpoint(store, name, entry);
+    await checkpoint(await ctx.writableStore(), name, entry);
     return entry.state;
   }
 

@@ -28,6 +28,8 @@ export interface RegistryLayout {
   blobPointerKey(sha256: string): string;
   blobDataPrefix: string;
   blobDataKey(id: string): string;
+  /** Where repair() keeps copies of damaged objects (under their original key). */
+  quarantinePrefix: string;
 }
 
 /** Builds the key layout under `root` (empty, or a prefix ending in `/`). */
@@ -66,6 +68,7 @@ export function createLayout(root: string): RegistryLayout {
     blobPointerKey: (sha256) => `${blobs}sha256/${sha256.slice(0, 2)}/${sha256}.json`,
     blobDataPrefix: `${blobs}data/`,
     blobDataKey: (id) => `${blobs}data/${id.slice(0, 2)}/${id}`,
+    quarantinePrefix: `${root}quarantine/`,
   };
   return layout;
 }

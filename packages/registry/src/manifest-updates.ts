@@ -17,6 +17,20 @@ export interface ManifestOps {
   deleteTag(name: string, version: number, key: string, options?: { reason?: string }): Promise<ModelVersion>;
   archive(name: string, version: number, options?: { reason?: string }): Promise<ModelVersion>;
   unarchive(name: string, version: number, options?: { reason?: string }): Promise<ModelVersion>;
+  deleteVersion(name: string, version: number, options?: DeleteOptions): Promise<ModelVersion>;
+}
+
+/** Options of version and model deletion. */
+export interface DeleteOptions {
+  /** Also delete the aliases that point at the version (each logged); without it such a delete is refused. */
+  force?: boolean;
+  /** Why (event log); e.g. the data-deletion request it answers. */
+  reason?: string;
+}
+
+/** The tombstone a deleted version leaves: the number and who/when stay, files and metadata go. */
+export function tombstone(m: ModelVersion): ModelVersion {
+  return { ...m, status: 'DELETED', description: '', artifacts: [], metrics: {}, params: {}, tags: {}, lineage: {}, signature: undefined };
 }
 
 /** Aliases whose pointer (read fresh, not from the index) targets `version`. */
@@ -33,11 +47,15 @@ export async function aliasesOn(ctx: RegistryContext, indexes: IndexCache, name:
 }
 
 /** Creates the manifest update operations. */
-export function createManifestOps(ctx: RegistryContext, indexes: IndexCache): ManifestOps {
+export function createManifestOps(
+  ctx: RegistryContext,
+  indexes: IndexCache,
+  deleteAlias: (name: string, alias: string, expected: number, reason: string | undefined) => Promise<unknown>,
+): ManifestOps {
   async function updateManifest(
     name: string,
     version: number,
-    type: 'tags_set' | 'tag_deleted' | 'version_archived' | 'version_unarchived',
+    type: 'tags_set' | 'tag_deleted' | 'version_archived' | 'version_unarchived' | 'version_deleted',
     mutate: (m: ModelVersion) => ModelVersion,
     extra: Partial<RegistryEvent>,
     reason: string | undefined,
@@ -139,6 +157,45 @@ export function createManifestOps(ctx: RegistryContext, indexes: IndexCache): Ma
         });
       }
       return archived;
+    },
+
+    async deleteVersion(name, version, opts = {}) {
+      validateModelName(name);
+      validateVersion(version);
+      const holding = await aliasesOn(ctx, indexes, name, version);
+      if (holding.length > 0 && !opts.force) {
+        throw new InvalidArgumentError(
+          `Cannot delete ${name}/${version}: alias${holding.length > 1 ? 'es' : ''} ${holding.map((a) => `@${a}`).join(', ')} point${holding.length > 1 ? '' : 's'} at it. ` +
+            'Move the alias first, or pass { force: true } to delete the alias too.',
+          { details: { name, version, aliases: holding } },
+        );
+      }
+      for (const alias of holding) await deleteAlias(name, alias, version, opts.reason);
+      let before: ModelVersion | undefined;
+      const deleted = await updateManifest(
+        name,
+        version,
+        'version_deleted',
+        (m) => {
+          if (m.status === 'DELETED') throw new NotFoundError(`Version ${name}/${version} is already deleted.`, { details: { name, version, deleted: true } });
+          before = m;
+          const t = tombstone(m);
+          delete t.signature;
+          return t;
+        },
+        {},
+        opts.reason,
+      );
+      // The same race as archive: an alias moved onto the version meanwhile restores it.
+      const after = await aliasesOn(ctx, indexes, name, version);
+      if (after.length > 0 && before) {
+        const restored = before;
+        await updateManifest(name, version, 'version_unarchived', () => ({ ...restored }), {}, `undone: alias ${after.map((a) => `@${a}`).join(', ')} moved to it concurrently`);
+        throw new ConflictError(`Deleting ${name}/${version} raced with a move of ${after.map((a) => `@${a}`).join(', ')} onto it; the delete was undone.`, {
+          details: { name, version, aliases: after },
+        });
+      }
+      return deleted;
     },
 
     async unarchive(name, version, opts = {}) {

@@ -20,6 +20,8 @@ export interface ModelIndexState {
   aliasHistory: AliasChange[];
   createdAt: number;
   updatedAt: number;
+  /** Objects of this model that could not be read (`DATA_CORRUPTED`); the rest of the model still works. */
+  damage?: { key: string; message: string }[];
 }
 
 /** An empty index for a model. */
@@ -79,6 +81,7 @@ export function applyEvent(state: ModelIndexState, event: RegistryEvent): void {
     case 'tag_deleted':
     case 'version_archived':
     case 'version_unarchived':
+    case 'version_deleted':
       if (event.summary) upsertSummary(state, event.summary);
       return;
     case 'alias_set':
@@ -99,12 +102,15 @@ export function applyEvent(state: ModelIndexState, event: RegistryEvent): void {
       };
       if (event.reason !== undefined) change.reason = event.reason;
       if (event.rollback) change.rollback = true;
+      if (event.recovered) change.recovered = true;
       state.aliasHistory.push(change);
       const current = state.aliases[alias];
       if (!current || revision > current.revision) state.aliases[alias] = { version: event.to ?? null, revision };
       return;
     }
     case 'promotion_rejected':
+    case 'model_deleted':
+    case 'event_quarantined':
       return;
   }
 }

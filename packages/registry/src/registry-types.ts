@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { ObjectStore, OpenStoreOptions } from '@mlops/storage';
 import type { RetryOptions } from './cas.js';
+import type { DeleteOptions } from './manifest-updates.js';
 import type { GateDecision, PromotionGate } from './gates.js';
 import type { AliasChange, ArtifactSource, Lineage, ModelSignature, ModelVersion, ParamValue, RegisteredModel, RegistryEvent, VersionSummary } from './types.js';
 
@@ -144,6 +145,26 @@ export interface PromotionResult {
   event?: RegistryEvent;
 }
 
+/** What {@link Registry.repair} found and did. */
+export interface RepairResult {
+  /** Whether this was only a report. */
+  dryRun: boolean;
+  /** Each damaged object: its key, what was wrong, what was (or would be) done. */
+  fixed: { key: string; problem: string; action: string }[];
+}
+
+/** What {@link Registry.verifyEventLog} found. */
+export interface EventLogVerification {
+  /** Model name. */
+  name: string;
+  /** Events checked before the first break (all of them when intact). */
+  verified: number;
+  /** True when the whole log is contiguous and hash-chained. */
+  intact: boolean;
+  /** The first break: its sequence number, key and what is wrong. */
+  firstBreak?: { seq: number; key: string; reason: string };
+}
+
 /** Options of {@link Registry.gc}. */
 export interface GcOptions {
   /** Only report what would be deleted (default `true`). */
@@ -215,6 +236,16 @@ export interface Registry {
   deleteTag(name: string, version: number, key: string, options?: { reason?: string }): Promise<ModelVersion>;
   /** Archives a version: still readable by number, skipped by `@latest`; refused while an alias points at it. */
   archiveModelVersion(name: string, version: number, options?: { reason?: string }): Promise<ModelVersion>;
+  /**
+   * Deletes a version: its manifest becomes a tombstone (number kept, files, metrics, params, tags,
+   * lineage and description removed), a `version_deleted` event is logged, and the next `gc`
+   * reclaims bytes no live version references. Refused while an alias points at it unless `force`
+   * (then those aliases are deleted first, each logged). Earlier events keep the metadata they
+   * recorded; the bytes are what a deletion removes.
+   */
+  deleteModelVersion(name: string, version: number, options?: DeleteOptions): Promise<ModelVersion>;
+  /** Deletes every version of a model (see {@link Registry.deleteModelVersion}) and logs `model_deleted`; refused while aliases are set unless `force`. */
+  deleteModel(name: string, options?: DeleteOptions): Promise<{ name: string; deletedVersions: number[] }>;
   /** Returns an archived version to `READY` (logged as `version_unarchived`). */
   unarchiveModelVersion(name: string, version: number, options?: { reason?: string }): Promise<ModelVersion>;
   /** Every model with its version count and aliases. */
@@ -246,6 +277,18 @@ export interface Registry {
    * name, rebuilds every model's index and the registry-wide catalog snapshot.
    */
   rebuildIndex(name?: string): Promise<void>;
+  /**
+   * Finds damaged registry objects (each read elsewhere as `DATA_CORRUPTED` naming its key) and fixes
+   * or quarantines them: a copy goes to `quarantine/<key>`; an event becomes an `event_quarantined`
+   * marker, an alias pointer is restored from the log, a manifest becomes a deleted-version
+   * tombstone, a blob pointer is removed. Then every index is rebuilt. `dryRun` only reports.
+   */
+  repair(options?: { dryRun?: boolean }): Promise<RepairResult>;
+  /**
+   * Checks a model's event log: contiguous sequence numbers, decodable events, and each event's
+   * `prevHash` equal to the sha256 of the previous event as stored. Reports the first break.
+   */
+  verifyEventLog(name: string): Promise<EventLogVerification>;
   /** Closes the store if the registry opened it from a URL. */
   close(): Promise<void>;
 }

@@ -6,7 +6,8 @@ import { resolveRetryPolicy } from './cas.js';
 import { commitVersion } from './commit.js';
 import type { RegistryContext } from './context.js';
 import { downloadVersion } from './download.js';
-import { readEventsAfter } from './event-log.js';
+import { readEventsAfter, verifyLog } from './event-log.js';
+import { repairRegistry } from './repair.js';
 import { collectGarbage } from './gc.js';
 import { openVerified } from './blobs.js';
 import { probeConditionalWrites } from './probe.js';
@@ -18,7 +19,7 @@ import { renderCard } from './model-card.js';
 import { historyOf, liveAliases } from './model-index.js';
 import { validateAlias, validateModelName, validateVersion } from './names.js';
 import { isObjectStore, openRegistryStore } from './open-store.js';
-import type { Registry, RegistryOptions } from './registry-types.js';
+import type { EventLogVerification, Registry, RegistryOptions } from './registry-types.js';
 import { resolveVersion } from './resolve-ref.js';
 import { listModels, listModelVersions, searchModelVersions } from './search.js';
 import type { RegistryEvent } from './types.js';
@@ -106,7 +107,9 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
   };
   const indexes = createIndexCache(ctx);
   const aliases = createAliasOps(ctx, indexes);
-  const manifests = createManifestOps(ctx, indexes);
+  const manifests = createManifestOps(ctx, indexes, (name, alias, expected, reason) =>
+    aliases.moveAlias(name, alias, null, { expectedVersion: expected, reason: reason ?? `deleting ${name}/${expected}` }),
+  );
   const resolve = (ref: string) => resolveVersion(indexes, ref);
 
   const registry: Registry = {
@@ -134,6 +137,26 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
     deleteTag: manifests.deleteTag,
     archiveModelVersion: manifests.archive,
     unarchiveModelVersion: manifests.unarchive,
+    deleteModelVersion: manifests.deleteVersion,
+
+    async deleteModel(name, opts = {}) {
+      validateModelName(name);
+      const state = await indexes.loadIndex(name);
+      const live = state.versions.filter((v) => v.status !== 'DELETED').map((v) => v.version);
+      const held = Object.entries(liveAliases(state));
+      if (live.length === 0 && held.length === 0) {
+        throw new NotFoundError(`Model "${name}" does not exist or has no versions left to delete.`, { details: { name } });
+      }
+      if (held.length > 0 && !opts.force) {
+        throw new InvalidArgumentError(
+          `Cannot delete model "${name}": aliases ${held.map(([a, v]) => `@${a} -> v${v}`).join(', ')} are set. Delete them first, or pass { force: true }.`,
+          { details: { name, aliases: Object.fromEntries(held) } },
+        );
+      }
+      for (const version of live) await manifests.deleteVersion(name, version, opts);
+      await indexes.logEvent(name, { type: 'model_deleted', ...(opts.reason !== undefined ? { reason: opts.reason } : {}) }, ctx.now());
+      return { name, deletedVersions: live };
+    },
     listModels: () => listModels(indexes),
     listModelVersions: (name) => listModelVersions(indexes, name),
     searchModelVersions: (opts) => searchModelVersions(indexes, opts),
@@ -193,6 +216,16 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
       validateModelName(name);
       // The snapshot may hold the same stale copy the per-model index had.
       await indexes.forceSnapshot([await indexes.rebuildModel(name)], true);
+    },
+
+    repair: (opts) => repairRegistry(ctx, indexes, opts?.dryRun ?? false),
+
+    async verifyEventLog(name) {
+      validateModelName(name);
+      const { events, firstBreak } = await verifyLog(await ctx.store(), ctx.layout, name);
+      const result: EventLogVerification = { name, verified: events, intact: firstBreak === undefined };
+      if (firstBreak) result.firstBreak = firstBreak;
+      return result;
     },
 
     async close() {

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, NotFoundError } from '@mlops/contracts/errors';
 import { compareRows, compileFilter, parseFilter, parseOrderBy } from './filter.js';
 import type { IndexCache } from './index-cache.js';
-import { liveAliases } from './model-index.js';
+import { liveAliases, type ModelIndexState } from './model-index.js';
 import { validateModelName } from './names.js';
 import type { ModelVersionInfo, SearchOptions, SearchResult } from './registry-types.js';
 import { mapLimit } from './store-ops.js';
@@ -9,6 +9,11 @@ import type { RegisteredModel, VersionSummary } from './types.js';
 
 const DEFAULT_LIMIT = 1000;
 const MAX_LIMIT = 10_000;
+
+/** Versions that are not deleted (tombstones keep their number but are not listed or searched). */
+function liveVersions(state: ModelIndexState): VersionSummary[] {
+  return state.versions.filter((v) => v.status !== 'DELETED');
+}
 
 /** A version summary with its model name and the aliases that point at it. */
 export function toInfo(name: string, summary: VersionSummary, aliases: Record<string, number>): ModelVersionInfo {
@@ -27,15 +32,18 @@ export async function listModels(indexes: IndexCache): Promise<RegisteredModel[]
   const states = await indexes.loadIndexes(await indexes.modelNames());
   const models: RegisteredModel[] = [];
   for (const state of states) {
-    if (state.versions.length === 0) continue;
-    models.push({
+    const versions = liveVersions(state);
+    if (versions.length === 0 && !state.damage) continue;
+    const model: RegisteredModel = {
       name: state.name,
-      versionCount: state.versions.length,
-      latestVersion: state.lastVersion,
+      versionCount: versions.length,
+      latestVersion: versions.at(-1)?.version ?? 0,
       aliases: liveAliases(state),
       createdAt: state.createdAt,
       updatedAt: state.updatedAt,
-    });
+    };
+    if (state.damage) model.damage = state.damage.map((d) => ({ ...d }));
+    models.push(model);
   }
   return models;
 }
@@ -44,11 +52,11 @@ export async function listModels(indexes: IndexCache): Promise<RegisteredModel[]
 export async function listModelVersions(indexes: IndexCache, name: string): Promise<ModelVersionInfo[]> {
   validateModelName(name);
   const state = await indexes.loadIndex(name);
-  if (state.versions.length === 0) {
+  if (liveVersions(state).length === 0) {
     throw new NotFoundError(`Model "${name}" does not exist. Register a version first, or check the name with listModels().`, { details: { name } });
   }
   const aliases = liveAliases(state);
-  return state.versions.map((v) => toInfo(name, v, aliases));
+  return liveVersions(state).map((v) => toInfo(name, v, aliases));
 }
 
 /** Searches versions of every model (or the models a `name` clause names) with the filter language. */
@@ -89,7 +97,7 @@ export async function searchModelVersions(indexes: IndexCache, opts: SearchOptio
   const rows: [string, VersionSummary, Record<string, number>][] = [];
   for (const state of states) {
     const aliases = liveAliases(state);
-    for (const v of state.versions) if (predicate(state.name, v)) rows.push([state.name, v, aliases]);
+    for (const v of liveVersions(state)) if (predicate(state.name, v)) rows.push([state.name, v, aliases]);
   }
   const cmp = compareRows(order);
   rows.sort((a, b) => cmp([a[0], a[1]], [b[0], b[1]]));

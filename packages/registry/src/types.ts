@@ -59,8 +59,11 @@ export interface ArtifactEntry {
   blob: string;
 }
 
-/** Lifecycle state of a version. Archived versions stay readable but are skipped by `@latest`. */
-export type VersionStatus = 'READY' | 'ARCHIVED';
+/**
+ * Lifecycle state of a version. Archived versions stay readable but are skipped by `@latest`;
+ * deleted versions are tombstones: their number stays taken, their files and metadata are gone.
+ */
+export type VersionStatus = 'READY' | 'ARCHIVED' | 'DELETED';
 
 /** A registered model version (its manifest, plus the current tags and status). */
 export interface ModelVersion {
@@ -76,7 +79,7 @@ export interface ModelVersion {
   createdBy: string;
   /** Free-text description given at registration. */
   description: string;
-  /** `READY`, or `ARCHIVED` once archived. */
+  /** `READY`, `ARCHIVED` once archived, `DELETED` for a tombstone. */
   status: VersionStatus;
   /** The version's files, sorted by path. */
   artifacts: ArtifactEntry[];
@@ -117,6 +120,9 @@ export type RegistryEventType =
   | 'tag_deleted'
   | 'version_archived'
   | 'version_unarchived'
+  | 'version_deleted'
+  | 'model_deleted'
+  | 'event_quarantined'
   | 'promotion_rejected';
 
 /** One entry of a model's append-only event log: who, when, what, from -> to, why. */
@@ -155,6 +161,10 @@ export interface RegistryEvent {
   rollback?: boolean;
   /** For promotions: the alias the candidate came from. */
   promotedFrom?: string;
+  /** True when a reader logged this alias move from its pointer because the writer died before logging it. */
+  recovered?: boolean;
+  /** Hex sha256 of the previous event's stored bytes (64 zeros for the first): tamper evidence checked by `verifyEventLog`. */
+  prevHash?: string;
 }
 
 /** What the per-model index keeps of every version: enough to list, search and sort without reading manifests. */
@@ -169,7 +179,7 @@ export interface VersionSummary {
   createdBy: string;
   /** Description given at registration. */
   description: string;
-  /** `READY` or `ARCHIVED`. */
+  /** `READY`, `ARCHIVED` or `DELETED`. */
   status: VersionStatus;
   /** Evaluation metrics. */
   metrics: Record<string, number>;
@@ -197,6 +207,8 @@ export interface RegisteredModel {
   createdAt: number;
   /** When anything last changed (ms since epoch). */
   updatedAt: number;
+  /** Objects of this model that could not be read (`DATA_CORRUPTED`, by key); run `repair()`. */
+  damage?: { key: string; message: string }[];
 }
 
 /** One entry of an alias's history, oldest first. */
@@ -219,4 +231,6 @@ export interface AliasChange {
   seq: number;
   /** True when the change was a rollback. */
   rollback?: boolean;
+  /** True when a reader logged the change from the alias pointer because its writer died before logging it. */
+  recovered?: boolean;
 }
