@@ -43,9 +43,12 @@ export interface InferenceHost {
     outputs: string[] | undefined,
     id: string | undefined,
     started: number,
-  ): Promise<{ model: Model; outputs: Record<string, Tensor> }>;
-  /** Count a finished request (status as the HTTP code its gRPC status maps from). */
-  observe(d: Deployment | undefined, version: string, status: number, latencyMs: number): void;
+    traceparent: string | undefined,
+  ): Promise<{ model: Model; outputs: Record<string, Tensor>; batchRows: number }>;
+  /** Count (and access-log) a finished request; status is the HTTP code its gRPC status maps from. */
+  observe(d: Deployment | undefined, version: string, status: number, latencyMs: number, extra: { id?: string; batchRows?: number; traceparent?: string }): void;
+  /** Whether a call with this `authorization` metadata may run (the server's `auth` with scope `all`). */
+  authorized(header: string | undefined): boolean;
 }
 
 /** A running gRPC endpoint. */
@@ -253,6 +256,14 @@ export async function startGrpc(host: InferenceHost, options: GrpcOptions, defau
     const status = grpcCodeOf(err);
     cb({ code: status, details: err instanceof Error ? err.message : String(err) } as ServiceError, null);
   };
+  const guard = <T>(handler: (c: Call<T>, cb: Cb) => void) => (c: Call<T>, cb: Cb): void => {
+    const h = c.metadata.get('authorization')[0];
+    if (!host.authorized(typeof h === 'string' ? h : undefined)) {
+      cb({ code: 16, details: 'This server needs "authorization: Bearer <token>" metadata.' } as ServiceError, null); // UNAUTHENTICATED
+      return;
+    }
+    handler(c, cb);
+  };
   const deployment = (name: string): Deployment => {
     const d = host.deployments.get(name);
     if (!d) throw host.unknownModel(name);
@@ -262,8 +273,8 @@ export async function startGrpc(host: InferenceHost, options: GrpcOptions, defau
   server.addService(pkg.inference.GRPCInferenceService.service, {
     ServerLive: (_c: Call<unknown>, cb: Cb) => cb(null, { live: true }),
     ServerReady: (_c: Call<unknown>, cb: Cb) => cb(null, { ready: host.ready() }),
-    ServerMetadata: (_c: Call<unknown>, cb: Cb) => cb(null, host.serverMetadata()),
-    ModelReady: (c: Call<{ name: string; version: string }>, cb: Cb) => {
+    ServerMetadata: guard((_c: Call<unknown>, cb: Cb) => cb(null, host.serverMetadata())),
+    ModelReady: guard((c: Call<{ name: string; version: string }>, cb: Cb) => {
       try {
         const d = deployment(c.request.name);
         const v = c.request.version || d.defaultVersion;
@@ -271,8 +282,8 @@ export async function startGrpc(host: InferenceHost, options: GrpcOptions, defau
       } catch (err) {
         fail(cb, err);
       }
-    },
-    ModelMetadata: (c: Call<{ name: string; version: string }>, cb: Cb) => {
+    }),
+    ModelMetadata: guard((c: Call<{ name: string; version: string }>, cb: Cb) => {
       try {
         const d = deployment(c.request.name);
         const m = d.route(c.request.version || undefined, undefined);
@@ -280,10 +291,12 @@ export async function startGrpc(host: InferenceHost, options: GrpcOptions, defau
       } catch (err) {
         fail(cb, err);
       }
-    },
-    ModelInfer: (c: Call<InferRequestMsg>, cb: Cb) => {
+    }),
+    ModelInfer: guard((c: Call<InferRequestMsg>, cb: Cb) => {
       const started = performance.now();
       const req = c.request;
+      const tp = c.metadata.get('traceparent')[0];
+      const traceparent = typeof tp === 'string' && /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/.test(tp) ? tp : undefined;
       let d: Deployment | undefined;
       let version = '';
       void (async () => {
@@ -298,7 +311,7 @@ export async function startGrpc(host: InferenceHost, options: GrpcOptions, defau
           version = target.version;
           const inputs = parseInputs(req, target);
           const wanted = req.outputs.length > 0 ? req.outputs.map((o) => o.name) : undefined;
-          const { model, outputs } = await host.infer(dep, target.version, undefined, inputs, readParams(req.parameters), wanted, req.id || undefined, started);
+          const { model, outputs, batchRows } = await host.infer(dep, target.version, undefined, inputs, readParams(req.parameters), wanted, req.id || undefined, started, traceparent);
           const raw = req.raw_input_contents.length > 0;
           const names = wanted ?? Object.keys(outputs);
           const list = names.map((name) => ({ name, tensor: outputs[name]! }));
@@ -309,13 +322,13 @@ export async function startGrpc(host: InferenceHost, options: GrpcOptions, defau
             outputs: list.map((o) => ({ name: o.name, datatype: o.tensor.datatype, shape: o.tensor.shape, ...(raw ? {} : { contents: toContents(o.tensor) }) })),
             raw_output_contents: raw ? list.map((o) => Buffer.from(binaryBlob(o.tensor))) : [],
           });
-          host.observe(dep, model.version, 200, performance.now() - started);
+          host.observe(dep, model.version, 200, performance.now() - started, { id: req.id || undefined, batchRows, traceparent });
         } catch (err) {
           fail(cb, err);
-          host.observe(d, version, httpStatusOf(err), performance.now() - started);
+          host.observe(d, version, httpStatusOf(err), performance.now() - started, { id: req.id || undefined, traceparent });
         }
       })();
-    },
+    }),
   });
 
   const bindHost = options.host ?? defaultHost;

@@ -36,6 +36,8 @@ export interface PredictionLoggingOptions {
 /** One logged prediction request (possibly several rows). */
 export interface PredictionRecord {
   requestId: string;
+  /** W3C trace context of the request (`traceparent` header), if it carried one. */
+  traceparent?: string;
   timestampMs: number;
   modelName: string;
   modelVersion: string;
@@ -64,6 +66,8 @@ interface Buffer {
   modelName: string;
   rows: number;
   requestId: string[];
+  traceparent: Array<string | null>;
+  traced: boolean;
   timestamp: number[];
   modelVersion: string[];
   latency: number[];
@@ -138,17 +142,19 @@ export class PredictionLogger {
     }
     let b = this.buffers.get(r.modelName);
     if (!b) {
-      b = { modelName: r.modelName, rows: 0, requestId: [], timestamp: [], modelVersion: [], latency: [], shadow: [], columns: new Map() };
+      b = { modelName: r.modelName, rows: 0, requestId: [], traceparent: [], traced: false, timestamp: [], modelVersion: [], latency: [], shadow: [], columns: new Map() };
       this.buffers.set(r.modelName, b);
     }
     const before = b.rows;
     for (let i = 0; i < rows; i++) {
       b.requestId.push(rows === 1 ? r.requestId : `${r.requestId}/${i}`);
+      b.traceparent.push(r.traceparent ?? null);
       b.timestamp.push(r.timestampMs);
       b.modelVersion.push(r.modelVersion);
       b.latency.push(r.latencyMs);
       b.shadow.push(r.shadow);
     }
+    if (r.traceparent !== undefined) b.traced = true;
     this.addTensors(b, 'input_', r.inputs, rows, before);
     this.addTensors(b, 'output_', r.outputs, rows, before);
     b.rows += rows;
@@ -216,6 +222,8 @@ export class PredictionLogger {
         latency_ms: arrow.vectorFromArray(b.latency, new arrow.Float64()),
         shadow: arrow.vectorFromArray(b.shadow, new arrow.Bool()),
       };
+      // Only files with traced requests carry the column: joins logs to traces (OpenTelemetry).
+      if (b.traced) cols.traceparent = arrow.vectorFromArray(b.traceparent, new arrow.Utf8());
       for (const [name, c] of b.columns) {
         const type =
           c.kind === 'float' ? new arrow.Float64() : c.kind === 'int' ? new arrow.Float64() : c.kind === 'bigint' ? new arrow.Int64() : c.kind === 'bool' ? new arrow.Bool() : new arrow.Utf8();

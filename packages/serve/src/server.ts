@@ -1,17 +1,20 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomUUID } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { ErrorCode, InvalidArgumentError, MlopsError } from '@mlops/contracts/errors';
 import { Deployment, type LoadFailure, type ModelDeploymentOptions, type RegistryDeploymentOptions, type ReloadEvent, type ShadowOptions, unknownModel } from './deployment.js';
 import { ServeErrorCode, httpStatusOf, notReady } from './errors.js';
-import { loadModel, type LoadModelOptions, type Model } from './model.js';
+import { loadModel, type InferResult, type LoadModelOptions, type Model } from './model.js';
 import { modelNameOfRef } from './registry-source.js';
 import { encodeInferResponse, parseInferRequest, type ParameterValue } from './oip-codec.js';
 import { PredictionLogger, type PredictionLoggingOptions, type PredictionMonitor } from './prediction-log.js';
 import { ServeMetrics, UNKNOWN_LABEL } from './server-metrics.js';
 import type { Tensor, TensorInput } from './tensor.js';
 import type { GrpcEndpoint, GrpcOptions, InferenceHost } from './grpc-server.js';
+import { loadOptionsOf, openModelRepository, type ModelRepositorySource } from './model-repository.js';
+import { renameModel } from './renamed-model.js';
+import { handleRepository, type RepositoryHost } from './repository-endpoints.js';
 import { version as PACKAGE_VERSION } from '../package.json';
 
 /** One entry of `models`: a loaded model, a multi-version deployment, or a registry binding. */
@@ -19,8 +22,34 @@ export type ServedModel = Model | ModelDeploymentOptions | RegistryDeploymentOpt
 
 /** Options of {@link createModelServer}. */
 export interface ModelServerOptions {
-  /** Models to serve. */
-  models: ServedModel[];
+  /** Models to serve (optional when `repository` is given). */
+  models?: ServedModel[];
+  /**
+   * A model repository laid out like Triton's: `<name>/<version>/model.onnx` and an optional
+   * `<name>/config.json`. A directory path, or `{ store, prefix }` for any `ObjectStore`
+   * (`@mlops/storage`). Every model in it is loaded by `listen()`; the repository endpoints
+   * (`POST /v2/repository/index`, `.../models/{name}/load|unload`) manage them at run time.
+   */
+  repository?: ModelRepositorySource;
+  /** `loadModel` options for repository models (workers, session options...); their config.json wins. */
+  repositoryLoad?: Omit<LoadModelOptions, 'source' | 'name' | 'version'>;
+  /**
+   * Bearer-token auth: requests must send `Authorization: Bearer <token>`. `scope: 'management'`
+   * (default) guards the repository endpoints only; `'all'` guards every endpoint except
+   * `/v2/health/*` (probes) on REST and gRPC.
+   */
+  auth?: { token: string; scope?: 'management' | 'all' };
+  /**
+   * For Kubernetes: on SIGTERM or `close()`, first report not-ready for this long while still
+   * serving requests (endpoints take a moment to drop the pod), then stop accepting and drain.
+   * Default 0.
+   */
+  preStopDelayMs?: number;
+  /**
+   * One JSON line per inference request (id, model, version, status, latency, batch rows,
+   * protocol, traceparent): `true` writes to stdout, a function receives each line. Off by default.
+   */
+  accessLog?: boolean | ((line: string) => void);
   /** Interface to bind (default `127.0.0.1`). */
   host?: string;
   /** Port (default 8080; 0 picks a free one). */
@@ -101,6 +130,14 @@ function isRegistry(v: ServedModel): v is RegistryDeploymentOptions {
   return typeof (v as RegistryDeploymentOptions).ref === 'string' && typeof (v as RegistryDeploymentOptions).registry === 'object';
 }
 
+const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+/** A valid W3C `traceparent` header value, else undefined (an invalid one is ignored, as the spec says). */
+function traceparentOf(v: string | string[] | undefined): string | undefined {
+  const s = Array.isArray(v) ? v[0] : v;
+  return s !== undefined && TRACEPARENT.test(s) ? s : undefined;
+}
+
 function decodePathSegment(segment: string): string {
   try {
     return decodeURIComponent(segment);
@@ -129,8 +166,11 @@ function readParam(params: Record<string, ParameterValue>, key: string): number 
  * batching, canary/shadow rollouts, registry reloads, `/metrics` and prediction logs.
  */
 export function createModelServer(options: ModelServerOptions): ModelServer {
-  if (typeof options !== 'object' || options === null || !Array.isArray(options.models)) {
-    throw new InvalidArgumentError('createModelServer expects { models: [...] } with loaded models, deployments or registry bindings.');
+  if (typeof options !== 'object' || options === null || (!Array.isArray(options.models) && options.repository === undefined)) {
+    throw new InvalidArgumentError('createModelServer expects { models: [...] } (loaded models, deployments or registry bindings) and/or { repository: "./models" }.');
+  }
+  if (options.auth !== undefined && (typeof options.auth.token !== 'string' || options.auth.token.length < 8)) {
+    throw new InvalidArgumentError('auth.token must be a string of at least 8 characters.');
   }
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 8080;
@@ -139,6 +179,8 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
   const onError = options.onError ?? ((err: unknown) => console.error('[@mlops/serve]', err));
   const load = options.load ?? loadModel;
   const deployments = new Map<string, Deployment>();
+  /** Models that came from the repository (only those can be reloaded from it). */
+  const repositoryModels = new Set<string>();
   const pendingRegistry: RegistryDeploymentOptions[] = [];
   const metrics = new ServeMetrics();
   const logger =
@@ -149,6 +191,8 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
   let url: string | undefined;
   let closing: Promise<void> | undefined;
   let accepting = true;
+  /** preStopDelayMs is running: not ready, still serving. */
+  let stopping = false;
   let inflightHttp = 0;
   let drainWaiter: (() => void) | undefined;
   const signalHandler = (): void => {
@@ -184,7 +228,108 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
     const d = isModel(entry) ? Deployment.fromOptions({ versions: [entry] }) : Deployment.fromOptions(entry);
     register(d);
   }
-  for (const entry of options.models) addStatic(entry);
+  for (const entry of options.models ?? []) addStatic(entry);
+
+  const repository = options.repository !== undefined ? openModelRepository(options.repository) : undefined;
+  const transitions = new Map<string, 'LOADING' | 'UNLOADING'>();
+  const loadFailures = new Map<string, string>();
+  const retiring = new Set<Promise<void>>();
+
+  function retire(d: Deployment): void {
+    // Requests already routed to the old deployment finish on it (each model drains), then it stops.
+    const p = d.close(drainTimeoutMs).catch(onError);
+    retiring.add(p);
+    void p.then(() => retiring.delete(p));
+  }
+
+  /** (Re)load one model from the repository: every version loads and warms, then one atomic swap. */
+  async function loadFromRepository(name: string): Promise<void> {
+    if (!repository) {
+      throw new MlopsError(ErrorCode.Unsupported, `This server has no model repository (the repository option), so "${name}" cannot be loaded by name; use addModel().`);
+    }
+    if (transitions.has(name)) throw new MlopsError(ErrorCode.ServiceUnavailable, `Model "${name}" is already being loaded or unloaded; retry when that finishes.`, { retryable: true });
+    const existing = deployments.get(name);
+    if (existing && (existing.registry || !repositoryModels.has(name))) {
+      throw new InvalidArgumentError(`Model "${name}" is served from ${existing.registry ? 'a registry binding' : 'the models option'}, not the repository; it cannot be reloaded from there.`);
+    }
+    transitions.set(name, 'LOADING');
+    const loaded: Model[] = [];
+    try {
+      const entry = await repository.model(name);
+      const fromConfig = loadOptionsOf(name, entry.config);
+      const base = { ...options.repositoryLoad, ...fromConfig, batching: { ...options.repositoryLoad?.batching, ...fromConfig.batching } };
+      for (const v of entry.versions) {
+        const m = await load({ ...base, source: await v.read(), name, version: v.version });
+        loaded.push(entry.config.input_map || entry.config.output_map ? renameModel(m, entry.config.input_map, entry.config.output_map) : m);
+      }
+      const fresh = Deployment.fromOptions({ name, versions: loaded });
+      fresh.now = clock;
+      const old = deployments.get(name);
+      deployments.set(name, fresh);
+      repositoryModels.add(name);
+      for (const m of loaded) metrics.attach(m);
+      loadFailures.delete(name);
+      if (old) retire(old);
+    } catch (err) {
+      await Promise.all(loaded.map((m) => m.close().catch(() => undefined)));
+      loadFailures.set(name, err instanceof Error ? err.message : String(err));
+      throw err;
+    } finally {
+      transitions.delete(name);
+    }
+  }
+
+  /** Stop serving a model: new requests get 404 at once, routed ones drain, then its workers stop. */
+  async function unloadModel(name: string): Promise<void> {
+    const d = deployments.get(name);
+    if (!d) return;
+    if (transitions.has(name)) throw new MlopsError(ErrorCode.ServiceUnavailable, `Model "${name}" is already being loaded or unloaded; retry when that finishes.`, { retryable: true });
+    transitions.set(name, 'UNLOADING');
+    try {
+      deployments.delete(name);
+      repositoryModels.delete(name);
+      await d.close(drainTimeoutMs);
+    } finally {
+      transitions.delete(name);
+    }
+  }
+
+  const repositoryHost: RepositoryHost = {
+    repository,
+    deployments,
+    transitions,
+    failures: loadFailures,
+    load: loadFromRepository,
+    unload: unloadModel,
+  };
+
+  const bearer = options.auth ? Buffer.from(`Bearer ${options.auth.token}`) : undefined;
+  /** Constant-time check of an Authorization header value. */
+  function authorized(header: string | undefined): boolean {
+    if (!bearer) return true;
+    if (header === undefined) return false;
+    const got = Buffer.from(header);
+    return got.length === bearer.length && timingSafeEqual(got, bearer);
+  }
+  const authAll = options.auth?.scope === 'all';
+
+  const accessLog = options.accessLog === true ? (line: string) => process.stdout.write(`${line}\n`) : typeof options.accessLog === 'function' ? options.accessLog : undefined;
+  function logAccess(entry: { id?: string; model: string; version: string; status: number; latencyMs: number; batchRows?: number; protocol: 'http' | 'grpc'; traceparent?: string }): void {
+    if (!accessLog) return;
+    accessLog(
+      JSON.stringify({
+        time: new Date(clock()).toISOString(),
+        protocol: entry.protocol,
+        id: entry.id ?? null,
+        model: entry.model,
+        version: entry.version,
+        status: entry.status,
+        latency_ms: Math.round(entry.latencyMs * 1000) / 1000,
+        batch_rows: entry.batchRows ?? null,
+        ...(entry.traceparent ? { traceparent: entry.traceparent } : {}),
+      }),
+    );
+  }
 
   const onReload = (e: ReloadEvent): void => {
     metrics.reloads.inc({ model: e.model, result: e.ok ? 'success' : 'failure' });
@@ -215,7 +360,7 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
   }
 
   function ready(): boolean {
-    if (!accepting) return false;
+    if (!accepting || stopping) return false;
     for (const d of deployments.values()) if (!d.ready()) return false;
     return true;
   }
@@ -265,6 +410,9 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
   async function handleInfer(req: IncomingMessage, res: ServerResponse, d: Deployment, version: string | undefined): Promise<void> {
     const started = performance.now();
     let labelVersion = version ?? '';
+    let requestId: string | undefined;
+    let batchRows: number | undefined;
+    const traceparent = traceparentOf(req.headers.traceparent);
     try {
       const body = await readBody(req);
       const sticky = d.stickyHeader ? req.headers[d.stickyHeader] : undefined;
@@ -280,7 +428,9 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
       }
       const parsed = parseInferRequest(body, headerLength, model.metadata.inputs);
       const wanted = parsed.outputs?.map((o) => o.name);
-      const result = await runInference(d, model, parsed.inputs, parsed.parameters, wanted, parsed.id, started);
+      requestId = parsed.id;
+      const result = await runInference(d, model, parsed.inputs, parsed.parameters, wanted, parsed.id, started, traceparent);
+      batchRows = result.batchRows;
       const list: Array<{ name: string; tensor: Tensor; binary: boolean }> = [];
       if (parsed.outputs) {
         for (const o of parsed.outputs) list.push({ name: o.name, tensor: result.outputs[o.name]!, binary: o.binary });
@@ -293,7 +443,9 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
       headers['content-length'] = String(typeof body2 === 'string' ? Buffer.byteLength(body2) : body2.length);
       res.writeHead(200, headers);
       res.end(body2);
-      metrics.observeRequest(d.name, model.version, 200, performance.now() - started);
+      const latencyMs = performance.now() - started;
+      metrics.observeRequest(d.name, model.version, 200, latencyMs);
+      if (accessLog) logAccess({ id: requestId, model: d.name, version: model.version, status: 200, latencyMs, batchRows, protocol: 'http', traceparent });
     } catch (err) {
       const status = httpStatusOf(err);
       if (status === 500 && !MlopsError.isInstance(err)) onError(err);
@@ -307,7 +459,9 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
         sendJson(res, status, { error: message }, status === 429 || status === 503 ? { 'retry-after': '1' } : {});
       }
       // Label values only from what is served: a client naming versions cannot add series.
-      metrics.observeRequest(d.name, labelVersion === '' || d.versions.has(labelVersion) ? labelVersion : UNKNOWN_LABEL, status, performance.now() - started);
+      const latencyMs = performance.now() - started;
+      metrics.observeRequest(d.name, labelVersion === '' || d.versions.has(labelVersion) ? labelVersion : UNKNOWN_LABEL, status, latencyMs);
+      if (accessLog) logAccess({ id: requestId, model: d.name, version: labelVersion, status, latencyMs, protocol: 'http', traceparent });
     }
   }
 
@@ -323,7 +477,8 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
     wanted: string[] | undefined,
     id: string | undefined,
     started: number,
-  ): Promise<{ outputs: Record<string, Tensor> }> {
+    traceparent?: string,
+  ): Promise<InferResult> {
     let priority: number | undefined;
     let timeoutMs: number | undefined;
     for (const _ in parameters) {
@@ -337,7 +492,7 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
     const result = await model.infer(inputs, { outputs: wanted, priority, timeoutMs });
     const requestId = logger || shadow ? (id ?? randomUUID()) : '';
     if (logger && logger.sample()) {
-      logger.record({ requestId, timestampMs: Date.now(), modelName: d.name, modelVersion: model.version, latencyMs: performance.now() - started, inputs: asTensors(inputs), outputs: result.outputs, shadow: false });
+      logger.record({ requestId, timestampMs: Date.now(), modelName: d.name, modelVersion: model.version, latencyMs: performance.now() - started, inputs: asTensors(inputs), outputs: result.outputs, shadow: false, ...(traceparent ? { traceparent } : {}) });
     }
     if (shadow) runShadow(d, shadow, inputs, result.outputs, requestId);
     return result;
@@ -387,6 +542,7 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const rawUrl = req.url ?? '/';
+    if (authAll && !rawUrl.startsWith('/v2/health/') && !authorized(req.headers.authorization)) return unauthorized(res);
     if (req.method === 'POST' && accepting) {
       const hit = inferRoutes.get(rawUrl);
       const d = hit && deployments.get(hit.name);
@@ -417,6 +573,18 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
         const ok = ready();
         return sendJson(res, ok ? 200 : 503, { ready: ok });
       }
+    }
+    if (seg[2] === 'repository') {
+      if (method !== 'POST') return methodNotAllowed(res, 'POST');
+      if (!authorized(req.headers.authorization)) return unauthorized(res);
+      if (!accepting) return sendJson(res, 503, { error: notReady('The server is shutting down and').message }, { 'retry-after': '1' });
+      const r = await handleRepository(repositoryHost, req, seg);
+      if (r.body === undefined) {
+        res.writeHead(r.status, { 'content-type': 'application/json', 'content-length': 0 });
+        res.end();
+        return;
+      }
+      return sendJson(res, r.status, r.body);
     }
     if (seg[2] === 'models' && seg.length >= 4) {
       const name = decodePathSegment(seg[3]!);
@@ -465,6 +633,10 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
     return sendJson(res, 404, { error: `No route for ${method} ${path}; see the Open Inference Protocol REST endpoints under /v2.` });
   }
 
+  function unauthorized(res: ServerResponse): void {
+    sendJson(res, 401, { error: 'This endpoint needs "Authorization: Bearer <token>" with the token the server was started with.' }, { 'www-authenticate': 'Bearer' });
+  }
+
   function methodNotAllowed(res: ServerResponse, allow: string): void {
     sendJson(res, 405, { error: `Method not allowed here; use ${allow}.` }, { allow });
   }
@@ -474,22 +646,25 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
     return metrics.render(deployments, d, logger?.stats);
   }
 
-  const SERVER_EXTENSIONS = ['binary_tensor_data', 'schedule_policy', 'parameters'];
+  const SERVER_EXTENSIONS = ['binary_tensor_data', 'schedule_policy', 'parameters', ...(repository ? ['model_repository'] : [])];
   const inferenceHost: InferenceHost = {
     deployments,
     accepting: () => accepting,
     ready,
     serverMetadata: () => ({ name: options.name ?? 'mlops-serve', version: PACKAGE_VERSION, extensions: SERVER_EXTENSIONS }),
     unknownModel: (name) => unknownModel(name, [...deployments.keys()]),
-    infer: async (d, version, sticky, inputs, parameters, wanted, id, started) => {
+    infer: async (d, version, sticky, inputs, parameters, wanted, id, started, traceparent) => {
       const model = d.route(version, sticky);
-      const r = await runInference(d, model, inputs, parameters, wanted, id, started);
-      return { model, outputs: r.outputs };
+      const r = await runInference(d, model, inputs, parameters, wanted, id, started, traceparent);
+      return { model, outputs: r.outputs, batchRows: r.batchRows };
     },
-    observe: (d, version, status, latencyMs) => {
-      if (!d) metrics.observeRequest(UNKNOWN_LABEL, UNKNOWN_LABEL, status, latencyMs);
-      else metrics.observeRequest(d.name, version === '' || d.versions.has(version) ? version : UNKNOWN_LABEL, status, latencyMs);
+    observe: (d, version, status, latencyMs, extra) => {
+      const model = d ? d.name : UNKNOWN_LABEL;
+      const v = !d ? UNKNOWN_LABEL : version === '' || d.versions.has(version) ? version : UNKNOWN_LABEL;
+      metrics.observeRequest(model, v, status, latencyMs);
+      if (accessLog) logAccess({ ...extra, model, version: v, status, latencyMs, protocol: 'grpc' });
     },
+    authorized: (header) => !authAll || authorized(header),
   };
 
   const server: ModelServer = {
@@ -545,6 +720,10 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
           }
         }
         for (const o of loading) await bindRegistry(o);
+        if (repository) {
+          // A model that fails to load is reported (index: UNAVAILABLE with the reason) and the rest serve.
+          for (const name of await repository.names()) await loadFromRepository(name).catch(onError);
+        }
       } catch (err) {
         await server.close();
         throw err;
@@ -553,6 +732,11 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
     },
     close() {
       closing ??= (async () => {
+        const delay = options.preStopDelayMs ?? 0;
+        if (delay > 0 && http) {
+          stopping = true;
+          await new Promise((r) => setTimeout(r, delay));
+        }
         accepting = false;
         process.off('SIGTERM', signalHandler);
         process.off('SIGINT', signalHandler);
@@ -570,7 +754,7 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
         }
         // gRPC calls in flight finish (bounded) before the models they run on close.
         await grpcEndpoint?.close(drainTimeoutMs);
-        await Promise.all([...deployments.values()].map((d) => d.close(drainTimeoutMs)));
+        await Promise.all([...[...deployments.values()].map((d) => d.close(drainTimeoutMs)), ...retiring]);
         await logger?.close();
         h?.closeAllConnections();
         await closed;
