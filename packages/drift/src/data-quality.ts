@@ -102,6 +102,10 @@ function outOfRangeShare(ref: NumericColumnProfile, cur: NumericColumnProfile): 
   return (below + (cdf.total - atOrBelowMax)) / cdf.total;
 }
 
+function short(v: number | null): string {
+  return v === null ? 'none' : String(Number(v.toPrecision(6)));
+}
+
 function pct(v: number): string {
   return `${(v * 100).toFixed(v < 0.001 && v > 0 ? 3 : 1)}%`;
 }
@@ -146,9 +150,9 @@ export function dataQualityFromProfiles(reference: Profile, current: Profile, op
       if (rows >= 1) record(name, 'non_finite', Math.max(0, curBad - refBad), () => `Column "${name}" has ${pct(curBad)} NaN or ±Infinity values (${cur.nans} NaN, ${cur.infinities} infinite; reference ${pct(refBad)}). These are left out of drift statistics.`);
       if (cur.count > 0) {
         const out = outOfRangeShare(ref, cur);
-        record(name, 'out_of_range', out, () => `${pct(out)} of "${name}" values are outside the reference range [${ref.min}, ${ref.max}] (current [${cur.min}, ${cur.max}]). A unit or encoding change looks like this.`);
+        record(name, 'out_of_range', out, () => `${pct(out)} of "${name}" values are outside the reference range [${short(ref.min)}, ${short(ref.max)}] (current [${short(cur.min)}, ${short(cur.max)}]). A unit or encoding change looks like this.`);
       }
-      if (cur.count >= minRows && cur.min === cur.max && ref.min !== ref.max) record(name, 'constant', 1, () => `Column "${name}" holds the single value ${cur.min} in ${cur.count} current rows; the reference varies over [${ref.min}, ${ref.max}].`);
+      if (cur.count >= minRows && cur.min === cur.max && ref.min !== ref.max) record(name, 'constant', 1, () => `Column "${name}" holds the single value ${cur.min} in ${cur.count} current rows; the reference varies over [${short(ref.min)}, ${short(ref.max)}].`);
     } else if (ref.kind === 'categorical' && cur.kind === 'categorical') {
       if (ref.exact && cur.count > 0 && !isNullPlaceholder(ref)) {
         let inNew = 0;

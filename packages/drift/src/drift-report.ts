@@ -1,6 +1,7 @@
 import { Bool, Float64, Int64, makeVector, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { driftResultContract, validateTable } from '@mlops/contracts';
-import type { DriftReport } from './compare.js';
+import type { ColumnDrift, DriftReport } from './compare.js';
+import type { DriftMonitorReport } from './drift-monitor.js';
 
 /**
  * The report as an Apache Arrow table following the shared `DriftResult` contract
@@ -26,33 +27,75 @@ export function driftReportToTable(report: DriftReport): Table {
   return validateTable(table, driftResultContract, { strict: true });
 }
 
-/** JSON view of a drift report. */
+/** One column of {@link DriftReportJson} (snake_case keys, like the DriftResult Arrow view). */
+export interface DriftColumnJson {
+  readonly column: string;
+  readonly column_type: 'numerical' | 'categorical';
+  readonly method: ColumnDrift['method'];
+  /** null only when the statistic is not finite. */
+  readonly statistic: number | null;
+  readonly p_value: number | null;
+  readonly raw_p_value?: number | null;
+  readonly threshold: number;
+  readonly drifted: boolean;
+  readonly reference_size: number;
+  readonly current_size: number;
+  readonly estimate: boolean;
+  readonly error_bound?: number;
+  readonly status: 'ok' | 'insufficient_data';
+  readonly new_categories?: readonly string[];
+}
+
+/**
+ * JSON view of a drift report, version 1. Its JSON Schema ships in the package:
+ * `@mlops/drift/schema/drift-report.v1.schema.json`. Fields are only added within v1.
+ */
 export interface DriftReportJson {
   /** Format marker and version. */
   readonly format: 'mlops-drift-report/v1';
   /** Dataset-level verdict. */
-  readonly dataset: { readonly drift: boolean; readonly driftedColumns: number; readonly comparedColumns: number; readonly driftedShare: number; readonly datasetDriftShare: number; readonly estimate: boolean; readonly correction: string | null };
-  /** Per-column results with snake_case keys matching the DriftResult contract, plus extras. */
-  readonly columns: readonly Record<string, string | number | boolean | null | readonly string[]>[];
-  /** Columns not compared, with the reason. */
+  readonly dataset: {
+    readonly drift: boolean; readonly driftedColumns: number; readonly comparedColumns: number; readonly insufficientColumns: number;
+    readonly driftedShare: number; readonly datasetDriftShare: number; readonly estimate: boolean; readonly correction: string | null;
+  };
+  /** Per-column results. */
+  readonly columns: readonly DriftColumnJson[];
+  /** Columns not compared, or without a verdict, with the reason. */
   readonly problems: DriftReport['problems'];
+  /** Monitor reports: the window. */
+  readonly window?: DriftMonitorReport['window'];
+  /** Monitor reports: data-quality checks. */
+  readonly quality?: DriftMonitorReport['quality'];
+  /** Monitor reports: reference vs current distributions. */
+  readonly distributions?: DriftMonitorReport['distributions'];
+  /** Monitor reports: totals. */
+  readonly totals?: DriftMonitorReport['totals'];
 }
 
-/** A JSON-safe view of the report (stable keys, snake_case per column like the Arrow view). */
-export function driftReportToJSON(report: DriftReport): DriftReportJson {
+function finiteOrNull(v: number): number | null {
+  return Number.isFinite(v) ? v : null;
+}
+
+/** A JSON-safe view of a `compare()` or monitor report (stable keys, snake_case per column like the Arrow view). */
+export function driftReportToJSON(report: DriftReport | DriftMonitorReport): DriftReportJson {
+  const m = report as Partial<DriftMonitorReport>;
   return {
     format: 'mlops-drift-report/v1',
     dataset: {
-      drift: report.datasetDrift, driftedColumns: report.driftedColumns, comparedColumns: report.comparedColumns, driftedShare: report.driftedShare,
-      datasetDriftShare: report.datasetDriftShare, estimate: report.estimate, correction: report.correction ?? null,
+      drift: report.datasetDrift, driftedColumns: report.driftedColumns, comparedColumns: report.comparedColumns, insufficientColumns: report.insufficientColumns,
+      driftedShare: report.driftedShare, datasetDriftShare: report.datasetDriftShare, estimate: report.estimate, correction: report.correction ?? null,
     },
     columns: report.columns.map((r) => ({
-      column: r.column, column_type: r.columnType, method: r.method, statistic: r.statistic, p_value: r.pValue, threshold: r.threshold, drifted: r.drifted,
+      column: r.column, column_type: r.columnType, method: r.method, statistic: finiteOrNull(r.statistic), p_value: r.pValue, threshold: r.threshold, drifted: r.drifted,
       reference_size: r.referenceSize, current_size: r.currentSize, estimate: r.estimate, status: r.status,
       ...(r.rawPValue !== undefined ? { raw_p_value: r.rawPValue } : {}),
-      ...(r.errorBound !== undefined ? { error_bound: r.errorBound } : {}),
+      ...(r.errorBound !== undefined && Number.isFinite(r.errorBound) ? { error_bound: r.errorBound } : {}),
       ...(r.newCategories ? { new_categories: r.newCategories } : {}),
     })),
-    problems: report.problems,
+    problems: report.problems.map((p) => ({ column: p.column, problem: p.problem, message: p.message })),
+    ...(m.window ? { window: m.window } : {}),
+    ...(m.quality ? { quality: m.quality } : {}),
+    ...(m.distributions ? { distributions: m.distributions } : {}),
+    ...(m.totals ? { totals: m.totals } : {}),
   };
 }

@@ -26,7 +26,7 @@ export { serializeProfile, deserializeProfile, PROFILE_FORMAT_VERSION } from './
 export { compare, DEFAULT_THRESHOLDS, DEFAULT_MIN_ROWS } from './compare.js';
 export type { CompareOptions, ColumnOverride, ColumnDrift, ColumnProblem, DriftMethod, DriftReport } from './compare.js';
 export { driftReportToTable, driftReportToJSON } from './drift-report.js';
-export type { DriftReportJson } from './drift-report.js';
+export type { DriftReportJson, DriftColumnJson } from './drift-report.js';
 export type { ArrowTableLike, ArrowVectorLike, ArrowDataLike, ArrowTypeLike } from './arrow-like.js';
 export { createDriftMonitor } from './drift-monitor.js';
 export type { DriftMonitor, DriftMonitorOptions, DriftMonitorReport, DriftMonitorStats, MonitorWindow, MonitorWindowInfo } from './drift-monitor.js';
@@ -37,3 +37,5 @@ export { toPrometheus } from './prometheus.js';
 export type { PrometheusOptions } from './prometheus.js';
 export { createRetrainTrigger } from './retrain-trigger.js';
 export type { RetrainDecision, RetrainEvent, RetrainTrigger, RetrainTriggerOptions, RetrainWebhook } from './retrain-trigger.js';
+export { renderHtmlReport } from './html-report.js';
+export type { HtmlReportOptions } from './html-report.js';
