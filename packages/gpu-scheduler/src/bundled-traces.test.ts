@@ -37,3 +37,18 @@ describe('traces shipped in the package', () => {
     expect(() => simulate({ trace: 'helios' as 'philly' })).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining("'philly' or 'alibaba'") }));
   });
 });
+
+describe('named policies (for the CLI)', () => {
+  it('fifo, las, tiresias, sjf and drf resolve; anything else is refused', async () => {
+    const { namedPolicy, POLICY_NAMES } = await import('./named-policies.js');
+    expect(POLICY_NAMES.map((n) => [n, namedPolicy(n).ordering!.name, namedPolicy(n).preemption ?? false])).toEqual([
+      ['fifo', 'fifo', false],
+      ['las', 'tiresias-las', true],
+      ['tiresias', 'tiresias-las', true],
+      ['sjf', 'sjf', false],
+      ['drf', 'fair-share', false],
+    ]);
+    expect(namedPolicy('tiresias').ordering!.starvationFactor).toBe(8);
+    expect(() => namedPolicy('random' as 'fifo')).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  });
+});

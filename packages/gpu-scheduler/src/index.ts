@@ -81,3 +81,5 @@ export { bundledTrace, bundledTraceFiles, phillyCluster, BUNDLED_TRACES } from '
 export type { BundledTrace, BundledTraceName, BundledTraceFiles, BundledTraceOptions } from './bundled-traces.js';
 export { fromKueueManifests } from './kueue-manifests.js';
 export type { KueueConfig } from './kueue-manifests.js';
+export { namedPolicy, POLICY_NAMES } from './named-policies.js';
+export type { PolicyName } from './named-policies.js';
