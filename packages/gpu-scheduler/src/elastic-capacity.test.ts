@@ -61,3 +61,21 @@ describe('defect 1: losing a node or scaling from zero does not reject work that
     expect(s.job('waits')!.state).toBe('rejected');
   });
 });
+
+describe('simulate: scale from zero with a node pool', () => {
+  it('jobs submitted before any node exists run when pool nodes are added; maxPendingMs rejects the rest', () => {
+    const trace: TraceJob[] = [
+      { id: 'early', submitMs: 0, durationMs: hour, gpusPerWorker: 8 },
+      { id: 'impatient', submitMs: 0, durationMs: hour, gpusPerWorker: 8, maxPendingMs: 10 * 60_000 },
+    ];
+    const r = simulate({
+      trace,
+      cluster: { nodes: [], nodePools: [{ id: 'p', node: a100, maxNodes: 1 }] },
+      policy: { ordering: fifoOrdering() },
+      nodeEvents: [{ type: 'add', node: { id: 'p-0', ...a100, pool: 'p' }, atMs: 15 * 60_000 }],
+      perJob: true,
+    });
+    expect(r).toMatchObject({ completed: 1, rejected: 1, unfinished: 0 });
+    expect(r.perJob!.find((j) => j.id === 'early')!.finishMs).toBe(75 * 60_000);
+  });
+});

@@ -4,7 +4,7 @@ import { createScheduler, type SchedulerPolicy } from './scheduler.js';
 import type { WorkloadClass } from './policy-types.js';
 import type { TraceJob } from './trace-readers.js';
 import { BUNDLED_TRACES, bundledTrace, type BundledTraceName } from './bundled-traces.js';
-import type { NodeEvent, NodeSpec, QueueSpec } from './types.js';
+import type { CohortSpec, NodeEvent, NodePoolSpec, NodeSpec, QueueSpec, ResourceFlavorSpec } from './types.js';
 import { toUsageRecordTable } from './usage-records.js';
 
 /** The cluster a trace is replayed on. */
@@ -13,6 +13,14 @@ export interface SimulatedCluster {
   nodes: readonly NodeSpec[];
   /** Queues; any queue named by a job and missing here is created without quota. */
   queues?: readonly QueueSpec[];
+  /** Kueue cohorts (see `createScheduler`). */
+  cohorts?: readonly CohortSpec[];
+  /** Kueue resource flavours (see `createScheduler`). */
+  resourceFlavors?: readonly ResourceFlavorSpec[];
+  /** Node pools jobs may wait for; add their nodes with `nodeEvents` (`{ type: 'add', node: { ..., pool } }`). */
+  nodePools?: readonly NodePoolSpec[];
+  /** Reject jobs not started this long after submit (`PENDING_TIMEOUT`). */
+  maxPendingMs?: number;
 }
 
 /** Progress of a long simulation. */
@@ -254,8 +262,8 @@ export function simulate(options: SimulateOptions): SimulationResult {
     cluster ??= { nodes: bundled.nodes };
   } else if (Array.isArray(options.trace)) trace = options.trace;
   else throw new InvalidArgumentError('simulate: `trace` must be an array of TraceJob or a bundled trace name (\'philly\', \'alibaba\'); read a file with readPhillyTrace or readAlibabaPods.');
-  if (!cluster || !Array.isArray(cluster.nodes) || cluster.nodes.length === 0) {
-    throw new InvalidArgumentError('simulate: `cluster.nodes` must be a non-empty array of NodeSpec (optional only with a bundled trace name).');
+  if (!cluster || !Array.isArray(cluster.nodes) || (cluster.nodes.length === 0 && (cluster.nodePools ?? []).length === 0)) {
+    throw new InvalidArgumentError('simulate: `cluster.nodes` must be a non-empty array of NodeSpec, or declare nodePools to start from zero (optional only with a bundled trace name).');
   }
   let cost: SimulationResult['preemptionCost'] = { ...DEFAULT_PREEMPTION_COST };
   if (options.preemptionCost === false) cost = false;
@@ -282,6 +290,10 @@ export function simulate(options: SimulateOptions): SimulationResult {
   const sched = createScheduler({
     nodes: cluster.nodes,
     queues,
+    ...(cluster.cohorts ? { cohorts: cluster.cohorts } : {}),
+    ...(cluster.resourceFlavors ? { resourceFlavors: cluster.resourceFlavors } : {}),
+    ...(cluster.nodePools ? { nodePools: cluster.nodePools } : {}),
+    ...(cluster.maxPendingMs !== undefined ? { maxPendingMs: cluster.maxPendingMs } : {}),
     ...(options.policy ? { policy: options.policy } : {}),
     ...(options.workload ? { workload: options.workload } : {}),
     clock: () => t,
