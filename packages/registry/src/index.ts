@@ -2,6 +2,7 @@ export { createRegistry } from './registry.js';
 export { ConflictError, CONFLICT } from './cas.js';
 export type { RetryOptions, RetryPolicy } from './cas.js';
 export type { DeleteOptions } from './manifest-updates.js';
+export type { DownloadOptions } from './download.js';
 export type {
   Registry,
   RegistryOptions,

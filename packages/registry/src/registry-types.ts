@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type { ObjectStore, OpenStoreOptions } from '@mlops/storage';
 import type { RetryOptions } from './cas.js';
 import type { DeleteOptions } from './manifest-updates.js';
+import type { DownloadOptions } from './download.js';
 import type { GateDecision, PromotionGate } from './gates.js';
 import type { AliasChange, ArtifactSource, Lineage, ModelSignature, ModelVersion, ParamValue, RegisteredModel, RegistryEvent, VersionSummary } from './types.js';
 
@@ -254,8 +255,12 @@ export interface Registry {
   listModelVersions(name: string): Promise<ModelVersionInfo[]>;
   /** Searches versions with the filter language (see {@link SearchOptions.filter}). */
   searchModelVersions(options?: SearchOptions): Promise<SearchResult>;
-  /** Downloads a version's files into `dir`, verifying every sha256; nothing partial is left on failure. */
-  downloadArtifacts(ref: string, dir: string): Promise<string[]>;
+  /**
+   * Downloads a version's files into `dir`, all or nothing: every sha256 is verified in a staging
+   * directory that then replaces `dir` in one rename. `dir` must be missing or empty unless
+   * `{ replace: true }`; on failure it is left as it was.
+   */
+  downloadArtifacts(ref: string, dir: string, options?: DownloadOptions): Promise<string[]>;
   /** Streams one file of a version; the stream errors with `DATA_CORRUPTED` if the bytes do not match. */
   openArtifact(ref: string, path: string): Promise<Readable>;
   /** Moves alias `to` to the version `from` names if the gate passes; logs the decision either way. */

@@ -161,10 +161,10 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
     listModelVersions: (name) => listModelVersions(indexes, name),
     searchModelVersions: (opts) => searchModelVersions(indexes, opts),
 
-    async downloadArtifacts(ref, dir) {
+    async downloadArtifacts(ref, dir, opts) {
       if (typeof dir !== 'string' || dir.length === 0) throw new InvalidArgumentError('Expected dir to be a directory path string.');
       const version = await resolve(ref);
-      return downloadVersion(await ctx.store(), version, dir, ctx.concurrency);
+      return downloadVersion(await ctx.store(), version, dir, ctx.concurrency, opts);
     },
 
     async openArtifact(ref, path) {

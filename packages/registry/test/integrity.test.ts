@@ -284,3 +284,31 @@ describe('lifecycle: delete versions and models, gc reclaims, hash-chained log',
     expect(verdict.firstBreak!.reason).toContain('prevHash');
   });
 });
+
+describe('defect 8: downloadArtifacts is all or nothing', () => {
+  it('refuses a non-empty directory, replaces it only when asked, and leaves it untouched on failure', async () => {
+    const { mkdir, readdir, readFile, writeFile } = await import('node:fs/promises');
+    const reg = createRegistry({ store: createMemoryStore() });
+    await reg.registerModelVersion({ name: 'dl', artifacts: { 'model.bin': enc.encode('v1'), 'extra/old.txt': enc.encode('only v1') } });
+    await reg.registerModelVersion({ name: 'dl', artifacts: { 'model.bin': enc.encode('v2'), extra: enc.encode('a file where v1 had a directory') } });
+    const dir = path.join(tmp, 'dl-target');
+    await reg.downloadArtifacts('dl/1', dir);
+    const refused = await errorOf(reg.downloadArtifacts('dl/2', dir));
+    expect(refused).toMatchObject({ code: 'INVALID_ARGUMENT', details: { dir } });
+    expect((await readdir(dir)).sort()).toEqual(['extra', 'model.bin']);
+    // Replacing: none of v1's files remain (before, extra/old.txt stayed and "extra" failed with a raw EISDIR).
+    await reg.downloadArtifacts('dl/2', dir, { replace: true });
+    expect((await readdir(dir)).sort()).toEqual(['extra', 'model.bin']);
+    expect(await readFile(path.join(dir, 'extra'), 'utf8')).toBe('a file where v1 had a directory');
+    expect(await readFile(path.join(dir, 'model.bin'), 'utf8')).toBe('v2');
+    // An empty directory is fine; a file path is a coded error.
+    const empty = path.join(tmp, 'dl-empty');
+    await mkdir(empty);
+    expect(await reg.downloadArtifacts('dl/1', empty)).toHaveLength(2);
+    const file = path.join(tmp, 'dl-file');
+    await writeFile(file, 'x');
+    expect((await errorOf(reg.downloadArtifacts('dl/1', file))).code).toBe('INVALID_ARGUMENT');
+    // No staging directories are left next to the targets.
+    expect((await readdir(tmp)).filter((n) => n.includes('.download-'))).toEqual([]);
+  });
+});
