@@ -1,3 +1,4 @@
+import { MlopsError } from '@mlops/contracts';
 import type { AttributionPlan } from './attribution-plan.js';
 import { grown } from './cost-rows.js';
 import type { CostRows, CostRowsSchema } from './cost-rows.js';
@@ -529,7 +530,6 @@ export function throwWindowErrors(p: AttributionPlan, errs: WindowErrors): void 
   const ov = errs.overlaps;
   if (ov?.length) {
     const seen = new Set<string>();
-    const list = new ProblemList();
     const found: [number, number][] = [];
     for (let k = 0; k < ov.length; k += 2) {
       const key = `${ov[k]},${ov[k + 1]}`;
@@ -539,11 +539,13 @@ export function throwWindowErrors(p: AttributionPlan, errs: WindowErrors): void 
       }
     }
     found.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
-    for (const [row, other] of found) list.add(`overlaps row ${other} of the same workload (node, resource, labels)`, row);
-    list.throwIfAny(
+    const shown = found.slice(0, 20).map(([row, other]) => `row ${row} overlaps row ${other}`);
+    throw new MlopsError(
       CostErrorCode.OverlappingUsage,
-      'Rows of one workload overlap in time on the same node and resource, so the overlap would be charged twice:',
-      "Fix the producer (one row per interval), give concurrent replicas a distinguishing label (e.g. pod), or pass overlaps: 'merge' to charge the largest quantity held at each instant once (overlaps: 'allow' charges each row).",
+      `${found.length} row(s) overlap in time an earlier row of the same workload (node, resource, pricing, sku and labels), so the overlap would be charged twice:\n  ` +
+        `${shown.join('\n  ')}${found.length > 20 ? `\n  ... and ${found.length - 20} more` : ''}\n` +
+        "Fix the producer (one row per interval), give concurrent replicas a distinguishing label (e.g. pod), or pass overlaps: 'merge' to charge the largest quantity held at each instant once (overlaps: 'allow' charges each row).",
+      { details: { overlaps: found.slice(0, 1000) } },
     );
   }
   errs.overcommitted.throwIfAny(

@@ -37,8 +37,8 @@ describe('defect 2: overlapping rows of one workload', () => {
   it('are refused with OVERLAPPING_USAGE listing the rows (no longer billed 2 GPU-hours for 1.5)', () => {
     const e = thrown(() => attributeCosts({ usage: overlapping, prices, assets: node, window: { start: T0, end: T0 + 2 * H } }));
     expect(e.code).toBe('OVERLAPPING_USAGE');
-    expect(e.message).toMatch(/row 1/);
-    expect(e.message).toMatch(/row 0/);
+    expect(e.message).toMatch(/row 1 overlaps row 0/);
+    expect(e.details).toEqual({ overlaps: [[1, 0]] });
   });
 
   it("overlaps: 'merge' charges the union once at the larger quantity: 1.5 GPU-hours", () => {
