@@ -26,7 +26,7 @@ export type MonitorWindow =
 export interface DriftMonitorOptions {
   /** The reference: an Arrow table, or a `Profile` (e.g. stored with a registry model version). */
   readonly reference: ArrowTableLike | Profile;
-  /** Columns to monitor (default: every column of the reference drift can compare). */
+  /** Columns to monitor (default: every column of the reference drift can compare). With a list, other columns in observed batches are ignored silently; without one, they are noted as `new_column`. */
   readonly columns?: readonly string[];
   /** The window. */
   readonly window: MonitorWindow;
@@ -180,7 +180,9 @@ export function createDriftMonitor(options: DriftMonitorOptions): DriftMonitor {
   const clock = options.clock ?? Date.now;
   const minRows = options.minRows ?? 30;
   checkPositiveInteger(minRows, 'minRows');
-  const sketchOptions = { ...(options.sketchK ? { sketchK: options.sketchK } : {}), ...(options.categoryCap ? { categoryCap: options.categoryCap } : {}) };
+  // With an explicit column list, other columns are deliberately unmonitored: no new_column notes
+  // (a serve PredictionLog table carries model_name, timestamps... next to the input_* columns).
+  const sketchOptions = { ...(options.sketchK ? { sketchK: options.sketchK } : {}), ...(options.categoryCap ? { categoryCap: options.categoryCap } : {}), trackNewColumns: !options.columns };
   const compareOptions: CompareOptions = { ...options.methods, minRows, columns: names };
   // Validate the method options once, at setup, against the reference itself.
   compare(reference, reference, compareOptions);

@@ -53,7 +53,7 @@ interface CategoricalBuffer {
 }
 
 /** Creates an empty pane for `columns`. */
-export function createPane(columns: readonly MonitoredColumn[], startMs: number, options: { sketchK?: number; categoryCap?: number }): Pane {
+export function createPane(columns: readonly MonitoredColumn[], startMs: number, options: { sketchK?: number; categoryCap?: number; trackNewColumns?: boolean }): Pane {
   const profile: Profile = { format: 'mlops-drift-profile', rowCount: 0, columns: new Map() };
   const counters: IngestCounters = { rows: 0, missing: new Map(), wrongType: new Map(), newColumns: new Set() };
   const numeric: NumericBuffer[] = [];
@@ -149,7 +149,7 @@ export function createPane(columns: readonly MonitoredColumn[], startMs: number,
         if (col.kind === 'numeric') bad = Math.max(bad, appendNumeric(numeric[slots[indexOf.get(c.name)!]!]!, v));
         else addVectorToColumn(col, v);
       }
-      for (const f of batch.schema.fields) if (!byName.has(f.name)) counters.newColumns.add(f.name);
+      if (options.trackNewColumns !== false) for (const f of batch.schema.fields) if (!byName.has(f.name)) counters.newColumns.add(f.name);
       for (const b of numeric) if (b.len > buffered) buffered = b.len;
       pane.rows += n;
       counters.rows += n;
