@@ -397,7 +397,7 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
     } else if (capacity < j.workers) {
       result = {
         code: 'GANG_LARGER_THAN_CLUSTER',
-        reason: `The gang needs ${j.workers} workers of ${shape} but the whole cluster can hold at most ${capacity}${poolNote}; shrink the gang, add nodes or raise a pool's maxNodes.`,
+        reason: `The gang needs ${j.workers} workers of ${shape} but the whole cluster can hold at most ${capacity}${poolNote}; shrink the gang, add nodes or raise maxNodes of a pool.`,
       };
     } else if (quotas.metered(j.queue)) {
       // The job fits in the cluster; check it fits the queue's quota ceiling (nominal plus
