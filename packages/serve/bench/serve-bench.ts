@@ -95,17 +95,19 @@ class ServerChild {
   private constructor(
     readonly child: ChildProcess,
     readonly port: number,
+    readonly grpcPort?: number,
   ) {}
-  static async start(kind: string, sizes: number[], workers?: number, script = path.join(here, 'server-process.ts')): Promise<ServerChild> {
+  static async start(kind: string, sizes: number[], workers?: number, script = path.join(here, 'server-process.ts'), env: Record<string, string> = {}): Promise<ServerChild> {
     const child = fork(script, [kind, sizes.join(','), ...(workers ? [String(workers)] : [])], {
       execArgv: ['--import', 'tsx', '--conditions=@mlops/source'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env: { ...process.env, ...env },
     });
-    const port = await new Promise<number>((resolve, reject) => {
-      child.once('message', (m: { type: string; port: number }) => (m.type === 'ready' ? resolve(m.port) : reject(new Error('bad start'))));
+    const ports = await new Promise<{ port: number; grpcPort?: number }>((resolve, reject) => {
+      child.once('message', (m: { type: string; port: number; grpcPort?: number }) => (m.type === 'ready' ? resolve(m) : reject(new Error('bad start'))));
       child.once('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)));
     });
-    return new ServerChild(child, port);
+    return new ServerChild(child, ports.port, ports.grpcPort);
   }
   private ask<T>(type: string, reply: string): Promise<T> {
     return new Promise((resolve) => {
@@ -240,8 +242,84 @@ async function main(): Promise<void> {
   console.log(`load: this process, raw-socket HTTP/1.1 keep-alive; servers: separate processes on 127.0.0.1; ${ROUNDS} interleaved ${SAT_SECONDS}s saturation rounds (median reported) + ${LAT_ROUNDS} interleaved ${LAT_SECONDS}s open-loop windows at 50% of it (median window reported); load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
 
   console.log(`${priorityNote()}\n`);
-  if (ONLY !== 'overhead') await computeBound();
-  await overheadBound();
+  if (ONLY !== 'overhead' && ONLY !== 'grpc') await computeBound();
+  if (ONLY !== 'grpc') await overheadBound();
+  if (ONLY !== 'overhead') await grpcVsRest();
+}
+
+/**
+ * 3. gRPC vs REST binary on one server process (same model, batcher and workers): REST with the
+ * binary tensor extension from the raw-socket generator, gRPC ModelInfer with raw_input_contents
+ * from a @grpc/grpc-js client (one HTTP/2 channel, N calls in flight). Interleaved rounds.
+ * Generators differ, so server CPU per request is the comparable figure; req/s also reflects
+ * the client each protocol needs.
+ */
+async function grpcVsRest(): Promise<void> {
+  const sizes = SMALL;
+  const conns = 32;
+  console.log(`\n3. gRPC vs REST binary: MLP ${sizes.join('->')}, one-row requests, ${conns} in flight, ${ROUNDS} interleaved ${SAT_SECONDS}s rounds`);
+  const server = await ServerChild.start('serve', sizes, undefined, undefined, { BENCH_GRPC: '1' });
+  const x = new Float32Array(sizes[0]!).map((_, i) => Math.sin(i));
+  const bin = encodeBinaryInferRequest([{ name: 'x', tensor: { datatype: 'FP32', shape: [1, sizes[0]!], data: x } }], { binaryOutput: true });
+  const rest: LoadTarget = { host: '127.0.0.1', port: server.port, path: '/v2/models/mlp/infer', body: bin.body, headers: { 'Content-Type': 'application/octet-stream', 'Inference-Header-Content-Length': String(bin.headerLength) } };
+  const grpcClient = await grpcInferClient(server.grpcPort!, Buffer.from(x.buffer), sizes[0]!);
+  await closedLoop(rest, conns, 1);
+  await grpcClient.closedLoop(conns, 1);
+  const res: Record<'rest' | 'grpc', Array<{ rps: number; cpuUs: number; mainCpuUs: number; errors: number }>> = { rest: [], grpc: [] };
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const kind of ['rest', 'grpc'] as const) {
+      await server.resetEld();
+      const out = kind === 'rest' ? await closedLoop(rest, conns, SAT_SECONDS) : { ...(await grpcClient.closedLoop(conns, SAT_SECONDS)), non200: 0 };
+      const eld = await server.readEld();
+      const errors = out.errors + out.non200;
+      res[kind].push({ rps: out.rps, cpuUs: (eld.cpuMs * 1000) / Math.max(1, out.requests), mainCpuUs: (eld.mainCpuMs * 1000) / Math.max(1, out.requests), errors });
+    }
+  }
+  grpcClient.close();
+  await server.stop();
+  for (const kind of ['rest', 'grpc'] as const) {
+    const rs = res[kind];
+    console.log(
+      `  ${(kind === 'rest' ? '@mlops/serve REST binary' : '@mlops/serve gRPC raw contents').padEnd(36)} ${median(rs.map((r) => r.rps)).toFixed(0).padStart(6)} req/s [${rs.map((r) => r.rps.toFixed(0)).join(', ')}] | server CPU ${median(rs.map((r) => r.cpuUs)).toFixed(1)} us/req (main thread ${median(rs.map((r) => r.mainCpuUs)).toFixed(1)}) | errors ${rs.reduce((a, r) => a + r.errors, 0)}`,
+    );
+  }
+  const g = median(res.grpc.map((r) => r.rps));
+  const h = median(res.rest.map((r) => r.rps));
+  console.log(`  => gRPC / REST binary: ${(g / h).toFixed(2)}x req/s (median rounds), server CPU per request ${(median(res.grpc.map((r) => r.cpuUs)) / median(res.rest.map((r) => r.cpuUs))).toFixed(2)}x; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+}
+
+/** A closed-loop gRPC ModelInfer client: `inflight` calls always outstanding on one channel. */
+async function grpcInferClient(port: number, raw: Buffer, width: number): Promise<{ closedLoop(inflight: number, seconds: number): Promise<{ rps: number; requests: number; errors: number }>; close(): void }> {
+  const grpc = await import('@grpc/grpc-js');
+  const loader = await import('@grpc/proto-loader');
+  const def = await loader.load(path.join(here, '..', 'proto', 'grpc_predict_v2.proto'), { keepCase: true, longs: String, defaults: true, oneofs: true });
+  const pkg = grpc.loadPackageDefinition(def) as unknown as { inference: { GRPCInferenceService: new (addr: string, creds: unknown) => { ModelInfer(req: unknown, cb: (err: Error | null) => void): void; close(): void } } };
+  const client = new pkg.inference.GRPCInferenceService(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  const req = { model_name: 'mlp', inputs: [{ name: 'x', datatype: 'FP32', shape: [1, width] }], raw_input_contents: [raw] };
+  return {
+    closedLoop(inflight, seconds) {
+      return new Promise((resolve) => {
+        const end = performance.now() + seconds * 1000;
+        const started = performance.now();
+        let requests = 0;
+        let errors = 0;
+        let live = inflight;
+        const one = (): void => {
+          if (performance.now() >= end) {
+            if (--live === 0) resolve({ rps: requests / ((performance.now() - started) / 1000), requests, errors });
+            return;
+          }
+          client.ModelInfer(req, (err) => {
+            if (err) errors++;
+            requests++;
+            one();
+          });
+        };
+        for (let i = 0; i < inflight; i++) one();
+      });
+    },
+    close: () => client.close(),
+  };
 }
 
 async function computeBound(): Promise<void> {

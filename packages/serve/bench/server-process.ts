@@ -26,6 +26,8 @@ interface OipRequest {
   inputs: Array<{ name: string; shape: number[]; datatype: string; data: number[] | number[][] }>;
 }
 
+let grpcPort: number | undefined;
+
 async function start(): Promise<number> {
   if (kind === 'serve') {
     const model = await loadModel({
@@ -34,8 +36,11 @@ async function start(): Promise<number> {
       ...(workersArg ? { workers: Number(workersArg) } : {}),
       batching: { maxBatchSize: 128, maxQueueDelayMs: delayArg ? Number(delayArg) : 0, maxQueueSize: 4096 },
     });
-    const server = createModelServer({ models: [model], port: 0 });
-    return (await server.listen()).port;
+    // BENCH_GRPC=1: also the gRPC endpoint (same models), its port reported as grpcPort.
+    const server = createModelServer({ models: [model], port: 0, ...(process.env.BENCH_GRPC === '1' ? { grpc: { port: 0 } } : {}) });
+    const bound = await server.listen();
+    grpcPort = bound.grpcPort;
+    return bound.port;
   }
   if (kind === 'naive') {
     // What a Node service does with raw onnxruntime-node: session.run on the main thread.
@@ -101,4 +106,4 @@ process.on('message', (msg: { type: string }) => {
     process.exit(0);
   }
 });
-process.send!({ type: 'ready', port });
+process.send!({ type: 'ready', port, grpcPort });
