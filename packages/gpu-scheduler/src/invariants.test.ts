@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createScheduler } from './scheduler.js';
 import { fairShareOrdering, fifoOrdering, priorityOrdering, tiresiasOrdering } from './ordering-policies.js';
 import { bestFitPlacement, costAwarePlacement, fragmentationAwarePlacement, spreadPlacement } from './placement-policies.js';
-import type { Decision, JobSpec, NodeSpec, QueueSpec } from './types.js';
+import type { CohortSpec, Decision, JobSpec, NodeSpec, QueueSpec } from './types.js';
 
 const queues: QueueSpec[] = [
   { id: 'qa', cohort: 'c', nominalGpus: { '*': 2 } },
@@ -11,6 +11,13 @@ const queues: QueueSpec[] = [
   { id: 'qc', nominalGpus: { '*': 3 } },
   { id: 'qm', nominalGpus: { A: 4, B: 2 } },
   { id: 'free' },
+  // Kueue-style: GPU and CPU quotas in a two-level cohort tree (root has its own quota).
+  { id: 'kx', cohortName: 'kid', resourceGroups: [{ coveredResources: ['nvidia.com/gpu', 'cpu'], flavors: [{ name: '*', resources: [{ name: 'nvidia.com/gpu', nominalQuota: 2, borrowingLimit: 3 }, { name: 'cpu', nominalQuota: '8' }] }] }] },
+  { id: 'ky', cohortName: 'root', resourceGroups: [{ coveredResources: ['nvidia.com/gpu', 'cpu'], flavors: [{ name: '*', resources: [{ name: 'nvidia.com/gpu', nominalQuota: 3, lendingLimit: 1 }, { name: 'cpu', nominalQuota: '4', lendingLimit: '2' }] }] }] },
+];
+const cohorts: CohortSpec[] = [
+  { name: 'root', resourceGroups: [{ coveredResources: ['nvidia.com/gpu', 'cpu'], flavors: [{ name: '*', resources: [{ name: 'nvidia.com/gpu', nominalQuota: 1 }, { name: 'cpu', nominalQuota: '2' }] }] }] },
+  { name: 'kid', parentName: 'root' },
 ];
 
 const nodeArb = fc.record({
@@ -22,7 +29,7 @@ const nodeArb = fc.record({
 });
 
 const jobArb = fc.record({
-  queue: fc.constantFrom('qa', 'qb', 'qc', 'qm', 'free'),
+  queue: fc.constantFrom('qa', 'qb', 'qc', 'qm', 'free', 'kx', 'ky'),
   workers: fc.constantFrom(1, 1, 1, 2, 3),
   gpus: fc.constantFrom(0, 1, 1, 2, 4, 8),
   gpuMilli: fc.constantFrom(0, 0, 0, 250, 500, 700),
@@ -67,6 +74,7 @@ function run(nodesIn: Array<ArbValue<typeof nodeArb>>, ops: Op[], pol: Pol, chec
   const s = createScheduler({
     nodes,
     queues,
+    cohorts,
     policy: {
       ordering: { fifo: fifoOrdering(), priority: priorityOrdering(), las: tiresiasOrdering({ thresholdsGpuMs: [5, 20] }), fair: fairShareOrdering() }[pol.ordering],
       placement: { 'best-fit': bestFitPlacement(), spread: spreadPlacement(), fgd: fragmentationAwarePlacement(), cost: costAwarePlacement() }[pol.placement],
@@ -170,6 +178,27 @@ function checkInvariants(snap: ReturnType<ReturnType<typeof createScheduler>['sn
     }
   }
   expect(borrowed).toBeLessThanOrEqual(lendable + 1e-9);
+  // 4. Kueue tree: kx may reach 2 own + 1 root + 1 lent by ky GPUs (its borrowingLimit 3 is
+  // looser) and 8 + 2 + 2 CPUs, because ky keeps 2 GPUs and 2 CPUs guaranteed (ky itself may
+  // borrow everything kx leaves); the tree never holds more than its total quota (6 GPUs, 14 CPUs).
+  const use = (qid: string): { gpu: number; cpu: number } => {
+    let gpu = 0;
+    let cpu = 0;
+    for (const j of snap.jobs) {
+      if (j.state !== 'running' || j.queue !== qid) continue;
+      const spec = specs.get(j.id)!;
+      gpu += j.gpus;
+      cpu += (spec.cpuMilliPerWorker ?? 0) * (spec.workers ?? 1);
+    }
+    return { gpu, cpu };
+  };
+  const kx = use('kx');
+  const ky = use('ky');
+  expect(kx.gpu).toBeLessThanOrEqual(4 + 1e-9);
+  expect(kx.cpu).toBeLessThanOrEqual(12_000);
+  expect(kx.gpu + ky.gpu).toBeLessThanOrEqual(6 + 1e-9);
+  expect(kx.cpu + ky.cpu).toBeLessThanOrEqual(14_000);
+  expect(byId.get('kx')!.usedGpus['*'] ?? 0).toBeCloseTo(kx.gpu, 9);
 }
 
 describe('invariants (property-based)', () => {
