@@ -1,6 +1,6 @@
 import { MlopsError } from '@mlops/contracts/errors';
 import { describe, expect, it } from 'vitest';
-import { compareRows, compileFilter, parseFilter, parseOrderBy } from './filter.js';
+import { compareRows, compileExpression, compileFilter, parseFilter, parseFilterExpression, parseOrderBy } from './filter.js';
 import type { VersionSummary } from './types.js';
 
 function summary(version: number, extra: Partial<VersionSummary> = {}): VersionSummary {
@@ -126,5 +126,51 @@ describe('orderBy', () => {
     expect(sorted(['version ASC'])).toEqual([1, 2, 3, 4]);
     expect(() => parseOrderBy('metrics.auc SIDEWAYS')).toThrow(/ASC\|DESC/);
     expect(() => parseOrderBy('colour')).toThrow(MlopsError);
+  });
+});
+
+describe('parseFilterExpression (OR, parentheses, lineage, alias presence)', () => {
+  const base = (version: number, extra: Partial<VersionSummary> = {}): VersionSummary => ({
+    version,
+    createdAt: 0,
+    updatedAt: 0,
+    createdBy: 'a',
+    description: '',
+    status: 'READY',
+    metrics: { auc: version / 10 },
+    params: {},
+    tags: {},
+    revision: 0,
+    ...extra,
+  });
+  const data = 'a'.repeat(64);
+  const rows: [VersionSummary, string[]][] = [
+    [base(1, { lineage: { datasets: [{ uri: 's3://x', sha256: data }], code: { repo: 'r', commit: 'c1' } } }), []],
+    [base(5, { lineage: { code: { repo: 'r', commit: 'c2' } } }), ['champion']],
+    [base(9, { tags: { team: 'risk' } }), ['canary', 'shadow']],
+  ];
+  const match = (filter: string) => rows.filter(([v, a]) => compileExpression(parseFilterExpression(filter))('m', v, a)).map(([v]) => v.version);
+
+  it('binds AND tighter than OR and honours parentheses', () => {
+    expect(match("metrics.auc > 0.8 OR metrics.auc < 0.2 AND tags.team = 'risk'")).toEqual([9]);
+    expect(match("(metrics.auc > 0.8 OR metrics.auc < 0.2) AND tags.team IS NULL")).toEqual([1]);
+    expect(match("version = 1 or version = 5 OR (version = 9 AND alias = 'shadow')")).toEqual([1, 5, 9]);
+    expect(match('')).toEqual([1, 5, 9]);
+  });
+
+  it('filters on lineage and alias presence', () => {
+    expect(match(`lineage.dataset.sha256 = '${data}'`)).toEqual([1]);
+    expect(match("lineage.code.commit IN ('c2', 'c3')")).toEqual([5]);
+    expect(match('alias IS NOT NULL')).toEqual([5, 9]);
+    expect(match('alias IS NULL')).toEqual([1]);
+    expect(match("alias = 'canary'")).toEqual([9]);
+    expect(match("alias != 'canary'")).toEqual([5]);
+    expect(match("alias LIKE 'sh%'")).toEqual([9]);
+  });
+
+  it('reports unbalanced parentheses and stray tokens with their position', () => {
+    expect(() => parseFilterExpression("(version = 1 OR version = 2")).toThrow(/position 28: expected "\)"/);
+    expect(() => parseFilterExpression("version = 1 version = 2")).toThrow(/expected AND, OR or the end/);
+    expect(() => parseFilterExpression('lineage.dataset.size = 3')).toThrow(/expected a field/);
   });
 });

@@ -11,10 +11,17 @@ export type FilterField =
   | { kind: 'status' }
   | { kind: 'tags'; key: string }
   | { kind: 'metrics'; key: string }
-  | { kind: 'params'; key: string };
+  | { kind: 'params'; key: string }
+  | { kind: 'alias' }
+  | { kind: 'lineage'; path: LineagePath };
+
+/** Lineage fields the filter reads: `lineage.dataset.sha256` and `lineage.dataset.uri` match any dataset. */
+export type LineagePath = 'dataset.sha256' | 'dataset.uri' | 'dataset.role' | 'code.commit' | 'code.repo' | 'code.path' | 'parent_run' | 'author';
+
+const LINEAGE_PATHS: readonly LineagePath[] = ['dataset.sha256', 'dataset.uri', 'dataset.role', 'code.commit', 'code.repo', 'code.path', 'parent_run', 'author'];
 
 /** A comparison operator of the filter language. */
-export type FilterOperator = '=' | '!=' | '<' | '<=' | '>' | '>=' | 'LIKE' | 'ILIKE' | 'IN';
+export type FilterOperator = '=' | '!=' | '<' | '<=' | '>' | '>=' | 'LIKE' | 'ILIKE' | 'IN' | 'IS NULL' | 'IS NOT NULL';
 
 /** One `field op value` clause; clauses are joined by AND. */
 export interface FilterClause {
@@ -37,7 +44,7 @@ type Token =
   | { type: 'end'; position: number };
 
 const FIELD_HELP =
-  'name, version, created_at, updated_at, run_id, status, tags.<key>, metrics.<key> or params.<key>';
+  'name, version, created_at, updated_at, run_id, status, alias, tags.<key>, metrics.<key>, params.<key> or lineage.<dataset.sha256|dataset.uri|dataset.role|code.commit|code.repo|code.path|parent_run|author>';
 
 function syntaxError(source: string, position: number, expected: string, found: string): never {
   const caret = `${source}\n${' '.repeat(position)}^`;
@@ -154,6 +161,13 @@ export function parseField(text: string): FilterField | undefined {
       return { kind: 'run_id' };
     case 'status':
       return { kind: 'status' };
+    case 'alias':
+    case 'aliases':
+      return { kind: 'alias' };
+  }
+  if (lower.startsWith('lineage.')) {
+    const rest = lower.slice('lineage.'.length).replace(/^datasets\./, 'dataset.').replace('parentrun', 'parent_run');
+    return (LINEAGE_PATHS as readonly string[]).includes(rest) ? { kind: 'lineage', path: rest as LineagePath } : undefined;
   }
   const dot = text.indexOf('.');
   if (dot < 0) return undefined;
@@ -166,22 +180,16 @@ export function parseField(text: string): FilterField | undefined {
   return undefined;
 }
 
-/**
- * Parses the filter language: clauses `field op value` joined by `AND` (case-insensitive).
- * Fields: `name`, `version`, `created_at`, `updated_at`, `run_id`, `status`, `tags.<k>`, `metrics.<k>`,
- * `params.<k>`. Operators: `= != < <= > >= LIKE ILIKE IN`. Values: 'strings' (or "strings"), numbers,
- * and `(v1, v2, ...)` lists after `IN`. `created_at` also accepts an ISO-8601 date string.
- * Errors are `INVALID_ARGUMENT` naming the 1-based position and the expected token.
- */
-export function parseFilter(source: string): FilterClause[] {
-  if (typeof source !== 'string') {
-    throw new InvalidArgumentError(`Expected the filter to be a string such as "metrics.auc > 0.9", found ${typeof source}.`);
-  }
+/** A parsed filter: clauses combined with AND / OR and parentheses. */
+export type FilterExpression =
+  | { kind: 'clause'; clause: FilterClause }
+  | { kind: 'and'; items: FilterExpression[] }
+  | { kind: 'or'; items: FilterExpression[] };
+
+function parseTokens(source: string): { tokens: Token[]; clause: (p: number) => [FilterClause, number] } {
   const tokens = tokenize(source);
-  let p = 0;
-  const clauses: FilterClause[] = [];
-  if (tokens[0]!.type === 'end') return clauses;
-  for (;;) {
+  const clause = (start: number): [FilterClause, number] => {
+    let p = start;
     const fieldToken = tokens[p++]!;
     if (fieldToken.type !== 'ident') syntaxError(source, fieldToken.position, `a field (${FIELD_HELP})`, describe(fieldToken));
     const field = parseField(fieldToken.text);
@@ -189,9 +197,15 @@ export function parseFilter(source: string): FilterClause[] {
     const opToken = tokens[p++]!;
     let op: FilterOperator;
     if (opToken.type === 'op') op = opToken.text as FilterOperator;
-    else if (opToken.type === 'ident' && ['LIKE', 'ILIKE', 'IN'].includes(opToken.text.toUpperCase())) {
+    else if (opToken.type === 'ident' && opToken.text.toUpperCase() === 'IS') {
+      const not = tokens[p]!.type === 'ident' && (tokens[p] as { text: string }).text.toUpperCase() === 'NOT';
+      if (not) p++;
+      const nullToken = tokens[p++]!;
+      if (nullToken.type !== 'ident' || nullToken.text.toUpperCase() !== 'NULL') syntaxError(source, nullToken.position, 'NULL after IS [NOT]', describe(nullToken));
+      return [{ field, op: not ? 'IS NOT NULL' : 'IS NULL', values: [], position: fieldToken.position }, p];
+    } else if (opToken.type === 'ident' && ['LIKE', 'ILIKE', 'IN'].includes(opToken.text.toUpperCase())) {
       op = opToken.text.toUpperCase() as FilterOperator;
-    } else syntaxError(source, opToken.position, 'an operator (= != < <= > >= LIKE ILIKE IN)', describe(opToken));
+    } else syntaxError(source, opToken.position, 'an operator (= != < <= > >= LIKE ILIKE IN IS NULL IS NOT NULL)', describe(opToken));
     const values: (string | number)[] = [];
     if (op === 'IN') {
       const open = tokens[p++]!;
@@ -209,13 +223,95 @@ export function parseFilter(source: string): FilterClause[] {
       if (v.type !== 'string' && v.type !== 'number') syntaxError(source, v.position, 'a quoted string or a number', describe(v));
       values.push(v.value);
     }
-    clauses.push(checkClause(source, { field, op, values, position: fieldToken.position }));
-    const next = tokens[p++]!;
-    if (next.type === 'end') return clauses;
-    if (next.type !== 'ident' || next.text.toUpperCase() !== 'AND') {
-      syntaxError(source, next.position, next.type === 'ident' && next.text.toUpperCase() === 'OR' ? 'AND (OR is not supported: run two searches)' : 'AND or the end of the filter', describe(next));
+    return [checkClause(source, { field, op, values, position: fieldToken.position }), p];
+  };
+  return { tokens, clause };
+}
+
+const isWord = (token: Token, word: string) => token.type === 'ident' && token.text.toUpperCase() === word;
+
+/**
+ * Parses a filter with only `AND` between clauses into a flat clause list (see
+ * {@link parseFilterExpression} for `OR` and parentheses, which searches accept).
+ * Fields: `name`, `version`, `created_at`, `updated_at`, `run_id`, `status`, `alias`, `tags.<k>`,
+ * `metrics.<k>`, `params.<k>`, `lineage.<path>`. Operators: `= != < <= > >= LIKE ILIKE IN`,
+ * `IS NULL`, `IS NOT NULL`. Values: 'strings' (or "strings"), numbers, and `(v1, v2, ...)` lists
+ * after `IN`. `created_at` also accepts an ISO-8601 date string. Errors are `INVALID_ARGUMENT`
+ * naming the 1-based position and the expected token.
+ */
+export function parseFilter(source: string): FilterClause[] {
+  if (typeof source !== 'string') {
+    throw new InvalidArgumentError(`Expected the filter to be a string such as "metrics.auc > 0.9", found ${typeof source}.`);
+  }
+  const { tokens, clause } = parseTokens(source);
+  let p = 0;
+  const clauses: FilterClause[] = [];
+  if (tokens[0]!.type === 'end') return clauses;
+  for (;;) {
+    const [parsed, next] = clause(p);
+    clauses.push(parsed);
+    p = next;
+    const token = tokens[p++]!;
+    if (token.type === 'end') return clauses;
+    if (!isWord(token, 'AND')) {
+      syntaxError(source, token.position, isWord(token, 'OR') ? 'AND (parseFilter returns AND-joined clauses; use parseFilterExpression for OR)' : 'AND or the end of the filter', describe(token));
     }
   }
+}
+
+/**
+ * Parses the full filter grammar: MLflow's search grammar (clauses joined by `AND`) extended with
+ * `OR` and parentheses, `AND` binding tighter than `OR`:
+ * `expr := term (OR term)*`, `term := factor (AND factor)*`, `factor := '(' expr ')' | clause`.
+ * An empty filter matches everything.
+ */
+export function parseFilterExpression(source: string): FilterExpression {
+  if (typeof source !== 'string') {
+    throw new InvalidArgumentError(`Expected the filter to be a string such as "metrics.auc > 0.9", found ${typeof source}.`);
+  }
+  const { tokens, clause } = parseTokens(source);
+  let p = 0;
+  if (tokens[0]!.type === 'end') return { kind: 'and', items: [] };
+  const factor = (): FilterExpression => {
+    const token = tokens[p]!;
+    if (token.type === 'punct' && token.text === '(') {
+      p++;
+      const inner = expr();
+      const close = tokens[p++]!;
+      if (close.type !== 'punct' || close.text !== ')') syntaxError(source, close.position, '")" to close the parenthesis', describe(close));
+      return inner;
+    }
+    const [parsed, next] = clause(p);
+    p = next;
+    return { kind: 'clause', clause: parsed };
+  };
+  const term = (): FilterExpression => {
+    const items = [factor()];
+    while (isWord(tokens[p]!, 'AND')) {
+      p++;
+      items.push(factor());
+    }
+    return items.length === 1 ? items[0]! : { kind: 'and', items };
+  };
+  const expr = (): FilterExpression => {
+    const items = [term()];
+    while (isWord(tokens[p]!, 'OR')) {
+      p++;
+      items.push(term());
+    }
+    return items.length === 1 ? items[0]! : { kind: 'or', items };
+  };
+  const result = expr();
+  const rest = tokens[p]!;
+  if (rest.type !== 'end') syntaxError(source, rest.position, 'AND, OR or the end of the filter', describe(rest));
+  return result;
+}
+
+/** The clauses of an expression joined only by AND at its top level (used to narrow which models are read). */
+export function topLevelClauses(expression: FilterExpression): FilterClause[] {
+  if (expression.kind === 'clause') return [expression.clause];
+  if (expression.kind === 'and') return expression.items.flatMap((item) => (item.kind === 'clause' ? [item.clause] : []));
+  return [];
 }
 
 function checkClause(source: string, clause: FilterClause): FilterClause {
@@ -238,7 +334,7 @@ function checkClause(source: string, clause: FilterClause): FilterClause {
       }
       return asNumber;
     }
-    if ((field.kind === 'name' || field.kind === 'tags' || field.kind === 'run_id' || field.kind === 'status') && typeof value === 'number') {
+    if ((field.kind === 'name' || field.kind === 'tags' || field.kind === 'run_id' || field.kind === 'status' || field.kind === 'alias' || field.kind === 'lineage') && typeof value === 'number') {
       return String(value);
     }
     return value;
@@ -278,7 +374,44 @@ export function readField(field: FilterField, name: string, v: VersionSummary): 
       return Object.hasOwn(v.metrics, field.key) ? v.metrics[field.key] : undefined;
     case 'params':
       return Object.hasOwn(v.params, field.key) ? v.params[field.key] : undefined;
+    case 'alias':
+      return undefined;
+    case 'lineage':
+      return readLineage(field.path, v)[0];
   }
+}
+
+function readLineage(path: LineagePath, v: VersionSummary): string[] {
+  const lineage = v.lineage;
+  if (!lineage) return path === 'parent_run' && v.runId !== undefined ? [v.runId] : [];
+  const datasets = lineage.datasets ?? [];
+  const present = (value: string | undefined) => (value === undefined ? [] : [value]);
+  switch (path) {
+    case 'dataset.sha256':
+      return datasets.flatMap((d) => present(d.sha256));
+    case 'dataset.uri':
+      return datasets.map((d) => d.uri);
+    case 'dataset.role':
+      return datasets.flatMap((d) => present(d.role));
+    case 'code.commit':
+      return present(lineage.code?.commit);
+    case 'code.repo':
+      return present(lineage.code?.repo);
+    case 'code.path':
+      return present(lineage.code?.path);
+    case 'parent_run':
+      return present(lineage.parentRun);
+    case 'author':
+      return present(lineage.author);
+  }
+}
+
+/** Every value a field has on a version: several for `alias` and dataset lineage, none when absent. */
+function readValues(field: FilterField, name: string, v: VersionSummary, aliases: readonly string[]): (string | number | boolean)[] {
+  if (field.kind === 'alias') return [...aliases];
+  if (field.kind === 'lineage') return readLineage(field.path, v);
+  const value = readField(field, name, v);
+  return value === undefined ? [] : [value];
 }
 
 function compare(a: string | number, b: string | number): number {
@@ -297,50 +430,66 @@ function coerceParam(actual: ParamValue, literal: string | number): [string | nu
   return [String(actual), String(literal)];
 }
 
-/** A compiled filter: true when the version matches every clause. A missing tag/metric/param matches nothing. */
-export type VersionPredicate = (name: string, version: VersionSummary) => boolean;
+/** A compiled filter: true when the version (with the aliases pointing at it) matches. A missing tag/metric/param matches nothing but `IS NULL`. */
+export type VersionPredicate = (name: string, version: VersionSummary, aliases?: readonly string[]) => boolean;
 
-/** Compiles parsed clauses into a predicate. */
-export function compileFilter(clauses: FilterClause[]): VersionPredicate {
-  const tests = clauses.map((clause): VersionPredicate => {
-    const { field, op, values } = clause;
-    const pattern = op === 'LIKE' || op === 'ILIKE' ? likeToRegExp(String(values[0]), op === 'ILIKE') : undefined;
-    return (name, v) => {
-      const raw = readField(field, name, v);
-      if (raw === undefined) return false;
-      const pair = (literal: string | number): [string | number, string | number] =>
-        field.kind === 'params' ? coerceParam(raw, literal) : [raw as string | number, literal];
-      switch (op) {
-        case 'LIKE':
-        case 'ILIKE':
-          return pattern!.test(String(raw));
-        case 'IN':
-          return values.some((literal) => {
-            const [a, b] = pair(literal);
-            return compare(a, b) === 0;
-          });
-        default: {
-          const [a, b] = pair(values[0]!);
-          const c = compare(a, b);
-          switch (op) {
-            case '=':
-              return c === 0;
-            case '!=':
-              return c !== 0;
-            case '<':
-              return c < 0;
-            case '<=':
-              return c <= 0;
-            case '>':
-              return c > 0;
-            case '>=':
-              return c >= 0;
-          }
+function compileClause(clause: FilterClause): VersionPredicate {
+  const { field, op, values } = clause;
+  const pattern = op === 'LIKE' || op === 'ILIKE' ? likeToRegExp(String(values[0]), op === 'ILIKE') : undefined;
+  const test = (raw: string | number | boolean): boolean => {
+    const pair = (literal: string | number): [string | number, string | number] => (field.kind === 'params' ? coerceParam(raw, literal) : [raw as string | number, literal]);
+    switch (op) {
+      case 'LIKE':
+      case 'ILIKE':
+        return pattern!.test(String(raw));
+      case 'IN':
+        return values.some((literal) => {
+          const [a, b] = pair(literal);
+          return compare(a, b) === 0;
+        });
+      default: {
+        const [a, b] = pair(values[0]!);
+        const c = compare(a, b);
+        switch (op) {
+          case '=':
+            return c === 0;
+          case '!=':
+            return c !== 0;
+          case '<':
+            return c < 0;
+          case '<=':
+            return c <= 0;
+          case '>':
+            return c > 0;
+          case '>=':
+            return c >= 0;
+          default:
+            return false;
         }
       }
-    };
-  });
-  return (name, v) => tests.every((t) => t(name, v));
+    }
+  };
+  return (name, v, aliases = []) => {
+    const found = readValues(field, name, v, aliases);
+    if (op === 'IS NULL') return found.length === 0;
+    if (op === 'IS NOT NULL') return found.length > 0;
+    if (found.length === 0) return false;
+    // Several values (aliases, datasets): `!=` holds when none is equal, the others when any matches.
+    return op === '!=' ? found.every(test) : found.some(test);
+  };
+}
+
+/** Compiles parsed clauses (all must hold) into a predicate. */
+export function compileFilter(clauses: FilterClause[]): VersionPredicate {
+  const tests = clauses.map(compileClause);
+  return (name, v, aliases) => tests.every((t) => t(name, v, aliases));
+}
+
+/** Compiles a parsed expression (AND / OR / parentheses) into a predicate. */
+export function compileExpression(expression: FilterExpression): VersionPredicate {
+  if (expression.kind === 'clause') return compileClause(expression.clause);
+  const items = expression.items.map(compileExpression);
+  return expression.kind === 'and' ? (n, v, a) => items.every((t) => t(n, v, a)) : (n, v, a) => items.some((t) => t(n, v, a));
 }
 
 /** One parsed `orderBy` key. */

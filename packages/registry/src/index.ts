@@ -22,8 +22,8 @@ export { metricGate } from './gates.js';
 export type { GateDecision, PromotionGate, MetricGateOptions } from './gates.js';
 export { LIMITS, parseModelRef, validateModelName, validateAlias } from './names.js';
 export type { ModelRef } from './names.js';
-export { parseFilter } from './filter.js';
-export type { FilterClause, FilterField, FilterOperator } from './filter.js';
+export { parseFilter, parseFilterExpression } from './filter.js';
+export type { FilterClause, FilterExpression, FilterField, FilterOperator, LineagePath } from './filter.js';
 export type {
   AliasChange,
   ArtifactEntry,

@@ -44,6 +44,7 @@ export function summarize(v: ModelVersion): VersionSummary {
     revision: v.revision,
   };
   if (v.lineage.parentRun !== undefined) summary.runId = v.lineage.parentRun;
+  if (Object.keys(v.lineage).length > 0) summary.lineage = v.lineage;
   return summary;
 }
 

@@ -86,9 +86,13 @@ export interface ModelVersionInfo extends VersionSummary {
 /** Options of {@link Registry.searchModelVersions}. */
 export interface SearchOptions {
   /**
-   * Clauses joined by `AND`: `name`, `version`, `created_at`, `updated_at`, `run_id`, `status`,
-   * `tags.<k>`, `metrics.<k>`, `params.<k>` compared with `= != < <= > >= LIKE ILIKE IN`.
-   * Example: `"name = 'fraud' AND metrics.auc >= 0.9 AND tags.stage IN ('prod', 'canary')"`.
+   * MLflow's filter grammar (clauses joined by `AND`) plus `OR` and parentheses (`AND` binds
+   * tighter). Fields: `name`, `version`, `created_at`, `updated_at`, `run_id`, `status`, `alias`
+   * (any alias on the version), `tags.<k>`, `metrics.<k>`, `params.<k>`, and lineage:
+   * `lineage.dataset.sha256`, `lineage.dataset.uri`, `lineage.dataset.role` (any dataset),
+   * `lineage.code.commit`, `lineage.code.repo`, `lineage.code.path`, `lineage.parent_run`,
+   * `lineage.author`. Operators: `= != < <= > >= LIKE ILIKE IN`, `IS NULL`, `IS NOT NULL`.
+   * Example: `"name = 'fraud' AND (metrics.auc >= 0.9 OR alias = 'champion') AND lineage.code.commit = 'abc123'"`.
    */
   filter?: string;
   /** Sort keys like `"metrics.auc DESC"`; ties (and the default) are newest version first. */

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, NotFoundError } from '@mlops/contracts/errors';
-import { compareRows, compileFilter, parseFilter, parseOrderBy } from './filter.js';
+import { compareRows, compileExpression, parseFilterExpression, parseOrderBy, topLevelClauses } from './filter.js';
 import type { IndexCache } from './index-cache.js';
 import { liveAliases, type ModelIndexState } from './model-index.js';
 import { validateModelName } from './names.js';
@@ -62,7 +62,8 @@ export async function listModelVersions(indexes: IndexCache, name: string): Prom
 /** Searches versions of every model (or the models a `name` clause names) with the filter language. */
 export async function searchModelVersions(indexes: IndexCache, opts: SearchOptions = {}): Promise<SearchResult> {
   const filterText = opts.filter ?? '';
-  const clauses = parseFilter(filterText);
+  const expression = parseFilterExpression(filterText);
+  const clauses = topLevelClauses(expression);
   const order = parseOrderBy(opts.orderBy);
   const limit = opts.limit ?? DEFAULT_LIMIT;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
@@ -93,11 +94,13 @@ export async function searchModelVersions(indexes: IndexCache, opts: SearchOptio
   }
   // Without a name, every model is searched through the catalog snapshot.
   const states = names ? await mapLimit(names, 16, (name) => indexes.loadIndex(name)) : await indexes.loadIndexes(await indexes.modelNames());
-  const predicate = compileFilter(clauses);
+  const predicate = compileExpression(expression);
   const rows: [string, VersionSummary, Record<string, number>][] = [];
   for (const state of states) {
     const aliases = liveAliases(state);
-    for (const v of liveVersions(state)) if (predicate(state.name, v)) rows.push([state.name, v, aliases]);
+    const held = new Map<number, string[]>();
+    for (const [alias, version] of Object.entries(aliases)) held.set(version, [...(held.get(version) ?? []), alias]);
+    for (const v of liveVersions(state)) if (predicate(state.name, v, held.get(v.version) ?? [])) rows.push([state.name, v, aliases]);
   }
   const cmp = compareRows(order);
   rows.sort((a, b) => cmp([a[0], a[1]], [b[0], b[1]]));

@@ -189,6 +189,8 @@ export interface VersionSummary {
   tags: Record<string, string>;
   /** Training run id from the lineage, searchable as `run_id`. */
   runId?: string;
+  /** The version's lineage, searchable as `lineage.dataset.sha256`, `lineage.code.commit`... (absent in indexes written before 0.1; `rebuildIndex()` adds it). */
+  lineage?: Lineage;
   /** Manifest revision this summary reflects. */
   revision: number;
 }

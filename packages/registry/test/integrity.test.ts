@@ -312,3 +312,18 @@ describe('defect 8: downloadArtifacts is all or nothing', () => {
     expect((await readdir(tmp)).filter((n) => n.includes('.download-'))).toEqual([]);
   });
 });
+
+describe('search on lineage, alias presence, OR and parentheses', () => {
+  it('finds versions by dataset hash and code commit across models', async () => {
+    const reg = createRegistry({ store: createMemoryStore() });
+    const data = 'b'.repeat(64);
+    await reg.registerModelVersion({ name: 's1', artifacts: { a: enc.encode('1') }, lineage: { datasets: [{ uri: 's3://d', sha256: data }], code: { repo: 'r', commit: 'abc' } } });
+    await reg.registerModelVersion({ name: 's2', artifacts: { a: enc.encode('2') }, lineage: { code: { repo: 'r', commit: 'def' } }, metrics: { auc: 0.95 } });
+    await reg.registerModelVersion({ name: 's2', artifacts: { a: enc.encode('3') }, metrics: { auc: 0.5 } });
+    await reg.setAlias('s2', 'prod', 2);
+    const find = async (filter: string) => (await reg.searchModelVersions({ filter })).versions.map((v) => `${v.name}/${v.version}`).sort();
+    expect(await find(`lineage.dataset.sha256 = '${data}'`)).toEqual(['s1/1']);
+    expect(await find("lineage.code.commit = 'abc' OR (name = 's2' AND alias IS NOT NULL)")).toEqual(['s1/1', 's2/2']);
+    expect(await find("name = 's2' AND (metrics.auc > 0.9 OR alias = 'prod')")).toEqual(['s2/1', 's2/2']);
+  });
+});
