@@ -10,19 +10,25 @@ import type { PricingModel } from './usage-input.js';
 
 /** A `kubectl get pods -o json` item (the fields read here). */
 export interface K8sPod {
+  /** Name, namespace, labels (team/model/job come from here) and the owner (job fallback). */
   metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; ownerReferences?: { kind?: string; name?: string }[] };
+  /** Containers, init containers, overhead, pod-level resources and the node it is bound to. */
   spec?: K8sPodSpec;
+  /** `phase` (only Running and bound Pending pods hold resources) and `startTime` (RFC 3339). */
   status?: { phase?: string; startTime?: string };
 }
 
 /** A `kubectl get nodes -o json` item (the fields read here). */
 export interface K8sNode {
+  /** Name and labels: instance type, region, capacity type, `nvidia.com/gpu.product`. */
   metadata?: { name?: string; labels?: Record<string, string> };
+  /** Capacity and allocatable resources (not read for usage). */
   status?: { capacity?: Record<string, string>; allocatable?: Record<string, string> };
 }
 
 /** A Kubernetes `List` (what `kubectl get ... -o json` prints). */
 export interface K8sList<T> {
+  /** The listed objects. */
   items: T[];
 }
 

@@ -2,17 +2,25 @@ import { parseQuantity } from './kubernetes-quantity.js';
 
 /** The parts of a Kubernetes container spec the effective request needs. */
 export interface K8sContainer {
+  /** Container name (for error messages). */
   name?: string;
+  /** `Always` on an init container makes it a native sidecar. */
   restartPolicy?: string;
+  /** Requests and limits as Kubernetes quantities (`500m`, `12Gi`); limits stand in for missing requests. */
   resources?: { requests?: Record<string, string | number>; limits?: Record<string, string | number> };
 }
 
 /** The parts of a Kubernetes pod spec the effective request needs. */
 export interface K8sPodSpec {
+  /** The node the pod is bound to. */
   nodeName?: string;
+  /** App containers. */
   containers?: K8sContainer[];
+  /** Init containers, in order (sidecars have `restartPolicy: Always`). */
   initContainers?: K8sContainer[];
+  /** RuntimeClass overhead, added to the effective request. */
   overhead?: Record<string, string | number>;
+  /** Pod-level requests (PodLevelResources): replace cpu, memory and hugepages. */
   resources?: { requests?: Record<string, string | number> };
 }
 
