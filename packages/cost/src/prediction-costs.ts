@@ -146,7 +146,7 @@ export function costOfPredictions(options: CostOfPredictionsOptions): Prediction
     return m ? [...m].sort((a, b) => b[1] - a[1])[0]![0] : null;
   };
   const rows = [...versions.values()].sort((a, b) => (a.model < b.model ? -1 : a.model > b.model ? 1 : a.version < b.version ? -1 : a.version > b.version ? 1 : 0));
-  if (unused) rows.push({ model: UNUSED, version: '', n: 0, unpriced: 0, latency: 0, micros: unused });
+  if (unused) rows.push({ model: UNUSED, version: UNUSED, n: 0, unpriced: 0, latency: 0, micros: unused });
   const per1000 = (micros: number, n: number) => (n > 0 ? (micros / 1e6 / n) * 1000 : NaN);
   const byVersion = new Table({
     model_name: utf8Vector(rows.map((r) => r.model)),
