@@ -81,7 +81,11 @@ async function pointInTime(): Promise<void> {
   const f0 = arrowOut.getChild('stats__f0')!;
   let matched = 0;
   let checksum = 0;
-  for (let i = 0; i < f0.length; i++) if (f0.isValid(i)) (matched++, (checksum += f0.get(i) as number));
+  for (let i = 0; i < f0.length; i++) {
+    if (!f0.isValid(i)) continue;
+    matched++;
+    checksum += f0.get(i) as number;
+  }
 
   // DuckDB: load once (not timed in the query figures), then the ASOF form and the range-join form.
   const engine = createDuckDbEngine();
