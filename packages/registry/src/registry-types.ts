@@ -221,6 +221,18 @@ export interface WatchAliasOptions {
   signal?: AbortSignal;
 }
 
+/** Options of {@link Registry.watch}. */
+export interface WatchOptions {
+  /** Only this model's events (default: every model, found through the catalog on each poll). */
+  name?: string;
+  /** Replay from after this sequence number (per model); default: only events written after the watch started. */
+  afterSeq?: number;
+  /** Polling interval, default 1000 ms: changes from other processes arrive within about one interval; changes through this instance at once. */
+  intervalMs?: number;
+  /** Ends the iteration. */
+  signal?: AbortSignal;
+}
+
 /** A model registry on an object store. All methods are safe with concurrent writers in other processes. */
 export interface Registry {
   /** The store underneath. */
@@ -275,6 +287,11 @@ export interface Registry {
   gc(options?: GcOptions): Promise<GcResult>;
   /** Calls `listener` for every event this registry instance writes; returns an unsubscribe function. */
   onEvent(listener: (event: RegistryEvent) => void | Promise<void>): () => void;
+  /**
+   * Change notifications across processes: yields every event appended to the event logs (of one
+   * model, or all), from any process, by polling the logs every `intervalMs` (default 1000 ms).
+   */
+  watch(options?: WatchOptions): AsyncIterableIterator<RegistryEvent>;
   /** Polls an alias and yields each change. */
   watchAlias(name: string, alias: string, options?: WatchAliasOptions): AsyncIterableIterator<AliasWatchEvent>;
   /** A Markdown model card: description, metrics, params, signature, lineage, alias history. */

@@ -23,7 +23,7 @@ import type { EventLogVerification, Registry, RegistryOptions } from './registry
 import { resolveVersion } from './resolve-ref.js';
 import { listModels, listModelVersions, searchModelVersions } from './search.js';
 import type { RegistryEvent } from './types.js';
-import { watchAlias } from './watch.js';
+import { watchAlias, watchEvents } from './watch.js';
 
 export type * from './registry-types.js';
 
@@ -192,6 +192,7 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
     },
 
     watchAlias: (name, alias, opts) => watchAlias(ctx, wakers, name, alias, opts),
+    watch: (opts) => watchEvents(ctx, wakers, () => indexes.modelNames(), opts),
 
     async renderModelCard(ref) {
       const version = await resolve(ref);

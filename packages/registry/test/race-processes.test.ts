@@ -63,3 +63,26 @@ describe('gc racing registrations that reuse orphaned blobs (3 registering proce
     for (const v of versions) await expect(reader.downloadArtifacts(`reuse/${v}`, path.join(root, 'dl', String(v)))).resolves.toHaveLength(1);
   }, 150_000);
 });
+
+describe('watch() across processes', () => {
+  it('sees every event another process appends, in order, within the polling interval', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'registry-watch-'));
+    roots.push(root);
+    const watcher = createRegistry({ store: createFileStore({ root }) });
+    await watcher.registerModelVersion({ name: 'early', artifacts: { 'a.bin': new TextEncoder().encode('x') } });
+    const controller = new AbortController();
+    const seen: string[] = [];
+    const watching = (async () => {
+      for await (const event of watcher.watch({ intervalMs: 100, signal: controller.signal })) {
+        seen.push(`${event.name}:${event.seq}:${event.type}`);
+        if (seen.length === 3) controller.abort();
+      }
+    })();
+    const writer = fileURLToPath(new URL('./fixtures/register-writer.ts', import.meta.url));
+    await run(process.execPath, ['--conditions=@mlops/source', '--import', 'tsx', writer, root, 'watched', '2', '7'], { cwd: path.dirname(writer), timeout: 90_000 });
+    await Promise.race([watching, new Promise((_, reject) => setTimeout(() => reject(new Error('watch saw too little')), 10_000))]);
+    // The event written before the watch started is not replayed; the other process's are, in order.
+    expect(seen).toEqual(['watched:1:version_registered', 'watched:2:version_registered', 'watched:3:alias_set']);
+    await watcher.close();
+  }, 120_000);
+});
