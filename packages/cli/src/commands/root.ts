@@ -31,6 +31,10 @@ export function rootCommand(): MlopsCommand {
         description: 'A read-only web UI over a registry store',
         load: async () => (await import('./ui.js')).uiCommand,
       },
+      demo: {
+        description: 'The user-age incident end to end, with reports to open (file store in ./mlops-demo)',
+        load: async () => (await import('./demo.js')).demoCommand,
+      },
     },
   );
 }
