@@ -79,3 +79,28 @@ describe('simulate: scale from zero with a node pool', () => {
     expect(r.perJob!.find((j) => j.id === 'early')!.finishMs).toBe(75 * 60_000);
   });
 });
+
+describe('simulate: autoscaler over node pools', () => {
+  it('scales a pool from zero for queued work, nodes joining after the provisioning delay', () => {
+    const trace: TraceJob[] = [
+      { id: 'a', submitMs: 0, durationMs: hour, gpusPerWorker: 8 },
+      { id: 'b', submitMs: 0, durationMs: hour, gpusPerWorker: 4 },
+      { id: 'c', submitMs: 0, durationMs: hour, gpusPerWorker: 4 },
+      { id: 'gang', submitMs: 0, durationMs: hour, workers: 2, gpusPerWorker: 8 },
+    ];
+    const r = simulate({
+      trace,
+      cluster: { nodes: [], nodePools: [{ id: 'a100', node: a100, maxNodes: 3 }] },
+      policy: { ordering: fifoOrdering() },
+      autoscaler: { provisionDelayMs: 5 * 60_000 },
+      perJob: true,
+    });
+    // Demand: a (1 node), b + c (1 node), gang (2 nodes) -> capped at 3 nodes, all at 5 min.
+    expect(r.scaledUpNodes).toEqual({ a100: 3 });
+    expect(r).toMatchObject({ completed: 4, rejected: 0 });
+    const finish = Object.fromEntries(r.perJob!.map((j) => [j.id, j.finishMs]));
+    // At 5 min: a takes one node, b and c share one; the gang needs two empty nodes, so it waits for a.
+    expect(finish.a).toBe(5 * 60_000 + hour);
+    expect(finish.gang).toBe(5 * 60_000 + 2 * hour);
+  });
+});

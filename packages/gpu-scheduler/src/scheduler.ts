@@ -157,6 +157,12 @@ export interface Scheduler {
    * Call `schedule` at that time (the simulator does).
    */
   nextTimerMs(nowMs?: number): number | undefined;
+  /**
+   * Scale-up demand, as a cluster autoscaler sees it: for the queued work that the last
+   * `schedule` pass could not place, how many more nodes of each node pool would hold it
+   * (first pool in declared order whose nodes fit the shape; capped at `maxNodes`).
+   */
+  poolDemand(): Array<{ pool: string; nodes: number }>;
   /** Records that a worker of `jobId` was bound to `nodeId` by an outside scheduler (Kubernetes). */
   bindExternal(job: JobSpec, nodeId: string, nowMs?: number): void;
 }
@@ -1182,6 +1188,29 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
 
     nextTimerMs() {
       return nextTimer();
+    },
+
+    poolDemand() {
+      if (pools.size === 0) return [];
+      const present = new Map<string, number>();
+      for (const n of cluster.nodes) if (!n.removed && n.spec.pool !== undefined) present.set(n.spec.pool, (present.get(n.spec.pool) ?? 0) + 1);
+      const want = new Map<string, number>();
+      for (const b of activeBuckets) {
+        if (b.blockedPass !== pass) continue;
+        const head = b.peek()!;
+        for (const p of pools.values()) {
+          const cap = templateCapacity(p.node, head.req);
+          if (cap <= 0) continue;
+          want.set(p.id, (want.get(p.id) ?? 0) + Math.ceil((b.size * head.workers) / cap));
+          break;
+        }
+      }
+      const out: Array<{ pool: string; nodes: number }> = [];
+      for (const [pool, n] of want) {
+        const room = pools.get(pool)!.maxNodes - (present.get(pool) ?? 0);
+        if (room > 0) out.push({ pool, nodes: Math.min(n, room) });
+      }
+      return out;
     },
 
     snapshot(nowMs) {

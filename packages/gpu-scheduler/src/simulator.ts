@@ -73,6 +73,12 @@ export interface SimulateOptions {
   preemptionCost?: false | { checkpointSeconds?: number; restoreSeconds?: number };
   /** Return {@link SimulationResult.perJob}. Default false (82k entries for Philly). */
   perJob?: boolean;
+  /**
+   * Scale `cluster.nodePools` up as a cluster autoscaler would: after each pass, queued work
+   * that did not fit asks for pool nodes (`Scheduler.poolDemand`), which join
+   * `provisionDelayMs` later (default 120,000). No scale-down.
+   */
+  autoscaler?: { provisionDelayMs?: number };
 }
 
 /**
@@ -141,6 +147,8 @@ export interface SimulationResult {
   rejected: number;
   /** Jobs neither finished nor rejected when the simulation ended (waiting for capacity, or cut at `until`). */
   unfinished: number;
+  /** Nodes the autoscaler added, per pool. */
+  scaledUpNodes: Record<string, number>;
   /** Job completion time (finish - submit) of completed jobs. */
   jctMs: Distribution;
   /**
@@ -312,6 +320,17 @@ export function simulate(options: SimulateOptions): SimulationResult {
   const rejected = new Uint8Array(n);
   const heap = new EventHeap();
   const events = [...(options.nodeEvents ?? [])].sort((a, b) => a.atMs - b.atMs);
+  const provisionDelay = options.autoscaler?.provisionDelayMs ?? 120_000;
+  const inflight = new Map<string, number>();
+  const scaledUp: Record<string, number> = {};
+  const poolSpecs = new Map((cluster.nodePools ?? []).map((p) => [p.id, p]));
+  if (options.autoscaler && poolSpecs.size === 0) throw new InvalidArgumentError('simulate: autoscaler needs cluster.nodePools to scale.');
+  /** Keeps node events sorted when the autoscaler adds one (events before `ei` are done). */
+  const addEvent = (ev: NodeEvent & { atMs: number }): void => {
+    let k = events.length;
+    while (k > ei && events[k - 1]!.atMs > ev.atMs) k--;
+    events.splice(k, 0, ev);
+  };
   const until = options.until ?? Number.POSITIVE_INFINITY;
   const totalGpus = sched.stats().totalGpus;
   const firstSubmit = t;
@@ -356,6 +375,7 @@ export function simulate(options: SimulateOptions): SimulationResult {
     t = next;
     while (ei < events.length && events[ei]!.atMs === t) {
       const ev = events[ei++]!;
+      if (ev.type === 'add' && ev.node.pool !== undefined && inflight.has(ev.node.pool)) inflight.set(ev.node.pool, inflight.get(ev.node.pool)! - 1);
       const res = sched.nodeEvent(ev);
       for (const id of res.requeuedJobIds) {
         const i = index.get(id);
@@ -399,6 +419,16 @@ export function simulate(options: SimulateOptions): SimulationResult {
       } else {
         rejected[i] = 1;
         done++;
+      }
+    }
+    if (options.autoscaler && sched.stats().pendingJobs > 0) {
+      for (const { pool, nodes: wanted } of sched.poolDemand()) {
+        const add = wanted - (inflight.get(pool) ?? 0);
+        for (let k = 0; k < add; k++) {
+          const id = `${pool}-${(scaledUp[pool] = (scaledUp[pool] ?? 0) + 1)}`;
+          addEvent({ type: 'add', node: { ...poolSpecs.get(pool)!.node, id, pool }, atMs: t + provisionDelay });
+          inflight.set(pool, (inflight.get(pool) ?? 0) + 1);
+        }
       }
     }
     const stats = sched.stats();
@@ -455,6 +485,7 @@ export function simulate(options: SimulateOptions): SimulationResult {
     completed: jct.length,
     rejected: rejected.reduce((a, b) => a + b, 0),
     unfinished: 0,
+    scaledUpNodes: scaledUp,
     jctMs: distribution(Float64Array.from(jct)),
     queueingDelayMs: distribution(Float64Array.from(wait)),
     firstStartDelayMs: distribution(Float64Array.from(firstWait)),
