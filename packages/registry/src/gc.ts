@@ -66,6 +66,8 @@ export async function collectGarbage(ctx: RegistryContext, opts: GcOptions = {})
   }
   const pointed = new Set(stalePointers.map((p) => p.blob));
   const orphanBlobs: { key: string; size: number }[] = [];
+  // Leftovers of killed uploads that listings never show: temp files (file store), incomplete multipart uploads (S3).
+  const incompleteWrites = store.sweepIncompleteWrites ? await store.sweepIncompleteWrites({ prefix: layout.root, olderThan: new Date(cutoff), dryRun }) : [];
   const sizes = new Map<string, number>();
   for await (const page of store.list({ prefix: layout.blobDataPrefix })) {
     for (const object of page.objects) {
@@ -99,7 +101,14 @@ export async function collectGarbage(ctx: RegistryContext, opts: GcOptions = {})
       deleted.push(key);
     }
   }
-  const result: GcResult = { dryRun, referencedBlobs: referencedBlobs.size, unreferenced, unreferencedBytes: unreferenced.reduce((s, u) => s + u.size, 0), deleted };
+  const result: GcResult = {
+    dryRun,
+    referencedBlobs: referencedBlobs.size,
+    unreferenced,
+    unreferencedBytes: unreferenced.reduce((s, u) => s + u.size, 0),
+    deleted,
+    incompleteWrites: incompleteWrites.map((w) => ({ key: w.key, size: w.size, startedAt: w.startedAt.getTime() })),
+  };
   if (damaged.length > 0) result.damaged = damaged;
   return result;
 }

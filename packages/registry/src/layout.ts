@@ -7,6 +7,8 @@ const SEQ_DIGITS = 20;
 
 /** Keys of the registry layout under a root prefix (`''` or ending in `/`). */
 export interface RegistryLayout {
+  /** The registry's key prefix (`''` or ending in `/`). */
+  root: string;
   modelsPrefix: string;
   /** One small marker per model, listed by `listModels` (no delimiter listing needed: some S3 servers get it wrong). */
   catalogPrefix: string;
@@ -44,6 +46,7 @@ export function createLayout(root: string): RegistryLayout {
     return Number(digitsText);
   };
   const layout: RegistryLayout = {
+    root,
     modelsPrefix: models,
     catalogPrefix: `${root}catalog/`,
     catalogKey: (name) => `${root}catalog/${name}.json`,

@@ -193,6 +193,11 @@ export interface GcResult {
   unreferencedBytes: number;
   /** Keys deleted (empty on a dry run, and while any manifest is damaged). */
   deleted: string[];
+  /**
+   * Leftovers of killed uploads older than `minAgeMs` (removed unless `dryRun`): temp files on the
+   * file store, incomplete multipart uploads on S3 (aborted). Stores without a sweep report none.
+   */
+  incompleteWrites: { key: string; size: number; startedAt: number }[];
   /** Objects gc could not read (`DATA_CORRUPTED`), with the reason; fix them with `repair()`. */
   damaged?: { key: string; message: string }[];
 }

@@ -1,7 +1,7 @@
 // Integrity races that need several real processes sharing one file store (issue #16).
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -84,5 +84,40 @@ describe('watch() across processes', () => {
     // The event written before the watch started is not replayed; the other process's are, in order.
     expect(seen).toEqual(['watched:1:version_registered', 'watched:2:version_registered', 'watched:3:alias_set']);
     await watcher.close();
+  }, 120_000);
+});
+
+describe('leftovers of a killed upload', () => {
+  it('gc removes the temp file a kill -9 left on the file store', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'registry-killed-'));
+    roots.push(root);
+    const start = path.join(root, 'start-signal');
+    await writeFile(start, '');
+    const child = spawn(process.execPath, ['--conditions=@mlops/source', '--import', 'tsx', worker, 'slow-upload', root, start], { cwd: path.dirname(worker), stdio: 'ignore' });
+    const temps = async (): Promise<string[]> => {
+      const out: string[] = [];
+      const walk = async (dir: string): Promise<void> => {
+        for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+          if (entry.isDirectory()) await walk(path.join(dir, entry.name));
+          else if (entry.name.startsWith('.mlops-tmp-')) out.push(path.join(dir, entry.name));
+        }
+      };
+      await walk(root);
+      return out;
+    };
+    const deadline = Date.now() + 60_000;
+    while ((await temps()).length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 300)); // a few MiB in
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    expect(await temps()).toHaveLength(1);
+    const registry = createRegistry({ store: createFileStore({ root }) });
+    const report = await registry.gc({ minAgeMs: 0 });
+    expect(report.incompleteWrites).toHaveLength(1);
+    expect(report.incompleteWrites[0]!.size).toBeGreaterThan(0);
+    expect(await temps()).toHaveLength(1); // a dry run only reports
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect((await registry.gc({ dryRun: false, minAgeMs: 0 })).incompleteWrites).toHaveLength(1);
+    expect(await temps()).toEqual([]);
   }, 120_000);
 });

@@ -27,6 +27,8 @@ import type {
   PutBody,
   PutOptions,
   PutResult,
+  SweepOptions,
+  IncompleteWrite,
   StoredObject,
   StoredObjectStream,
 } from './types.js';
@@ -453,6 +455,35 @@ export function createFileStore(options: FileStoreOptions): ObjectStoreV1 {
       } catch (error) {
         throw mapFsError(error, key, 'delete');
       }
+    },
+
+    async sweepIncompleteWrites(options: SweepOptions): Promise<IncompleteWrite[]> {
+      ensureOpen();
+      const found: IncompleteWrite[] = [];
+      const prefix = options.prefix ?? '';
+      // Temp files live next to their target, so only directories on the prefix's path are walked.
+      const visit = async (dir: string, rel: string): Promise<void> => {
+        let entries;
+        try {
+          entries = await readdir(dir, { withFileTypes: true });
+        } catch (error) {
+          if (errnoOf(error) === 'ENOENT' || errnoOf(error) === 'ENOTDIR') return;
+          throw mapFsError(error, rel, 'sweep');
+        }
+        for (const entry of entries) {
+          const childRel = rel ? `${rel}/${entry.name}` : entry.name;
+          if (entry.isDirectory()) {
+            if (entry.name !== LOCK_DIR && (childRel.startsWith(prefix) || prefix.startsWith(`${childRel}/`))) await visit(path.join(dir, entry.name), childRel);
+          } else if (entry.name.startsWith(TEMP_PREFIX) && rel.startsWith(prefix.slice(0, prefix.lastIndexOf('/') + 1))) {
+            const info = await stat(path.join(dir, entry.name)).catch(() => undefined);
+            if (!info || info.mtimeMs >= options.olderThan.getTime()) continue;
+            if (!options.dryRun) await unlink(path.join(dir, entry.name)).catch(() => undefined);
+            found.push({ key: childRel, size: info.size, startedAt: info.mtime });
+          }
+        }
+      };
+      await visit(root, '');
+      return found;
     },
 
     async close(): Promise<void> {

@@ -16,6 +16,8 @@ import type {
   PutBody,
   PutOptions,
   PutResult,
+  SweepOptions,
+  IncompleteWrite,
   StoredObject,
   StoredObjectStream,
 } from './types.js';
@@ -295,6 +297,31 @@ export function createS3Store(options: S3StoreOptions): ObjectStoreV1 {
       } catch (error) {
         throw mapS3Error(error, context('delete', key, condition));
       }
+    },
+
+    async sweepIncompleteWrites(options: SweepOptions): Promise<IncompleteWrite[]> {
+      ensureOpen();
+      const { sdk, client } = await connect();
+      const found: IncompleteWrite[] = [];
+      let keyMarker: string | undefined;
+      let uploadIdMarker: string | undefined;
+      try {
+        do {
+          const page = await client.send(
+            new sdk.ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix + (options.prefix ?? ''), KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
+          );
+          for (const upload of page.Uploads ?? []) {
+            if (!upload.Key || !upload.UploadId || !upload.Initiated || upload.Initiated >= options.olderThan) continue;
+            if (!options.dryRun) await client.send(new sdk.AbortMultipartUploadCommand({ Bucket: bucket, Key: upload.Key, UploadId: upload.UploadId }));
+            found.push({ key: upload.Key.slice(prefix.length), size: 0, startedAt: upload.Initiated });
+          }
+          keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+          uploadIdMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
+        } while (keyMarker !== undefined);
+      } catch (error) {
+        throw mapS3Error(error, context('sweep', options.prefix ?? ''));
+      }
+      return found;
     },
 
     async close(): Promise<void> {

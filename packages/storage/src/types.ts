@@ -144,8 +144,34 @@ export interface ObjectStoreV1 {
   list(options?: ListOptions): AsyncIterable<ListPage>;
   /** Delete an object; a missing key is not an error unless `ifMatch` is given. */
   delete(key: string, options?: DeleteOptions): Promise<void>;
+  /**
+   * Optional: finds (and unless `dryRun`, removes) what killed writes left behind, which `list`
+   * never shows: temp files of the file store, incomplete multipart uploads on S3
+   * (ListMultipartUploads + AbortMultipartUpload). Only those started before `olderThan`.
+   */
+  sweepIncompleteWrites?(options: SweepOptions): Promise<IncompleteWrite[]>;
   /** Release clients, sockets and file handles. The store is unusable afterwards. */
   close(): Promise<void>;
+}
+
+/** Options of {@link ObjectStoreV1.sweepIncompleteWrites}. */
+export interface SweepOptions {
+  /** Only under this key prefix. */
+  prefix?: string;
+  /** Only writes started before this time (leave running uploads alone). */
+  olderThan: Date;
+  /** Only report. */
+  dryRun?: boolean;
+}
+
+/** A leftover of a killed write. */
+export interface IncompleteWrite {
+  /** The key being written (file store: the temp file's path relative to the root). */
+  key: string;
+  /** Bytes it holds, when known (0 otherwise). */
+  size: number;
+  /** When the write started. */
+  startedAt: Date;
 }
 
 /** The current version of the storage interface. */
