@@ -272,9 +272,8 @@ export function createExtenderHandlers(options: ExtenderHandlerOptions): Extende
     sched = next; // jobOf reads queues from the scheduler in use
     const report: SyncReport = { nodes: specs.length, boundPods: 0, pendingGangPods: 0, skipped: [] };
     const hadReservation = new Set([...gangs.values()].filter((g) => g.reservation).map((g) => g.key));
+    // Pods seen by filter stay known (a bind may follow a resync); gangs are re-read.
     gangs.clear();
-    seen.clear();
-    byName.clear();
     for (const pod of pods.items) {
       const phase = pod.status?.phase;
       if (phase === 'Succeeded' || phase === 'Failed') continue;
@@ -297,6 +296,10 @@ export function createExtenderHandlers(options: ExtenderHandlerOptions): Extende
         }
       } else if (key) report.pendingGangPods++;
     }
+    // Forget filtered pods that no longer exist (deleted before being bound).
+    const live = new Set(pods.items.map(podKey));
+    for (const id of [...seen.keys()]) if (!live.has(id)) seen.delete(id);
+    for (const [name, id] of [...byName]) if (!seen.has(id)) byName.delete(name);
     // Keep holding room for groups that had it (the pods may be between filter and bind).
     for (const key of hadReservation) {
       const g = gangs.get(key);
