@@ -38,12 +38,15 @@ function keyTypeMatches(valueType: Entity['valueType'], field: ArrowFieldLike): 
  * Problems of a source schema against its view: missing or mistyped join keys, timestamp
  * columns and features. Empty when the source fits.
  */
-export function sourceSchemaProblems(catalog: Catalog, view: FeatureView, fields: readonly ArrowFieldLike[]): string[] {
+export function sourceSchemaProblems(catalog: Catalog, view: FeatureView, fields: readonly ArrowFieldLike[], only?: readonly string[]): string[] {
   const problems: string[] = [];
+  // A read of some columns is checked for those columns only.
+  const wanted = (column: string) => only === undefined || only.includes(column);
   const byName = new Map(fields.map((f) => [f.name, f]));
   const where = `view "${view.name}" source`;
   const columns = fields.map((f) => f.name).join(', ');
   for (const key of joinKeysOf(catalog, view)) {
+    if (!wanted(key)) continue;
     const field = byName.get(key);
     const valueType = keyValueType(catalog, view, key);
     const expected = valueType ?? 'Utf8, Int32 or Int64';
@@ -54,12 +57,13 @@ export function sourceSchemaProblems(catalog: Catalog, view: FeatureView, fields
     [view.timestampColumn, 'timestamp column'],
     [view.createdTimestampColumn, 'created timestamp column'],
   ] as const) {
-    if (col === undefined) continue;
+    if (col === undefined || !wanted(col)) continue;
     const field = byName.get(col);
     if (!field) problems.push(`${where}: ${what} "${col}" expected (Timestamp), not found among [${columns}]`);
     else if (!isTimestampLike(field.type) && !isDate(field.type)) problems.push(`${where}: ${what} "${col}" expected a Timestamp (any unit) or Int64 epoch ms, found ${describeType(field.type)}`);
   }
   for (const feature of view.features) {
+    if (!wanted(feature.name)) continue;
     const field = byName.get(feature.name);
     if (!field) problems.push(`${where}: feature "${feature.name}" expected${feature.type ? ` (${describeMatcher(feature.type)})` : ''}, not found among [${columns}]`);
     else if (feature.type !== undefined ? !matchesType(feature.type, field.type) : !isScalar(field.type) && !isTimestampLike(field.type)) {

@@ -123,7 +123,7 @@ export function createDuckDbEngine(options: DuckDbEngineOptions = {}): DuckDbEng
         for (const [i, part] of plan.views.entries()) {
           const table = `${id}_src${i}`;
           tables.push(table);
-          const source: ArrowTableLike = part.source;
+          const source: ArrowTableLike = part.source!;
           const times = readEpochMillisColumn(source, part.view.timestampColumn);
           checkPlausibleEpochMs(times, `view "${part.view.name}" source column "${part.view.timestampColumn}"`);
           const sourceRows = new Float64Array(source.numRows);
@@ -168,7 +168,7 @@ export function createDuckDbEngine(options: DuckDbEngineOptions = {}): DuckDbEng
             const m = matched[i];
             if (m !== null && m !== undefined) rows[order[i]!] = m;
           }
-          for (const f of part.features) out.set(fullName(part.view.name, f), gatherColumn(part.source.getChild(f)!, rows));
+          for (const f of part.features) out.set(fullName(part.view.name, f), gatherColumn(part.source!.getChild(f)!, rows));
         });
         return out;
       } finally {

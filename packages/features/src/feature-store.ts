@@ -18,7 +18,7 @@ import { createMemoryOnlineStore } from './memory-online-store.js';
 import type { MaterializeIncrementalOptions, MaterializeOptions, MaterializeResult, OnlineContext, OnlineFeaturesRequest, OnlineFeaturesResult, PushTarget } from './online.js';
 import { getOnlineFeatures, materialize, materializeIncremental, pushOnline } from './online.js';
 import type { OnlineStoreV1 } from './online-store.js';
-import { readViewSource } from './source-reader.js';
+import { readViewSource, readViewSourceBatches } from './source-reader.js';
 import type { SqlOptions } from './sql.js';
 import { toSql } from './sql.js';
 
@@ -123,6 +123,12 @@ export function createFeatureStore(options: FeatureStoreOptions): FeatureStore {
         {
           catalog,
           readSource,
+          sourceBatches(viewName, columns) {
+            const view = catalog.views.get(viewName)!;
+            // Pushed offline rows are appended in memory: such views are read whole.
+            if (!isFileSource(view.source) || (pushed.get(viewName)?.length ?? 0) > 0) return undefined;
+            return () => readViewSourceBatches(catalog, view, options.offline?.store ? { offlineStore: options.offline.store } : {}, columns);
+          },
           async engine(name) {
             let engine = engines.get(name);
             if (!engine) {

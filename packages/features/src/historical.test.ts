@@ -174,3 +174,50 @@ describe('file sources on an ObjectStore', () => {
     expect((error as Error).message).toContain('feature "conv_rate" expected, not found');
   });
 });
+
+describe('file sources read in batches (arrow engine)', () => {
+  it('gives the in-memory answer when matches, ties and TTL edges span Parquet row groups and IPC batches', async () => {
+    const { mkdtemp, rm, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const { writeParquetFile } = await import('@mlops/contracts');
+    const dir = await mkdtemp(path.join(tmpdir(), 'features-batches-'));
+    try {
+      // Rows one per row group / batch; the 02:00 tie is split across two batches, the earlier-created row last.
+      const order = [4, 2, 0, 3, 1];
+      const rowsTable = table({
+        driver_id: [i64(), order.map((i) => [1001, 1001, 1001, 1001, 1002][i]!)],
+        event_timestamp: [ts(), order.map((i) => [T0, T0 + HOUR, T0 + 2 * HOUR, T0 + 2 * HOUR, T0][i]!)],
+        created: [ts(), order.map((i) => [T0, T0 + HOUR, T0 + 2 * HOUR + 5, T0 + 2 * HOUR + 1, T0][i]!)],
+        conv_rate: [f64(), order.map((i) => [0.1, 0.2, 0.35, 0.3, 0.9][i]!)],
+        trips: [i64(), order.map((i) => [10, 20, 35, 30, 90][i]!)],
+      });
+      await writeParquetFile(path.join(dir, 'stats.parquet'), rowsTable, { rowGroupRows: 1 });
+      const { Table: ArrowTable } = await import('apache-arrow');
+      const multiBatch = new ArrowTable(rowsTable.batches.flatMap((b) => Array.from({ length: b.numRows }, (_, i) => b.slice(i, i + 1))));
+      expect(multiBatch.batches.length).toBe(5);
+      const { tableToIpc } = await import('@mlops/contracts');
+      await writeFile(path.join(dir, 'stats.arrows'), tableToIpc(multiBatch, { format: 'stream' }));
+      const entityRows = {
+        driver_id: [1001, 1001, 1001, 1001, 1002, 1003, 1001, 1001],
+        event_timestamp: [T0 - 1, T0 + HOUR, T0 + HOUR + 30, T0 + 2 * HOUR, T0 + 2 * HOUR + 1, T0, T0 + 4 * HOUR, T0 + 4 * HOUR + 1],
+      };
+      const expected = [null, 0.2, 0.2, 0.35, null, null, 0.35, null];
+      const driver = defineEntity({ name: 'driver', joinKeys: ['driver_id'] });
+      for (const file of ['stats.parquet', 'stats.arrows']) {
+        for (const source of [{ path: path.join(dir, file) }, { path: `file://${path.join(dir, file)}` }]) {
+          const view = defineFeatureView({ name: 'driver_stats', entities: [driver], source, ttlMs: 2 * HOUR, createdTimestampColumn: 'created', features: ['conv_rate', 'trips'] });
+          const store = createFeatureStore({ entities: [driver], views: [view] });
+          const out = await store.getHistoricalFeatures({ entityRows, features: ['driver_stats:conv_rate', 'driver_stats:trips'] });
+          expect(rowsOf(out).map((r) => (r as { driver_stats__conv_rate: number | null }).driver_stats__conv_rate), `${file} ${source.path}`).toEqual(expected);
+          expect(out.getChild('driver_stats__trips')!.type.toString()).toBe('Int64');
+          const duck = await store.getHistoricalFeatures({ entityRows, features: ['driver_stats:conv_rate'], engine: 'duckdb' });
+          expect(rowsOf(duck).map((r) => (r as { driver_stats__conv_rate: number | null }).driver_stats__conv_rate)).toEqual(expected);
+          await store.close();
+        }
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -30,6 +30,8 @@ export interface HistoricalFeaturesRequest {
 export interface HistoricalContext {
   catalog: Catalog;
   readSource(viewName: string, columns: readonly string[]): Promise<ArrowTableLike>;
+  /** Batches of a file source, or undefined when the view must be read whole. */
+  sourceBatches(viewName: string, columns: readonly string[]): (() => AsyncIterable<ArrowTableLike>) | undefined;
   engine(name: 'arrow' | 'duckdb'): Promise<HistoricalEngine>;
 }
 
@@ -66,7 +68,7 @@ export async function getHistoricalFeatures(context: HistoricalContext, request:
     const view = catalog.views.get(viewName)!;
     const joinKeys = joinKeysOf(catalog, view);
     for (const k of joinKeys) if (!rows.getChild(k)) missingKeys.add(k);
-    views.push({ view, joinKeys, features, source: undefined as unknown as ArrowTableLike });
+    views.push({ view, joinKeys, features });
   }
   if (missingKeys.size > 0) {
     throw new InvalidArgumentError(
@@ -74,14 +76,15 @@ export async function getHistoricalFeatures(context: HistoricalContext, request:
       { details: { missing: [...missingKeys] } },
     );
   }
+  const engine = typeof request.engine === 'object' && request.engine !== null ? request.engine : await context.engine(request.engine ?? 'arrow');
   const plannedViews: JoinPlanView[] = [];
   for (const part of views) {
     const v = part.view;
     const columns = [...part.joinKeys, v.timestampColumn, ...(v.createdTimestampColumn ? [v.createdTimestampColumn] : []), ...part.features];
-    plannedViews.push({ ...part, source: await context.readSource(v.name, columns) });
+    const batches = engine.readsBatches ? context.sourceBatches(v.name, columns) : undefined;
+    plannedViews.push(batches ? { ...part, batches } : { ...part, source: await context.readSource(v.name, columns) });
   }
   const plan: JoinPlan = { entityRows: rows, timestampColumn, entityTimes: times, views: plannedViews };
-  const engine = typeof request.engine === 'object' && request.engine !== null ? request.engine : await context.engine(request.engine ?? 'arrow');
   const joined = await engine.join(plan);
   const columns: Record<string, Vector> = {};
   for (const name of entityColumns) columns[name] = rows.getChild(name) as unknown as Vector;

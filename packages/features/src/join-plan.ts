@@ -10,8 +10,13 @@ export interface JoinPlanView {
   readonly joinKeys: readonly string[];
   /** Features to fetch. */
   readonly features: readonly string[];
-  /** Its source rows, already read and checked. */
-  readonly source: ArrowTableLike;
+  /** Its source rows, read and checked; absent only when `batches` is given. */
+  readonly source?: ArrowTableLike;
+  /**
+   * Set instead of `source` for file sources when the engine declares `readsBatches`: the rows
+   * as checked record batches, read one at a time, so a source need not fit in memory.
+   */
+  readonly batches?: () => AsyncIterable<ArrowTableLike>;
 }
 
 /** Everything an engine needs for a point-in-time join. */
@@ -34,6 +39,8 @@ export interface JoinPlan {
 export interface HistoricalEngine {
   /** Engine name for messages, e.g. `arrow`, `duckdb`. */
   readonly name: string;
+  /** True when the engine accepts `batches` for file sources instead of whole tables. */
+  readonly readsBatches?: boolean;
   /** Runs the join. */
   join(plan: JoinPlan): Promise<Map<string, Vector>>;
 }

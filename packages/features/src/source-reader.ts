@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { ArrowTableLike } from '@mlops/contracts';
-import { InvalidArgumentError, MlopsError, SchemaMismatchError, readCsv, readParquet, tableFromIpc } from '@mlops/contracts';
+import { InvalidArgumentError, MlopsError, SchemaMismatchError, readCsv, readCsvBatches, readIpcBatches, readParquet, readParquetBatches, tableFromIpc } from '@mlops/contracts';
 import type { ObjectStore } from '@mlops/storage';
 import { openStore } from '@mlops/storage';
 import type { Catalog } from './catalog.js';
@@ -57,7 +57,7 @@ export async function readViewSource(catalog: Catalog, view: FeatureView, contex
     });
   } else if (format === 'ipc') table = tableFromIpc(bytes);
   else table = readCsv(bytes);
-  const problems = sourceSchemaProblems(catalog, view, table.schema.fields);
+  const problems = sourceSchemaProblems(catalog, view, table.schema.fields, columns);
   if (problems.length > 0) {
     throw new SchemaMismatchError(`The source of view "${view.name}" (${source.path}) no longer matches the view's definition:\n- ${problems.join('\n- ')}\nUpdate the view definition or fix the file.`, {
       problems,
@@ -65,4 +65,59 @@ export async function readViewSource(catalog: Catalog, view: FeatureView, contex
     });
   }
   return table;
+}
+
+// A local file path for `source` when it is one (so batch readers can read it in ranges).
+function localPath(source: FileSource, context: SourceContext): string | undefined {
+  if (source.store || (context.offlineStore && !/^[a-z][a-z0-9+.-]*:\/\//i.test(source.path) && !path.isAbsolute(source.path))) return undefined;
+  if (source.path.startsWith('file://')) return decodeURIComponent(new URL(source.path).pathname);
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(source.path) ? undefined : path.resolve(source.path);
+}
+
+/**
+ * The source rows of a file-backed view as record batches, each checked against the view.
+ * Local files are read in ranges (Parquet row groups, IPC batches, CSV chunks); objects on a
+ * remote store are fetched whole (compressed) and decoded batch by batch.
+ */
+export async function* readViewSourceBatches(catalog: Catalog, view: FeatureView, context: SourceContext, columns?: readonly string[]): AsyncGenerator<ArrowTableLike, void, undefined> {
+  const source = view.source as FileSource;
+  const format = formatOf(source);
+  const local = localPath(source, context);
+  const input = local ?? (await readBytes(source, context));
+  let batches: AsyncIterable<ArrowTableLike>;
+  if (format === 'parquet') {
+    batches = (async function* () {
+      const iterator = readParquetBatches(input, columns ? { columns } : {})[Symbol.asyncIterator]();
+      let first: IteratorResult<ArrowTableLike>;
+      try {
+        first = await iterator.next();
+      } catch (error) {
+        // A requested column is missing: read them all so the schema check names what is wrong.
+        if (!columns || !MlopsError.isInstance(error, 'NOT_FOUND')) throw error;
+        yield* readParquetBatches(input);
+        return;
+      }
+      if (!first.done) yield first.value;
+      for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+    })();
+  } else if (format === 'ipc') batches = readIpcBatches(input);
+  else batches = readCsvBatches(typeof input === 'string' ? input : [input]);
+  let checked = false;
+  let yielded = false;
+  for await (const batch of batches) {
+    yielded = true;
+    if (!checked) {
+      const problems = sourceSchemaProblems(catalog, view, batch.schema.fields, columns);
+      if (problems.length > 0) {
+        throw new SchemaMismatchError(`The source of view "${view.name}" (${source.path}) no longer matches the view's definition:\n- ${problems.join('\n- ')}\nUpdate the view definition or fix the file.`, {
+          problems,
+          details: { view: view.name, path: source.path },
+        });
+      }
+      checked = true;
+    }
+    yield batch;
+  }
+  // No batches (an empty file): one empty table carries the column types.
+  if (!yielded) yield await readViewSource(catalog, view, context, columns);
 }
