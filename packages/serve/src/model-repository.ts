@@ -4,7 +4,7 @@
 // version_policy) plus `execution_providers` and `input_map` / `output_map` renames.
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { InvalidArgumentError, MlopsError, ErrorCode, NotFoundError } from '@mlops/contracts';
+import { InvalidArgumentError, MlopsError, ErrorCode, NotFoundError } from '@mlops/contracts/errors';
 import type { BatchingOptions } from './batcher.js';
 import type { LoadModelOptions, SessionOptions } from './model.js';
 

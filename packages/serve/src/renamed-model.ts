@@ -1,6 +1,6 @@
 // A model served under other tensor names (repository config `input_map` / `output_map`):
 // metadata, requests and results use the served names; the session keeps the ONNX ones.
-import { InvalidArgumentError } from '@mlops/contracts';
+import { InvalidArgumentError } from '@mlops/contracts/errors';
 import type { InferOptions, InferResult, Model } from './model.js';
 import type { Tensor, TensorInput } from './tensor.js';
 

@@ -1,7 +1,7 @@
 // Model repository extension endpoints (Triton's shape): POST /v2/repository/index,
 // POST /v2/repository/models/{name}/load and .../unload.
 import type { IncomingMessage } from 'node:http';
-import { ErrorCode, InvalidArgumentError, MlopsError } from '@mlops/contracts';
+import { ErrorCode, InvalidArgumentError, MlopsError } from '@mlops/contracts/errors';
 import type { Deployment } from './deployment.js';
 import type { ModelRepository } from './model-repository.js';
 
