@@ -393,7 +393,9 @@ const OTHER = '__other__';
 // of each side's mass, so both vectors describe the same partition (issue #14, defect 2).
 function alignedProfileCounts(a: CategoricalColumnProfile, b: CategoricalColumnProfile): { ref: Map<string, number>; cur: Map<string, number> } {
   if (a.exact && b.exact) return { ref: a.counts, cur: b.counts };
-  const keys = !a.exact && !b.exact ? [...a.counts.keys()].filter((k) => b.counts.has(k)) : [...(a.exact ? b : a).counts.keys()];
+  // One side exact: its categories are known (the other side's untracked count is at most its
+  // maxUndercount), so compare every category either side names. Both inexact: those both track.
+  const keys = !a.exact && !b.exact ? [...a.counts.keys()].filter((k) => b.counts.has(k)) : [...new Set([...a.counts.keys(), ...b.counts.keys()])];
   const pick = (p: CategoricalColumnProfile): Map<string, number> => {
     const m = new Map<string, number>();
     let kept = 0;

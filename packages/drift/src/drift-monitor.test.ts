@@ -167,3 +167,21 @@ describe('createDriftMonitor', () => {
     expect(() => createDriftMonitor({ reference, window: { rows: 10, slideRows: 20 } })).toThrowError(/slide/);
   });
 });
+
+describe('createDriftMonitor bad input', () => {
+  // 200k here to keep the suite quick; the summary is bounded the same way for 1M.
+  it('200k distinct strings are held to categoryCap counters; the column still drifts', () => {
+    const reports: DriftMonitorReport[] = [];
+    const m = createDriftMonitor({ reference, window: { rows: 200_000 }, onReport: (r) => reports.push(r) });
+    const r = rng(13);
+    const batch = (from: number): Table => tableFromArrays({
+      age: Float64Array.from({ length: 50_000 }, () => 40 + 10 * normal(r)),
+      income: Float64Array.from({ length: 50_000 }, () => 50 + 15 * normal(r)),
+      plan: Array.from({ length: 50_000 }, (_, i) => `user-${from + i}`),
+    });
+    for (let i = 0; i < 4; i++) m.observe(batch(i * 50_000));
+    expect(reports).toHaveLength(1);
+    expect(reports[0]!.columns.find((c) => c.column === 'plan')).toMatchObject({ drifted: true, estimate: true });
+    expect(reports[0]!.distributions.plan).toMatchObject({ kind: 'categorical' });
+  });
+});
