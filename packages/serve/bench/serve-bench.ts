@@ -21,7 +21,7 @@ const LAT_SECONDS = quick ? 2 : 3;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (quick ? 1 : 3));
 // Open-loop windows per contender; tails on this VM swing between windows, so more than ROUNDS by default.
 const LAT_ROUNDS = Number(process.env.BENCH_LAT_ROUNDS ?? (quick ? 1 : Math.max(ROUNDS, 7)));
-// BENCH_ONLY=overhead skips the tight loop and the compute-bound part (for repeated runs of part 2).
+// BENCH_ONLY=overhead | compute | grpc runs only part 2, part 1 (with the tight loop) or part 3.
 const ONLY = process.env.BENCH_ONLY;
 // BENCH_BASELINE=<dir>/bench/server-process.ts[,...] adds those checkouts' @mlops/serve (e.g. an
 // older commit exported with `git archive`) to part 2 as more interleaved contenders: before/after.
@@ -243,8 +243,8 @@ async function main(): Promise<void> {
 
   console.log(`${priorityNote()}\n`);
   if (ONLY !== 'overhead' && ONLY !== 'grpc') await computeBound();
-  if (ONLY !== 'grpc') await overheadBound();
-  if (ONLY !== 'overhead') await grpcVsRest();
+  if (ONLY !== 'grpc' && ONLY !== 'compute') await overheadBound();
+  if (ONLY !== 'overhead' && ONLY !== 'compute') await grpcVsRest();
 }
 
 /**

@@ -756,6 +756,13 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
         await grpcEndpoint?.close(drainTimeoutMs);
         await Promise.all([...[...deployments.values()].map((d) => d.close(drainTimeoutMs)), ...retiring]);
         await logger?.close();
+        // A response handed to res.end() may still be flushing: close only connections that are
+        // done (idle), give the rest a moment, and only then cut what remains. Cutting at once
+        // lost the tail of the last responses under load ("socket hang up").
+        h?.closeIdleConnections();
+        let flushTimer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([closed, new Promise<void>((resolve) => (flushTimer = setTimeout(resolve, 2000)))]);
+        clearTimeout(flushTimer);
         h?.closeAllConnections();
         await closed;
         loopDelay?.disable();
