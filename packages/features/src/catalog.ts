@@ -5,9 +5,13 @@ import { isFileSource } from './definitions.js';
 
 /** Everything a feature store knows, validated and indexed. */
 export interface Catalog {
+  /** Entities by name. */
   readonly entities: ReadonlyMap<string, Entity>;
+  /** Feature views by name. */
   readonly views: ReadonlyMap<string, FeatureView>;
+  /** Feature services by name. */
   readonly services: ReadonlyMap<string, FeatureService>;
+  /** On-demand views by name. */
   readonly onDemand: ReadonlyMap<string, OnDemandFeatureView>;
 }
 

@@ -19,10 +19,15 @@ export interface EntityOptions {
 
 /** An entity: what features describe (a driver, a customer), identified by its join keys. */
 export interface Entity {
+  /** Discriminator. */
   readonly kind: 'entity';
+  /** Unique entity name. */
   readonly name: string;
+  /** Join key columns, in order. */
   readonly joinKeys: readonly string[];
+  /** Declared key type, if any. */
   readonly valueType: EntityValueType | undefined;
+  /** Free text for people. */
   readonly description: string | undefined;
 }
 
@@ -77,16 +82,25 @@ export interface FeatureViewOptions {
 
 /** A feature view: features of some entities, read from one source, valid for `ttlMs`. */
 export interface FeatureView {
+  /** Discriminator. */
   readonly kind: 'featureView';
+  /** Unique view name. */
   readonly name: string;
   /** Entity names. */
   readonly entities: readonly string[];
+  /** Where the rows come from. */
   readonly source: FeatureSource;
+  /** Validity of a value after its event time, ms; 0 = forever. */
   readonly ttlMs: number;
+  /** Feature columns. */
   readonly features: readonly FeatureField[];
+  /** Event time column of the source. */
   readonly timestampColumn: string;
+  /** Tie-break column (later created wins), if any. */
   readonly createdTimestampColumn: string | undefined;
+  /** Free-form labels. */
   readonly tags: Readonly<Record<string, string>>;
+  /** Whether `materialize` writes this view online. */
   readonly online: boolean;
 }
 
@@ -102,10 +116,13 @@ export interface FeatureServiceOptions {
 
 /** A named list of features that a model uses. */
 export interface FeatureService {
+  /** Discriminator. */
   readonly kind: 'featureService';
+  /** Unique service name. */
   readonly name: string;
   /** Normalised refs `view:feature` or `view:*`. */
   readonly features: readonly string[];
+  /** Free text for people. */
   readonly description: string | undefined;
 }
 
@@ -143,11 +160,17 @@ export type OnDemandFeatureType = 'float64' | 'int64' | 'bool' | 'utf8';
 
 /** A feature view computed at request time from other views' features and request data. */
 export interface OnDemandFeatureView {
+  /** Discriminator. */
   readonly kind: 'onDemandFeatureView';
+  /** Unique name (shared namespace with feature views). */
   readonly name: string;
+  /** Input refs `view:feature`. */
   readonly sources: readonly string[];
+  /** Request-time input column names. */
   readonly requestData: readonly string[];
+  /** Output features with their types. */
   readonly features: readonly { readonly name: string; readonly type: OnDemandFeatureType }[];
+  /** The vectorised transform. */
   readonly transform: (input: OnDemandInput) => Record<string, OnDemandColumn>;
 }
 

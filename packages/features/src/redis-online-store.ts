@@ -4,11 +4,17 @@ import type { OnlineRecord, OnlineStoreV1, OnlineValue, OnlineWriteRow } from '.
 
 /** The few node-redis client methods the driver uses (node-redis 6 `createClient()` fits). */
 export interface RedisClientLike {
+  /** Sends one raw command (auto-pipelined with others sent in the same tick). */
   sendCommand(args: readonly string[]): Promise<unknown>;
+  /** Opens the connection. */
   connect(): Promise<unknown>;
+  /** Closes after pending replies. */
   close(): Promise<unknown>;
+  /** Closes at once. */
   destroy(): void;
+  /** Connection errors (a dropped socket fails the calls in flight). */
   on(event: 'error', listener: (error: unknown) => void): unknown;
+  /** Whether the connection is open. */
   readonly isOpen: boolean;
 }
 
