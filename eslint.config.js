@@ -21,6 +21,18 @@ export default tseslint.config(
     },
   },
   {
+    // These packages must import without apache-arrow (storage, registry never use it; serve
+    // loads it lazily): errors come from the Arrow-free entry. The pack-and-install test checks
+    // the built packages; this catches it at the line that would break them.
+    files: ['packages/storage/src/**/*.ts', 'packages/registry/src/**/*.ts', 'packages/serve/src/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        paths: [{ name: '@mlops/contracts', allowTypeImports: true, message: 'Import from @mlops/contracts/errors: the package root loads apache-arrow, which this package must not need at import.' }],
+      }],
+    },
+  },
+  {
     files: ['**/*.test.ts', '**/test/**/*.ts', '**/bench/**/*.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
   },
