@@ -18,6 +18,10 @@ describe('createApiServerClusterSource', () => {
         res.writeHead(401).end('{"kind":"Status","code":401}');
         return;
       }
+      if (req.url!.startsWith('/apis/')) {
+        res.writeHead(404).end('{"kind":"Status","code":404,"reason":"NotFound"}'); // no PodGroup CRD here
+        return;
+      }
       const body = req.url!.startsWith('/api/v1/nodes') ? recorded('nodes.json') : recorded('pods.json');
       res.writeHead(200, { 'content-type': 'application/json' }).end(body);
     });
@@ -27,7 +31,8 @@ describe('createApiServerClusterSource', () => {
       const src = createApiServerClusterSource({ url, token: 't0k3n' });
       expect((await src.listNodes()).items).toHaveLength(4);
       expect((await src.listPods()).items.map((p) => p.metadata?.name)).toContain('eval-0');
-      expect(seen.map((s) => decodeURIComponent(s.url))).toEqual(['/api/v1/nodes', '/api/v1/pods?fieldSelector=status.phase!=Succeeded,status.phase!=Failed']);
+      expect(await src.listPodGroups!()).toEqual({ items: [] });
+      expect(seen.map((s) => decodeURIComponent(s.url))).toEqual(['/api/v1/nodes', '/api/v1/pods?fieldSelector=status.phase!=Succeeded,status.phase!=Failed', '/apis/scheduling.x-k8s.io/v1alpha1/podgroups']);
       const anon = createApiServerClusterSource({ url });
       await expect(anon.listNodes()).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE', retryable: true, message: expect.stringContaining('answered 401') });
     } finally {

@@ -15,6 +15,14 @@ export interface ClusterSourceV1 {
   listNodes(): Promise<K8sNodeList>;
   /** Pods that may hold resources: bound and pending ones (`v1.PodList`); finished pods are ignored. */
   listPods(): Promise<K8sPodList>;
+  /** Coscheduling PodGroups (`scheduling.x-k8s.io/v1alpha1`), for each gang's `minMember`. Optional. */
+  listPodGroups?(): Promise<PodGroupList>;
+}
+
+/** A coscheduling `PodGroup` list (only what is read). */
+export interface PodGroupList {
+  /** PodGroups: namespace, name and `spec.minMember`. */
+  items: Array<{ metadata?: { name?: string; namespace?: string }; spec?: { minMember?: number } }>;
 }
 
 /** Options of {@link createFileClusterSource}. */
@@ -23,6 +31,8 @@ export interface FileClusterSourceOptions {
   nodesPath: string;
   /** JSON file with a `v1.PodList` (`kubectl get pods -A -o json`). */
   podsPath: string;
+  /** JSON file with PodGroups (`kubectl get podgroups.scheduling.x-k8s.io -A -o json`). Optional. */
+  podGroupsPath?: string;
 }
 
 async function readList<T extends { items: unknown[] }>(path: string, kind: string): Promise<T> {
@@ -44,6 +54,7 @@ export function createFileClusterSource(options: FileClusterSourceOptions): Clus
     specificationVersion: 'v1',
     listNodes: () => readList<K8sNodeList>(options.nodesPath, 'NodeList'),
     listPods: () => readList<K8sPodList>(options.podsPath, 'PodList'),
+    ...(options.podGroupsPath !== undefined ? { listPodGroups: () => readList<PodGroupList>(options.podGroupsPath!, 'PodGroupList') } : {}),
   };
 }
 
@@ -71,7 +82,7 @@ export function createApiServerClusterSource(options: ApiServerClusterSourceOpti
   } catch {
     throw new InvalidArgumentError(`createApiServerClusterSource: url ${JSON.stringify(options.url)} is not a URL; expected e.g. https://kubernetes.default.svc.`);
   }
-  const get = <T>(path: string): Promise<T> =>
+  const get = <T>(path: string, missingOk = false): Promise<T> =>
     new Promise((resolve, reject) => {
       const u = new URL(path, base);
       const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(
@@ -87,6 +98,10 @@ export function createApiServerClusterSource(options: ApiServerClusterSourceOpti
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () => {
             const text = Buffer.concat(chunks).toString('utf8');
+            if (missingOk && res.statusCode === 404) {
+              resolve({ items: [] } as T); // the PodGroup CRD is not installed
+              return;
+            }
             if (res.statusCode !== 200) {
               reject(new MlopsError(ErrorCode.ServiceUnavailable, `GET ${u.pathname}${u.search} answered ${res.statusCode}: ${text.slice(0, 200)}. Check the URL, token and RBAC (list nodes and pods).`, { retryable: true }));
               return;
@@ -108,5 +123,6 @@ export function createApiServerClusterSource(options: ApiServerClusterSourceOpti
     specificationVersion: 'v1',
     listNodes: () => get<K8sNodeList>('/api/v1/nodes'),
     listPods: () => get<K8sPodList>('/api/v1/pods?fieldSelector=status.phase%21%3DSucceeded%2Cstatus.phase%21%3DFailed'),
+    listPodGroups: () => get<PodGroupList>('/apis/scheduling.x-k8s.io/v1alpha1/podgroups', true),
   };
 }

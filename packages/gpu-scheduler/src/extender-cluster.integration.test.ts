@@ -151,4 +151,26 @@ describe('extender over TLS with its state read from the cluster', () => {
     const bad = createExtenderServer({ source: createFileClusterSource({ nodesPath: join(dir, 'missing.json'), podsPath: join(dir, 'pods.json') }), port: 0 });
     await expect(bad).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('missing.json is not a readable JSON NodeList') });
   });
+
+  it("a PodGroup's minMember counts (here: a gang that can never fit is refused as unresolvable)", async () => {
+    const pods = fixture<K8sPodList>('pods.json');
+    const first = pods.items.find((x) => x.metadata?.name === 'llm-0')!;
+    first.metadata = { ...first.metadata, labels: { 'scheduling.x-k8s.io/pod-group': 'pair' }, annotations: {} };
+    writeFileSync(join(dir, 'pods-pg.json'), JSON.stringify({ kind: 'PodList', items: [first] }));
+    writeFileSync(join(dir, 'podgroups.json'), JSON.stringify({ kind: 'PodGroupList', items: [{ metadata: { name: 'pair', namespace: 'ml' }, spec: { minMember: 5 } }] }));
+    const server = await createExtenderServer({
+      source: createFileClusterSource({ nodesPath: join(dir, 'nodes.json'), podsPath: join(dir, 'pods-pg.json'), podGroupsPath: join(dir, 'podgroups.json') }),
+      port: 0,
+      tls: { cert, key },
+      resyncIntervalMs: 0,
+    });
+    try {
+      // 5 x 8 GPUs can never fit 3 A100 nodes + a T4 (without the PodGroup, one member would pass).
+      const r = await post<{ NodeNames: string[]; FailedAndUnresolvableNodes: Record<string, string> }>(server, 'filter', { Pod: first, NodeNames: ['gpu-a', 'gpu-b', 'gpu-c'] });
+      expect(r.json.NodeNames).toEqual([]);
+      expect(r.json.FailedAndUnresolvableNodes['gpu-a']).toMatch(/pod group ml\/pair can never fit: The gang needs 5 workers/);
+    } finally {
+      await server.close();
+    }
+  });
 });

@@ -53,8 +53,9 @@ export interface ExtenderHandlerOptions {
    */
   podGroupLabel?: string;
   /**
-   * Pod annotation with the gang's `minMember` (the PodGroup's). Default
-   * `gpu-scheduler.mlops.dev/min-member`; without it, the number of the group's pods seen.
+   * Pod annotation with the gang's `minMember`. Default `gpu-scheduler.mlops.dev/min-member`;
+   * without it, the PodGroup's `spec.minMember` (when the source lists PodGroups), else the
+   * number of the group's pods seen.
    */
   minMemberAnnotation?: string;
   /** Add nodes the scheduler does not know yet from the `Nodes` list (allocatable GPU/CPU/memory). Default true. */
@@ -134,6 +135,8 @@ export function createExtenderHandlers(options: ExtenderHandlerOptions): Extende
   const byName = new Map<string, string>();
   const gangs = new Map<string, Gang>();
   let reservationSeq = 0;
+  /** `minMember` of PodGroups read from the source, by namespace/name. */
+  let podGroupMin = new Map<string, number>();
 
   function jobOf(pod: K8sPod): JobSpec {
     if (typeof pod !== 'object' || pod === null) throw new InvalidArgumentError('ExtenderArgs.Pod is missing; kube-scheduler always sends the pod being scheduled.');
@@ -208,6 +211,7 @@ export function createExtenderHandlers(options: ExtenderHandlerOptions): Extende
     }
     const ann = Number(pod.metadata?.annotations?.[minMemberAnn]);
     if (Number.isInteger(ann) && ann > 0) g.minMember = ann;
+    else if (podGroupMin.has(key)) g.minMember = podGroupMin.get(key)!;
     const id = podKey(pod);
     const m = g.members.get(id);
     if (m) m.job = jobOf(pod);
@@ -218,13 +222,14 @@ export function createExtenderHandlers(options: ExtenderHandlerOptions): Extende
   const boundCount = (g: Gang): number => [...g.members.values()].filter((m) => m.nodeName !== undefined).length;
   const minOf = (g: Gang): number => (g.minMember > 0 ? g.minMember : g.members.size);
 
-  /** Reserves room for the group's missing members at once, or nothing. */
-  function reserve(g: Gang, template: JobSpec): boolean {
+  /** Reserves room for the group's missing members at once, or nothing; why it never can, if so. */
+  function reserve(g: Gang, template: JobSpec): boolean | string {
     const needed = minOf(g) - boundCount(g);
     if (needed <= 0) return true;
     const id = `podgroup:${g.key}#${++reservationSeq}`;
     const t = clock();
-    if (sched.submit({ ...template, id, workers: needed, preemptible: false }, t).status !== 'queued') return false;
+    const submitted = sched.submit({ ...template, id, workers: needed, preemptible: false }, t);
+    if (submitted.status !== 'queued') return `pod group ${g.key} can never fit: ${submitted.reason}`;
     const d = sched.schedule(t).find((x) => x.jobId === id);
     if (!d || d.type !== 'bind') {
       sched.cancel(id, t);
@@ -246,7 +251,9 @@ export function createExtenderHandlers(options: ExtenderHandlerOptions): Extende
     const id = podKey(pod);
     if (g.members.get(id)!.nodeName !== undefined) return null;
     if (!g.reservation && boundCount(g) >= minOf(g)) return null; // the group runs: an extra member is an ordinary pod
-    if (!g.reservation && !reserve(g, job)) {
+    const reserved = g.reservation ? true : reserve(g, job);
+    if (typeof reserved === 'string') return { ok: [], failed: {}, unresolvable: Object.fromEntries(names.map((n) => [n, reserved])) };
+    if (!reserved) {
       const missing = minOf(g) - boundCount(g);
       const why = `pod group ${g.key} waits until all ${missing} missing member(s) fit at once (${minOf(g)} needed, ${boundCount(g)} bound); not enough room now`;
       return { ok: [], failed: Object.fromEntries(names.map((n) => [n, why])), unresolvable: {} };
@@ -266,7 +273,13 @@ export function createExtenderHandlers(options: ExtenderHandlerOptions): Extende
 
   async function sync(): Promise<SyncReport> {
     if (!options.source) return { nodes: sched.snapshot(clock()).nodes.length, boundPods: 0, pendingGangPods: 0, skipped: [] };
-    const [nodes, pods] = await Promise.all([options.source.listNodes(), options.source.listPods()]);
+    const [nodes, pods, groups] = await Promise.all([options.source.listNodes(), options.source.listPods(), options.source.listPodGroups?.() ?? Promise.resolve({ items: [] })]);
+    const minMembers = new Map<string, number>();
+    for (const pg of groups.items) {
+      const m = pg.spec?.minMember;
+      if (pg.metadata?.name && Number.isInteger(m) && m! > 0) minMembers.set(`${pg.metadata.namespace ?? 'default'}/${pg.metadata.name}`, m!);
+    }
+    podGroupMin = minMembers;
     const specs = nodes.items.map(nodeSpecOf).filter((n): n is NodeSpec => n !== null);
     const next = createScheduler({ ...options.schedulerOptions, nodes: specs, clock });
     sched = next; // jobOf reads queues from the scheduler in use

@@ -59,7 +59,7 @@ export { podRequests, parseCpuMilli, parseMemoryMiB, parseQuantity } from './pod
 export type { PodRequests } from './pod-requests.js';
 export type { ExtenderServer, ExtenderServerOptions, ExtenderHandlers, ExtenderHandlerOptions, SyncReport } from './extender-server.js';
 export { createFileClusterSource, createApiServerClusterSource } from './cluster-source.js';
-export type { ClusterSourceV1, FileClusterSourceOptions, ApiServerClusterSourceOptions } from './cluster-source.js';
+export type { ClusterSourceV1, FileClusterSourceOptions, ApiServerClusterSourceOptions, PodGroupList } from './cluster-source.js';
 export { MAX_EXTENDER_PRIORITY } from './extender-types.js';
 export type {
   ExtenderArgs,
