@@ -1,5 +1,5 @@
 import type { ArrowVectorLike } from '@mlops/contracts';
-import { ArrowTypeId, isInt64, isUtf8Like, toFloat64Array, toStringArray } from '@mlops/contracts';
+import { ArrowTypeId, InvalidArgumentError, isInt64, isUtf8Like, toFloat64Array, toStringArray } from '@mlops/contracts';
 import type { OnlineValue } from './online-store.js';
 
 /** A column's values as {@link OnlineValue}s: numbers (timestamps as epoch ms), strings, booleans, bigints beyond 2^53, null. */
@@ -27,8 +27,14 @@ export function columnValues(vector: ArrowVectorLike): OnlineValue[] {
 }
 
 /** Key values of a join key column: numbers or strings; null stays null. */
-export function keyValues(vector: ArrowVectorLike): (string | number | null)[] {
+export function keyValues(vector: ArrowVectorLike, column = 'join key'): (string | number | null)[] {
   if (isUtf8Like(vector.type)) return toStringArray(vector);
   const numbers = toFloat64Array(vector);
-  return Array.from(numbers, (v) => (v !== v ? null : v));
+  return Array.from(numbers, (v, i) => {
+    // A rounded key would address another entity: refuse rather than write under it.
+    if (Math.abs(v) > Number.MAX_SAFE_INTEGER) {
+      throw new InvalidArgumentError(`${column} row ${i} is beyond 2^53 (${v}); integer keys must be exact in a double. Use a string key column for such ids.`, { details: { column, row: i } });
+    }
+    return v !== v ? null : v;
+  });
 }

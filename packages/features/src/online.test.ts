@@ -93,7 +93,17 @@ describe('materialize and getOnlineFeatures', () => {
     const read = await store.getOnlineFeatures({ features: ['scaled:conv_scaled', 'stats:conv_rate'], entities: { driver_id: ['1', 2] }, requestData: { factor: [10, 10] }, fullFeatureNames: false });
     expect(read.featureNames).toEqual(['conv_scaled', 'conv_rate']);
     expect(read.features['conv_scaled']!.values).toEqual([5, null]);
+    expect(read.features['conv_scaled']!.statuses).toEqual(['PRESENT', 'NOT_FOUND']);
     expect(read.features['conv_rate']!.statuses).toEqual(['PRESENT', 'NOT_FOUND']);
+  });
+
+  it('refuses to materialize integer keys beyond 2^53 (they would address another entity)', async () => {
+    const driver = defineEntity({ name: 'driver', joinKeys: ['driver_id'] });
+    const source = table({ driver_id: [i64(), [1]], event_timestamp: [ts(), [T0]], x: [f64(), [1]] });
+    const { vectorFromArray, Int64, Table } = await import('apache-arrow');
+    const big = new Table({ driver_id: vectorFromArray([2n ** 60n], new Int64()), event_timestamp: source.getChild('event_timestamp')!, x: source.getChild('x')! });
+    const store = createFeatureStore({ entities: [driver], views: [defineFeatureView({ name: 'v', entities: [driver], source: big, features: ['x'] })] });
+    await expect(store.materialize({ start: 0, end: T0 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('beyond 2^53') });
   });
 
   it('bad online requests: missing keys, ragged columns, null keys, seconds', async () => {

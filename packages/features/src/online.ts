@@ -108,7 +108,7 @@ function selectViews(catalog: Catalog, names: readonly string[] | undefined): Fe
 /** Latest row per entity key among rows with start <= ts <= end, as online write rows. */
 export function latestRows(catalog: Catalog, view: FeatureView, table: ArrowTableLike, startMs: number, endMs: number): OnlineWriteRow[] {
   const keys = joinKeysOf(catalog, view);
-  const keyColumns = keys.map((k) => keyValues(table.getChild(k)!));
+  const keyColumns = keys.map((k) => keyValues(table.getChild(k)!, `view "${view.name}" join key "${k}"`));
   const ts = readEpochMillisColumn(table, view.timestampColumn);
   checkPlausibleEpochMs(ts, `view "${view.name}" column "${view.timestampColumn}"`);
   const created = view.createdTimestampColumn ? readEpochMillisColumn(table, view.createdTimestampColumn) : undefined;
@@ -273,9 +273,12 @@ export async function getOnlineFeatures(context: OnlineContext, request: OnlineF
       const data = request.requestData?.[name];
       return data ? requestVector(data) : undefined;
     });
+    // A row whose inputs were not all PRESENT carries the first missing input's status.
+    const inputs = odfv.sources.map((s) => columns.get(s.replace(':', '__'))!);
+    const statusOf = (row: number): FeatureStatus => inputs.find((c) => c.statuses[row] !== 'PRESENT')?.statuses[row] ?? 'PRESENT';
     for (const [feature, vector] of out) {
       const values = columnValues(vector);
-      columns.set(fullName(odfv.name, feature), { values, statuses: values.map(() => 'PRESENT'), eventTimestampsMs: values.map(() => null) });
+      columns.set(fullName(odfv.name, feature), { values, statuses: values.map((_, row) => statusOf(row)), eventTimestampsMs: values.map(() => null) });
     }
   }
   const result: OnlineFeaturesResult = { featureNames: [], features: {} };
