@@ -287,20 +287,17 @@ export function createDriftMonitor(options: DriftMonitorOptions): DriftMonitor {
     }
   };
 
-  const observeRows = (rows: readonly Readonly<Record<string, unknown>>[]): void => {
-    for (let i = 0; i < rows.length; i++) {
-      const row = rows[i];
-      stats.rowsObserved++;
-      if (typeof row !== 'object' || row === null) {
-        stats.badRows++;
-        stats.errors++;
-        continue;
-      }
-      const before = pane.badRows;
-      pane.addRow(row);
-      if (pane.badRows !== before) stats.badRows++;
-      if (byRows && pane.rows >= slide) closePane(lastRowAt);
+  const observeRow = (row: unknown): void => {
+    stats.rowsObserved++;
+    if (typeof row !== 'object' || row === null) {
+      stats.badRows++;
+      stats.errors++;
+      return;
     }
+    const before = pane.badRows;
+    pane.addRow(row as Readonly<Record<string, unknown>>);
+    if (pane.badRows !== before) stats.badRows++;
+    if (byRows && pane.rows >= slide) closePane(lastRowAt);
   };
 
   let timer: ReturnType<typeof setInterval> | null = null;
@@ -321,9 +318,10 @@ export function createDriftMonitor(options: DriftMonitorOptions): DriftMonitor {
       try {
         lastRowAt = clock();
         tick();
-        if (Array.isArray(batch)) observeRows(batch as readonly Readonly<Record<string, unknown>>[]);
+        // One row object is the per-request case: no array is allocated for it.
+        if (Array.isArray(batch)) for (let i = 0; i < batch.length; i++) observeRow(batch[i]);
         else if (isArrowTableLike(batch)) observeTable(batch);
-        else if (typeof batch === 'object' && batch !== null) observeRows([batch as Readonly<Record<string, unknown>>]);
+        else if (typeof batch === 'object' && batch !== null) observeRow(batch);
         else {
           stats.errors++;
           onError(new InvalidArgumentError(`monitor.observe() expects an Arrow table, a record batch, an array of row objects or one row object; found ${batch === null ? 'null' : typeof batch}. Nothing was recorded.`));
