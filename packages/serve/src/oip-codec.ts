@@ -73,7 +73,9 @@ export function parseInferRequest(body: Uint8Array, headerLength: number | undef
     const head = jsonEnd === body.length ? body : body.subarray(0, jsonEnd);
     // Decoding would silently replace invalid UTF-8 (in a BYTES string, say) with U+FFFD.
     if (!isUtf8(head)) throw bad('The JSON part of the request is not valid UTF-8. Send BYTES that are not UTF-8 text in the binary tensor extension, or encode them (base64, hex).');
-    doc = parseJsonExact(Buffer.isBuffer(body) ? body.toString('utf8', 0, jsonEnd) : decoder.decode(head));
+    const text = Buffer.isBuffer(body) ? body.toString('utf8', 0, jsonEnd) : decoder.decode(head);
+    // Only INT64/UINT64 inputs can hold integers that doubles cannot: other models skip the scan.
+    doc = hasBigIntInput(specs) ? parseJsonExact(text) : JSON.parse(text);
   } catch (e) {
     if (MlopsError.isInstance(e)) throw e;
     throw bad(`The request body is not valid JSON (${(e as Error).message}). Send an Open Inference Protocol request: {"inputs": [{"name", "shape", "datatype", "data"}]}.`);
@@ -144,6 +146,16 @@ export function parseInferRequest(body: Uint8Array, headerLength: number | undef
     }
   }
   return { id, parameters, inputs, outputs, binaryOutputDefault: binaryDefault };
+}
+
+const bigIntInputs = new WeakMap<readonly TensorMetadata[], boolean>();
+function hasBigIntInput(specs: readonly TensorMetadata[]): boolean {
+  let b = bigIntInputs.get(specs);
+  if (b === undefined) {
+    b = specs.some((t) => t.datatype === 'INT64' || t.datatype === 'UINT64');
+    bigIntInputs.set(specs, b);
+  }
+  return b;
 }
 
 // Model metadata never changes after load: index it once, not per request.
