@@ -75,7 +75,12 @@ export async function handleRepository(host: RepositoryHost, req: IncomingMessag
     return { status: 200, body: await repositoryIndex(host, ready) };
   }
   if (seg.length === 6 && seg[3] === 'models' && (seg[5] === 'load' || seg[5] === 'unload')) {
-    const name = decodeURIComponent(seg[4]!);
+    let name: string;
+    try {
+      name = decodeURIComponent(seg[4]!);
+    } catch {
+      throw new InvalidArgumentError(`The path segment "${seg[4]}" has a malformed percent-escape; encode names with encodeURIComponent.`);
+    }
     if (doc.parameters !== undefined && (typeof doc.parameters !== 'object' || doc.parameters === null)) {
       throw new InvalidArgumentError('"parameters" must be an object.');
     }
