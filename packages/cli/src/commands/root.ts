@@ -15,6 +15,10 @@ export function rootCommand(): MlopsCommand {
         description: 'Profile data and compare it with a reference (CSV, Parquet, Arrow IPC)',
         load: async () => group({ name: 'drift', description: 'Profile data and compare it with a reference (CSV, Parquet, Arrow IPC)' }, (await import('./drift/commands.js')).driftCommands),
       },
+      features: {
+        description: 'Feature views from a definitions file: check, materialize, read online, serve (Feast JSON)',
+        load: async () => group({ name: 'features', description: 'Feature views from a definitions file: check, materialize, read online, serve (Feast JSON)' }, (await import('./features/commands.js')).featuresCommands),
+      },
       serve: {
         description: 'Serve ONNX models over the Open Inference Protocol (REST), from a file, a model folder or the registry',
         load: async () => (await import('./serve/command.js')).serveCommand,
