@@ -1,3 +1,4 @@
 import { defineLibraryConfig } from '../../tools/tsup.shared.ts';
 
-export default defineLibraryConfig();
+// The hashing worker's entry is built next to index.js / index.cjs and loaded by URL.
+export default defineLibraryConfig({ entry: ['src/index.ts', 'src/hash-worker-thread.ts'] });

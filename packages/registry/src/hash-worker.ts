@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { HashWorkerReply, HashWorkerRequest } from './hash-worker-thread.js';
 import { DataCorruptedError, type MlopsError } from '@mlops/contracts/errors';
 
 /** The sha256 (hex) and byte count of a hashed artifact. */
@@ -21,70 +24,15 @@ const FILE_CHUNK = 1024 * 1024;
 /** The worker's read size when it hashes a local file on its own. */
 const WORKER_READ = 4 * 1024 * 1024;
 
-// Inline CommonJS so that the same code runs from src (tsx, vitest) and from both dist builds
-// without resolving a second entry file.
-const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
-const { createHash } = require('node:crypto');
-const { closeSync, openSync, readSync } = require('node:fs');
-const jobs = new Map();
-const fail = (id, error) => {
-  jobs.delete(id);
-  parentPort.postMessage({ type: 'error', id, message: String((error && error.message) || error) });
-};
-// A local file is read here, on the worker's own file descriptor, so the main thread does nothing but
-// stream it to the store (as a plain put would). Reads are synchronous: they then stay off the
-// process-wide libuv pool that the store's writes need; the loop yields between reads so that
-// other jobs' messages (and cancels) get through.
-async function hashFile(id, path, chunkSize) {
-  const job = jobs.get(id);
-  const fd = openSync(path, 'r');
-  try {
-    const buffer = Buffer.allocUnsafe(chunkSize);
-    for (;;) {
-      if (jobs.get(id) !== job) return; // cancelled
-      const bytesRead = readSync(fd, buffer, 0, chunkSize, null);
-      if (bytesRead === 0) break;
-      job.hash.update(bytesRead === chunkSize ? buffer : buffer.subarray(0, bytesRead));
-      job.size += bytesRead;
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  } finally {
-    closeSync(fd);
-  }
-  if (jobs.get(id) !== job) return;
-  jobs.delete(id);
-  parentPort.postMessage({ type: 'done', id, sha256: job.hash.digest('hex'), size: job.size });
+/**
+ * The worker's entry file, next to this module: `hash-worker-thread.js` (ESM) or `.cjs` in dist/,
+ * `.ts` when running from source (tests, tsx), which the worker then loads through tsx.
+ */
+function workerEntry(): URL {
+  const here = typeof __filename === 'string' ? pathToFileURL(__filename) : new URL(import.meta.url);
+  const ext = extname(fileURLToPath(here));
+  return new URL(ext === '.ts' ? './hash-worker-dev.mjs' : `./hash-worker-thread${ext}`, here);
 }
-parentPort.on('message', (m) => {
-  try {
-    if (m.type === 'start') jobs.set(m.id, { hash: createHash('sha256'), size: 0 });
-    else if (m.type === 'chunk') {
-      const job = jobs.get(m.id);
-      if (job) {
-        job.hash.update(new Uint8Array(m.buffer, 0, m.length));
-        job.size += m.length;
-      }
-      // Hand the buffer back for reuse: no allocation (and no garbage) per chunk.
-      parentPort.postMessage({ type: 'ack', id: m.id, buffer: m.buffer }, [m.buffer]);
-    } else if (m.type === 'end') {
-      const job = jobs.get(m.id);
-      jobs.delete(m.id);
-      parentPort.postMessage({ type: 'done', id: m.id, sha256: job.hash.digest('hex'), size: job.size });
-    } else if (m.type === 'file') {
-      jobs.set(m.id, { hash: createHash('sha256'), size: 0 });
-      hashFile(m.id, m.path, m.chunkSize).catch((error) => fail(m.id, error));
-    } else if (m.type === 'cancel') jobs.delete(m.id);
-  } catch (error) {
-    fail(m.id, error);
-  }
-});
-`;
-
-type WorkerReply =
-  | { type: 'ack'; id: number; buffer: ArrayBuffer }
-  | { type: 'done'; id: number; sha256: string; size: number }
-  | { type: 'error'; id: number; message: string };
 
 interface Job {
   inFlight: number;
@@ -118,6 +66,11 @@ export interface HashWorker {
   digestFile(file: string): Promise<HashResult>;
   /** Terminates the worker; hashes in progress fail, later ones run in-thread. */
   close(): Promise<void>;
+}
+
+/** Typed messages to the worker thread. */
+function send(thread: Worker, message: HashWorkerRequest, transfer?: ArrayBuffer[]): void {
+  thread.postMessage(message, transfer);
 }
 
 function workerError(message: string, cause?: unknown): MlopsError {
@@ -155,10 +108,10 @@ export function createHashWorker(threshold = WORKER_HASH_THRESHOLD): HashWorker 
 
   const ensureWorker = (): Worker => {
     if (worker) return worker;
-    const started = new Worker(WORKER_SOURCE, { eval: true });
+    const started = new Worker(workerEntry());
     // Idle, the worker must not keep the process alive; it is ref'd only while a hash is pending.
     started.unref();
-    started.on('message', (reply: WorkerReply) => {
+    started.on('message', (reply: HashWorkerReply) => {
       const job = jobs.get(reply.id);
       if (!job) return;
       if (reply.type === 'ack') {
@@ -218,23 +171,23 @@ export function createHashWorker(threshold = WORKER_HASH_THRESHOLD): HashWorker 
     const job: Job = { inFlight: 0, resolve: resolveDigest, reject: rejectDigest };
     if (jobs.size === 0) thread.ref();
     jobs.set(id, job);
-    thread.postMessage(file === undefined ? { type: 'start', id } : { type: 'file', id, path: file, chunkSize: WORKER_READ });
+    send(thread, file === undefined ? { type: 'start', id } : { type: 'file', id, path: file, chunkSize: WORKER_READ });
     return {
       async post(buffer, length) {
         if (job.failure) throw job.failure;
         while (job.inFlight >= MAX_IN_FLIGHT && !job.failure) await new Promise<void>((resolve) => (job.wake = resolve));
         if (job.failure) throw job.failure;
         job.inFlight += buffer.byteLength;
-        thread.postMessage({ type: 'chunk', id, buffer, length }, [buffer]);
+        send(thread, { type: 'chunk', id, buffer, length }, [buffer]);
       },
       end() {
         if (job.failure) throw job.failure;
-        if (file === undefined) thread.postMessage({ type: 'end', id });
+        if (file === undefined) send(thread, { type: 'end', id });
         return digest;
       },
       abandon() {
         if (!jobs.has(id)) return;
-        worker?.postMessage({ type: 'cancel', id });
+        if (worker) send(worker, { type: 'cancel', id });
         job.reject(workerError('the upload stopped before the end of the stream'));
         finish(id);
       },
