@@ -33,7 +33,7 @@ export interface ExtenderHandlerOptions {
    * bound by the default scheduler count.
    */
   source?: ClusterSourceV1;
-  /** Options of the scheduler built from `source` (queues, cohorts, policy...). Nodes come from the source. */
+  /** Options of the scheduler built from `source` (queues, cohorts, policy...). Nodes come from the source; `policy.preemption` is off (kube-scheduler evicts, via the preempt verb). */
   schedulerOptions?: Omit<SchedulerOptions, 'nodes' | 'clock'>;
   /** Time source, ms. Default `Date.now`. */
   clock?: () => number;
@@ -121,7 +121,10 @@ export function createExtenderHandlers(options: ExtenderHandlerOptions): Extende
     throw new InvalidArgumentError('createExtenderHandlers: pass scheduler (memory-only) or source (state read from the cluster), not both; with source, put scheduler settings in schedulerOptions.');
   }
   const clock = options.clock ?? Date.now;
-  let sched: Scheduler = options.scheduler ?? createScheduler({ ...options.schedulerOptions, clock });
+  // Evictions are kube-scheduler's (through the preempt verb): the scheduler here never preempts
+  // on its own, or a gang reservation could stop jobs that stand for real pods.
+  const build = (nodes: NodeSpec[]): Scheduler => createScheduler({ ...options.schedulerOptions, policy: { ...options.schedulerOptions?.policy, preemption: false }, nodes, clock });
+  let sched: Scheduler = options.scheduler ?? build([]);
   const gpuRes = options.gpuResource ?? 'nvidia.com/gpu';
   const milliAnn = options.gpuMilliAnnotation ?? 'gpu-scheduler.mlops.dev/gpu-milli';
   const queueLabel = options.queueLabel ?? 'kueue.x-k8s.io/queue-name';
@@ -281,7 +284,7 @@ export function createExtenderHandlers(options: ExtenderHandlerOptions): Extende
     }
     podGroupMin = minMembers;
     const specs = nodes.items.map(nodeSpecOf).filter((n): n is NodeSpec => n !== null);
-    const next = createScheduler({ ...options.schedulerOptions, nodes: specs, clock });
+    const next = build(specs);
     sched = next; // jobOf reads queues from the scheduler in use
     const report: SyncReport = { nodes: specs.length, boundPods: 0, pendingGangPods: 0, skipped: [] };
     const hadReservation = new Set([...gangs.values()].filter((g) => g.reservation).map((g) => g.key));
