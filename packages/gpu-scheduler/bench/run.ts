@@ -217,7 +217,7 @@ function philly(): void {
   const policies: Array<[string, SchedulerPolicy, SimulateOptions['preemptionCost']]> = [
     ['FIFO', { ordering: fifoOrdering() }, false],
     ['LAS, free preemption', { ordering: tiresiasOrdering(), preemption: true }, false],
-    ['LAS, 30 s + 30 s preemption cost, starvation guard x2', { ordering: tiresiasOrdering({ starvationFactor: 2 }), preemption: true }, undefined],
+    ['LAS, 30 s + 30 s preemption cost, starvation guard x8', { ordering: tiresiasOrdering({ starvationFactor: 8 }), preemption: true }, undefined],
     ['SJF (exact estimates)', { ordering: shortestJobFirstOrdering() }, false],
   ];
   const h = (ms: number): string => fmt(ms / 3_600_000, 2);
