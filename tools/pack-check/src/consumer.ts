@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { run } from './npm.js';
+import { run, runStatus } from './npm.js';
 import { workspaceRoot, type PublishedPackage } from './workspace-packages.js';
 
 /** Options of {@link installAlone}. */
@@ -54,18 +54,36 @@ export async function requireEntries(dir: string, entries: readonly string[]): P
 const tsc = path.join(workspaceRoot, 'node_modules', 'typescript', 'bin', 'tsc');
 const strict = ['--noEmit', '--strict', '--skipLibCheck', 'false', '--target', 'es2022', '--types', 'node', '--typeRoots', path.join(workspaceRoot, 'node_modules', '@types')];
 
-/**
- * Type-check a consumer that imports every entry, as a user's strict project would:
- * `skipLibCheck: false`, under node16 (an ESM and a CJS file) and under bundler resolution.
- * Resolves on success; rejects with tsc's output.
- */
-export async function typecheckEntries(dir: string, entries: readonly string[]): Promise<void> {
+/** Write the consumer files that import every entry: an ESM and a CJS file for node16, one for bundler. */
+function writeTypeConsumers(dir: string, entries: readonly string[]): void {
   const names = entries.map((_, i) => `m${i}`);
   const esm = entries.map((e, i) => `import * as ${names[i]} from '${e}';`).join('\n') + `\nexport const all = [${names.join(', ')}];\n`;
   const cjs = entries.map((e, i) => `import ${names[i]} = require('${e}');`).join('\n') + `\nexport const all = [${names.join(', ')}];\n`;
   writeFileSync(path.join(dir, 'types-esm.mts'), esm);
   writeFileSync(path.join(dir, 'types-cjs.cts'), cjs);
   writeFileSync(path.join(dir, 'types-bundler.ts'), esm);
-  await run(process.execPath, [tsc, ...strict, '--module', 'node16', '--moduleResolution', 'node16', 'types-esm.mts', 'types-cjs.cts'], dir);
-  await run(process.execPath, [tsc, ...strict, '--module', 'esnext', '--moduleResolution', 'bundler', 'types-bundler.ts'], dir);
+}
+
+/**
+ * Type-check every consumer as a user's strict project would (`skipLibCheck: false`): under
+ * node16 (an ESM and a CJS file) and under bundler resolution. One tsc process per mode checks
+ * all consumers, each file resolving from its own project's node_modules (so each package is
+ * still checked alone), which parses lib and @types/node once instead of once per package.
+ * Returns consumer dir -> tsc's error lines for that consumer (empty: it compiles).
+ */
+export async function typecheckConsumers(root: string, consumers: ReadonlyMap<string, readonly string[]>): Promise<Map<string, string[]>> {
+  for (const [dir, entries] of consumers) writeTypeConsumers(dir, entries);
+  const files = (name: string) => [...consumers.keys()].map((dir) => path.relative(root, path.join(dir, name)));
+  const node16 = await runStatus(process.execPath, [tsc, ...strict, '--module', 'node16', '--moduleResolution', 'node16', ...files('types-esm.mts'), ...files('types-cjs.cts')], root);
+  const bundler = await runStatus(process.execPath, [tsc, ...strict, '--module', 'esnext', '--moduleResolution', 'bundler', ...files('types-bundler.ts')], root);
+  const errors = new Map<string, string[]>([...consumers.keys()].map((dir) => [dir, []]));
+  for (const [mode, result] of [['node16', node16], ['bundler', bundler]] as const) {
+    const lines = result.output.split('\n').filter((l) => l.trim() !== '');
+    for (const line of lines) {
+      const dir = [...consumers.keys()].find((d) => path.resolve(root, line.split('(')[0]!).startsWith(d + path.sep));
+      if (dir) errors.get(dir)!.push(`${mode}: ${line}`);
+      else if (result.code !== 0) for (const list of errors.values()) list.push(`${mode}: ${line}`);
+    }
+  }
+  return errors;
 }

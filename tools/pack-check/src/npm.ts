@@ -19,6 +19,17 @@ export async function run(cmd: string, args: string[], cwd: string, env: Record<
   }
 }
 
+/** Like {@link run}, but a non-zero exit resolves with its code and output instead of rejecting. */
+export async function runStatus(cmd: string, args: string[], cwd: string): Promise<{ code: number; output: string }> {
+  try {
+    const { stdout, stderr } = await exec(cmd, args, { cwd, maxBuffer: 64 << 20, timeout: 600_000 });
+    return { code: 0, output: stdout + stderr };
+  } catch (error) {
+    const e = error as { code?: unknown; stdout?: string; stderr?: string; message: string };
+    return { code: typeof e.code === 'number' ? e.code : 1, output: `${e.stdout ?? ''}${e.stderr ?? ''}` || e.message };
+  }
+}
+
 /** Run `items` through `work`, at most `limit` at a time (the CI machine has two cores). */
 export async function inPool<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array<R>(items.length);
