@@ -135,11 +135,20 @@ export function createDuckDbEngine(options: DuckDbEngineOptions = {}): DuckDbEng
               throw new MlopsError('SCHEMA_MISMATCH', `view "${part.view.name}" source: join key "${part.joinKeys[k]}" is ${staged.kind === 'string' ? 'a string' : 'an integer'} column but the entity rows' is not. Use one type for the key everywhere.`);
             }
           }
-          if (part.view.createdTimestampColumn) columns.push({ name: part.view.createdTimestampColumn, kind: 'time', values: readEpochMillisColumn(source, part.view.createdTimestampColumn) });
-          await stage(duck, connection, table, columns, source.numRows);
+          let tableSql = `"${table}"`;
+          if (part.parquetPath) {
+            // Straight over the file: keys, times and the file row number (= the Arrow row index).
+            const q = (s: string) => `"${s.replaceAll('"', '""')}"`;
+            const time = (c: string) => `make_timestamp(epoch_us(${q(c)})) AS ${q(c)}`;
+            const select = [...part.joinKeys.map(q), time(part.view.timestampColumn), ...(part.view.createdTimestampColumn ? [time(part.view.createdTimestampColumn)] : []), 'CAST(file_row_number AS DOUBLE) AS "__source_row"'];
+            tableSql = `(SELECT ${select.join(', ')} FROM read_parquet('${part.parquetPath.replaceAll("'", "''")}', file_row_number = true))`;
+          } else {
+            if (part.view.createdTimestampColumn) columns.push({ name: part.view.createdTimestampColumn, kind: 'time', values: readEpochMillisColumn(source, part.view.createdTimestampColumn) });
+            await stage(duck, connection, table, columns, source.numRows);
+          }
           views.push({
             name: part.view.name,
-            table: `"${table}"`,
+            table: tableSql,
             keys: part.joinKeys,
             timestampColumn: part.view.timestampColumn,
             createdTimestampColumn: part.view.createdTimestampColumn,

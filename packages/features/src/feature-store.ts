@@ -18,7 +18,7 @@ import { createMemoryOnlineStore } from './memory-online-store.js';
 import type { MaterializeIncrementalOptions, MaterializeOptions, MaterializeResult, OnlineContext, OnlineFeaturesRequest, OnlineFeaturesResult, PushTarget } from './online.js';
 import { getOnlineFeatures, materialize, materializeIncremental, pushOnline } from './online.js';
 import type { OnlineStoreV1 } from './online-store.js';
-import { readViewSource, readViewSourceBatches } from './source-reader.js';
+import { formatOf, localPath, readViewSource, readViewSourceBatches } from './source-reader.js';
 import type { SqlOptions } from './sql.js';
 import { toSql } from './sql.js';
 
@@ -123,6 +123,11 @@ export function createFeatureStore(options: FeatureStoreOptions): FeatureStore {
         {
           catalog,
           readSource,
+          parquetPath(viewName) {
+            const view = catalog.views.get(viewName)!;
+            if (!isFileSource(view.source) || (pushed.get(viewName)?.length ?? 0) > 0 || formatOf(view.source) !== 'parquet') return undefined;
+            return localPath(view.source, options.offline?.store ? { offlineStore: options.offline.store } : {});
+          },
           sourceBatches(viewName, columns) {
             const view = catalog.views.get(viewName)!;
             // Pushed offline rows are appended in memory: such views are read whole.

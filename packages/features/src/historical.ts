@@ -30,6 +30,8 @@ export interface HistoricalFeaturesRequest {
 export interface HistoricalContext {
   catalog: Catalog;
   readSource(viewName: string, columns: readonly string[]): Promise<ArrowTableLike>;
+  /** The local Parquet path of a view read exactly from that file, else undefined. */
+  parquetPath(viewName: string): string | undefined;
   /** Batches of a file source, or undefined when the view must be read whole. */
   sourceBatches(viewName: string, columns: readonly string[]): (() => AsyncIterable<ArrowTableLike>) | undefined;
   engine(name: 'arrow' | 'duckdb'): Promise<HistoricalEngine>;
@@ -82,7 +84,8 @@ export async function getHistoricalFeatures(context: HistoricalContext, request:
     const v = part.view;
     const columns = [...part.joinKeys, v.timestampColumn, ...(v.createdTimestampColumn ? [v.createdTimestampColumn] : []), ...part.features];
     const batches = engine.readsBatches ? context.sourceBatches(v.name, columns) : undefined;
-    plannedViews.push(batches ? { ...part, batches } : { ...part, source: await context.readSource(v.name, columns) });
+    const parquetPath = context.parquetPath(v.name);
+    plannedViews.push(batches ? { ...part, batches } : { ...part, source: await context.readSource(v.name, columns), ...(parquetPath ? { parquetPath } : {}) });
   }
   const plan: JoinPlan = { entityRows: rows, timestampColumn, entityTimes: times, views: plannedViews };
   const joined = await engine.join(plan);

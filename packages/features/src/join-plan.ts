@@ -17,6 +17,11 @@ export interface JoinPlanView {
    * as checked record batches, read one at a time, so a source need not fit in memory.
    */
   readonly batches?: () => AsyncIterable<ArrowTableLike>;
+  /**
+   * When `source` is exactly a local Parquet file (no pushed rows), its path: engines that read
+   * Parquet themselves (DuckDB) may query it in place; row i of the file is row i of `source`.
+   */
+  readonly parquetPath?: string;
 }
 
 /** Everything an engine needs for a point-in-time join. */

@@ -14,7 +14,7 @@ export interface SourceContext {
   offlineStore?: ObjectStore;
 }
 
-function formatOf(source: FileSource): SourceFormat {
+export function formatOf(source: FileSource): SourceFormat {
   if (source.format) return source.format;
   const ext = path.extname(source.path).toLowerCase();
   if (ext === '.parquet' || ext === '.pq') return 'parquet';
@@ -68,7 +68,7 @@ export async function readViewSource(catalog: Catalog, view: FeatureView, contex
 }
 
 // A local file path for `source` when it is one (so batch readers can read it in ranges).
-function localPath(source: FileSource, context: SourceContext): string | undefined {
+export function localPath(source: FileSource, context: SourceContext): string | undefined {
   if (source.store || (context.offlineStore && !/^[a-z][a-z0-9+.-]*:\/\//i.test(source.path) && !path.isAbsolute(source.path))) return undefined;
   if (source.path.startsWith('file://')) return decodeURIComponent(new URL(source.path).pathname);
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(source.path) ? undefined : path.resolve(source.path);
