@@ -86,3 +86,30 @@ describe('Open Inference Protocol over gRPC (python grpcio client)', () => {
     expect(text).toContain('mlops_serve_requests_total{model="_unknown",status="404",version="_unknown"} 1');
   });
 });
+
+describe('gRPC with auth scope "all"', () => {
+  it('answers UNAUTHENTICATED without the bearer token and serves with it; ServerLive stays open', async () => {
+    const grpc = await import('@grpc/grpc-js');
+    const loader = await import('@grpc/proto-loader');
+    const model = await loadModel({ source: linearModel(), name: 'linear', workers: 1 });
+    const server = createModelServer({ models: [model], port: 0, grpc: { port: 0 }, auth: { token: 'grpc-token-1', scope: 'all' } });
+    const { grpcPort } = await server.listen();
+    const def = await loader.load(path.join(protoDir, 'grpc_predict_v2.proto'), { keepCase: true, longs: String, defaults: true, oneofs: true });
+    type Unary = (req: unknown, md: InstanceType<typeof grpc.Metadata>, cb: (err: { code: number } | null, res?: { outputs: unknown[] }) => void) => void;
+    const pkg = grpc.loadPackageDefinition(def) as unknown as { inference: { GRPCInferenceService: new (a: string, c: unknown) => { ModelInfer: Unary; ServerLive: Unary; close(): void } } };
+    const client = new pkg.inference.GRPCInferenceService(`127.0.0.1:${grpcPort}`, grpc.credentials.createInsecure());
+    const call = (fn: Unary, req: unknown, md: InstanceType<typeof grpc.Metadata>) =>
+      new Promise<{ code: number }>((resolve) => fn.call(client, req, md, (err) => resolve({ code: err ? err.code : 0 })));
+    const req = { model_name: 'linear', inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 4], contents: { fp32_contents: [1, 2, 3, 4] } }] };
+    try {
+      expect(await call(client.ModelInfer, req, new grpc.Metadata())).toEqual({ code: 16 });
+      const md = new grpc.Metadata();
+      md.set('authorization', 'Bearer grpc-token-1');
+      expect(await call(client.ModelInfer, req, md)).toEqual({ code: 0 });
+      expect(await call(client.ServerLive, {}, new grpc.Metadata())).toEqual({ code: 0 });
+    } finally {
+      client.close();
+      await server.close();
+    }
+  });
+});
