@@ -32,6 +32,11 @@ describe('traces shipped in the package', () => {
     expect(r.rejected).toBe(0);
   });
 
+  it('the npm tarball carries Philly and its provenance but not the research-only Alibaba files', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { files: string[] };
+    expect(pkg.files).toEqual(['dist', 'traces/philly-jobs.csv.gz', 'traces/PROVENANCE.md']);
+  });
+
   it('unknown names are refused with the names that exist', () => {
     expect(() => bundledTrace('helios' as 'philly')).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('philly, alibaba') }));
     expect(() => simulate({ trace: 'helios' as 'philly' })).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining("'philly' or 'alibaba'") }));

@@ -1,10 +1,13 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { InvalidArgumentError } from '@mlops/contracts';
+import { InvalidArgumentError, NotFoundError } from '@mlops/contracts';
 import { readAlibabaNodes, readAlibabaPods, readPhillyTrace, type TraceJob } from './trace-readers.js';
 import type { NodeSpec } from './types.js';
 
-/** Names of the traces shipped inside the package (`traces/`, see `traces/PROVENANCE.md`). */
+/**
+ * Names of the bundled traces (`traces/`, see `traces/PROVENANCE.md`). Philly ships in the npm
+ * package; Alibaba (research or study use only) is in the repository but not in the tarball.
+ */
 export type BundledTraceName = 'philly' | 'alibaba';
 
 /** The names {@link simulate} and {@link bundledTrace} accept. */
@@ -73,6 +76,12 @@ export function bundledTrace(name: BundledTraceName, options: BundledTraceOption
   }
   const files = bundledTraceFiles();
   const file = name === 'philly' ? files.philly : files.alibabaPods;
+  if (name === 'alibaba' && !existsSync(file)) {
+    // alibaba/clusterdata grants research or study use only, so the npm tarball leaves it out.
+    throw new NotFoundError(
+      `bundledTrace: the Alibaba GPU v2023 trace is not in the published package (its licence allows research or study use only); expected ${file}. Download cluster-trace-gpu-v2023/csv from github.com/alibaba/clusterdata and read it with readAlibabaPods({ path }) and readAlibabaNodes({ path }), or run from a clone of the mlops repository.`,
+    );
+  }
   if (!existsSync(file)) {
     throw new InvalidArgumentError(`bundledTrace: ${file} is missing; expected the package's traces/ folder. Reinstall @mlops/gpu-scheduler (its "files" include traces/).`);
   }
