@@ -130,6 +130,21 @@ describe('mlops registry', () => {
     expect(gc).toMatchObject({ dryRun: true, deleted: [] });
   });
 
+  it('delete: refused while an alias points at the version, then with --force; verify skips the tombstone', async () => {
+    const refused = await run(['registry', 'delete', 'churn/1', '--reason', 'data deletion request']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    const forced = await run(['registry', 'delete', 'churn/1', '--force', '--reason', 'data deletion request']);
+    expect(forced.code).toBe(0);
+    expect(forced.stdout.trim()).toBe('deleted churn/1; run mlops registry gc --apply to reclaim the bytes');
+    const shown = await run(['registry', 'show', 'churn/1']);
+    expect(shown.code).toBe(2);
+    expect(shown.stderr).toContain('churn/1 was deleted');
+    const verify = await run(['registry', 'verify']);
+    expect(verify.code).toBe(0);
+    expect(verify.stdout.trim()).toBe('1 versions, 1 files checked: all intact');
+  });
+
   it('reads the store from MLOPS_REGISTRY_URL; bad input is exit 2 with one line', async () => {
     const r = await mlops(['registry', 'list', '--json'], { cwd: dir, env: { MLOPS_REGISTRY_URL: store } });
     expect(json<{ models: { name: string }[] }>(r).models.map((m) => m.name)).toEqual(['churn']);

@@ -6,7 +6,7 @@ import type { Table } from 'apache-arrow';
 import { buildTable, featureFrameSchema, readFloat64Column, seededRandom, tableFromIpc, tableToParquet, toStringArray } from '@mlops/contracts';
 import { ErrorCode, MlopsError } from '@mlops/contracts/errors';
 import { aggregateCosts, attributeCosts, costOfPredictions, evaluateBudgets, renderCostReport, samplePriceCatalog, spotSavings, IDLE_GROUP } from '@mlops/cost';
-import { createDriftMonitor, createRetrainTrigger, profile, serializeProfile } from '@mlops/drift';
+import { createDriftMonitor, createRetrainTrigger, profile, renderHtmlReport, serializeProfile } from '@mlops/drift';
 import type { DriftMonitorReport, RetrainEvent } from '@mlops/drift';
 import { createFeatureStore, createMemoryOnlineStore, defineEntity, defineFeatureView } from '@mlops/features';
 import type { FeatureStore } from '@mlops/features';
@@ -17,7 +17,6 @@ import { createModelServer } from '@mlops/serve';
 import type { ReloadEvent } from '@mlops/serve';
 import { createFileStore } from '@mlops/storage';
 import { logisticRegressionOnnx } from '../onnx/logistic-model.js';
-import { renderDriftHtml } from '../commands/drift/drift-html.js';
 import { GPU_ONLY } from '../commands/cost/commands.js';
 import { gitLineage } from '../commands/registry/git-lineage.js';
 import { simulateTrace } from '../commands/schedule/commands.js';
@@ -230,7 +229,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         reports.push(report);
         const before = retrainEvents.length;
         await trigger.onReport(report);
-        if (retrainEvents.length > before && driftReportHtml === undefined) driftReportHtml = renderDriftHtml(report, { title: `Drift: ${MODEL}@champion inputs, window ${reports.length}`, reference: `training data of ${MODEL} v${v1.version}`, current: 'live traffic after the product change', generatedAt: Date.now() });
+        if (retrainEvents.length > before && driftReportHtml === undefined) driftReportHtml = renderHtmlReport(report, { title: `Drift: ${MODEL}@champion inputs vs training data of v${v1.version}, window ${reports.length}`, reference: referenceProfile });
       },
     });
     const random = seededRandom(11);

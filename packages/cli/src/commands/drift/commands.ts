@@ -8,7 +8,6 @@ import { requireFile, readTableFile, tableFormatOf } from '../../cli/data-files.
 import { ExitCode } from '../../cli/exit-codes.js';
 import { usageError } from '../../cli/usage-error.js';
 import { formatTable, numberArg } from '../../cli/values.js';
-import { renderDriftHtml } from './drift-html.js';
 
 function columnsArg(value: string | undefined): string[] | undefined {
   return value ? value.split(',').map((c) => c.trim()).filter(Boolean) : undefined;
@@ -71,7 +70,10 @@ const report = leaf({
       ...(threshold !== undefined ? { threshold } : {}),
       ...(share !== undefined ? { datasetDriftShare: share } : {}),
     });
-    if (args.html) await writeFile(path.resolve(ctx.cwd, args.html), renderDriftHtml(result, { reference: args.reference, current: args.current, generatedAt: Date.now() }));
+    if (args.html) {
+      const sides = { reference: ref.kind === 'table' ? ref.table : ref.profile, current: cur.kind === 'table' ? cur.table : cur.profile };
+      await writeFile(path.resolve(ctx.cwd, args.html), drift.renderHtmlReport(result, { title: `Drift: ${path.basename(args.current)} vs ${path.basename(args.reference)}`, ...sides }));
+    }
     if (ctx.json) ctx.outJson({ ...drift.driftReportToJSON(result), ...(args.html ? { html: path.resolve(ctx.cwd, args.html) } : {}) });
     else {
       ctx.out(

@@ -291,6 +291,32 @@ const archive = leaf({
   },
 });
 
+const deleteCmd = leaf({
+  meta: { name: 'delete', description: 'Delete a version (name/3) or a whole model: files and metadata go, the number and the event log stay; gc reclaims the bytes' },
+  args: {
+    ref: { type: 'positional', description: 'churn/3 (one version) or churn (every version)', required: true },
+    force: { type: 'boolean', description: 'Also delete aliases pointing at it (each logged); refused without it' },
+    ...REASON,
+    ...STORE_ARG,
+  },
+  async run(args, ctx) {
+    const options = { ...(args.force ? { force: true } : {}), ...(args.reason ? { reason: args.reason } : {}) };
+    await withRegistry(args.store, ctx, async (r) => {
+      if (!args.ref.includes('/') && !args.ref.includes('@')) {
+        const result = await r.deleteModel(args.ref, options);
+        if (ctx.json) return ctx.outJson(result);
+        ctx.out(`deleted ${result.name}: versions ${result.deletedVersions.join(', ') || '(none)'}; run mlops registry gc --apply to reclaim the bytes`);
+        return;
+      }
+      const ref = parseModelRef(args.ref);
+      if (!('version' in ref)) throw usageError(`delete takes a version number like churn/3 or a model name, found "${args.ref}".`);
+      const v = await r.deleteModelVersion(ref.name, ref.version, options);
+      if (ctx.json) return ctx.outJson(v);
+      ctx.out(`deleted ${v.name}/${v.version}; run mlops registry gc --apply to reclaim the bytes`);
+    });
+  },
+});
+
 const gc = leaf({
   meta: { name: 'gc', description: 'Find (and with --apply delete) stored blobs no version references' },
   args: {
@@ -310,7 +336,7 @@ const gc = leaf({
 });
 
 const verify = leaf({
-  meta: { name: 'verify', description: "Read every stored file of every version and check its sha256; exit 3 when any is missing or damaged" },
+  meta: { name: 'verify', description: "Check every model's event-log hash chain and re-hash every stored file; exit 3 when anything is missing, damaged or altered" },
   args: { name: { type: 'positional', description: 'Only this model', required: false }, ...STORE_ARG },
   async run(args, ctx) {
     const problems: { ref: string; path: string; code: string; message: string }[] = [];
@@ -319,7 +345,10 @@ const verify = leaf({
     await withRegistry(args.store, ctx, async (registry) => {
       const names = args.name ? [args.name] : (await registry.listModels()).map((m) => m.name);
       for (const name of names) {
+        const chain = await registry.verifyEventLog(name);
+        if (!chain.intact) problems.push({ ref: name, path: `(event log, seq ${chain.firstBreak?.seq ?? '?'})`, code: ErrorCode.DataCorrupted, message: chain.firstBreak?.reason ?? 'the hash chain is broken' });
         for (const info of await registry.listModelVersions(name)) {
+          if (info.status === 'DELETED') continue;
           versions++;
           const ref = `${name}/${info.version}`;
           let version;
@@ -365,4 +394,4 @@ const download = leaf({
 });
 
 /** The `mlops registry ...` commands. */
-export const registryCommands: Record<string, MlopsCommand> = { list, show, register, alias, promote, rollback, history, search, archive, gc, verify, download };
+export const registryCommands: Record<string, MlopsCommand> = { list, show, register, alias, promote, rollback, history, search, archive, delete: deleteCmd, gc, verify, download };
