@@ -67,7 +67,14 @@ export async function collectGarbage(ctx: RegistryContext, opts: GcOptions = {})
   const pointed = new Set(stalePointers.map((p) => p.blob));
   const orphanBlobs: { key: string; size: number }[] = [];
   // Leftovers of killed uploads that listings never show: temp files (file store), incomplete multipart uploads (S3).
-  const incompleteWrites = store.sweepIncompleteWrites ? await store.sweepIncompleteWrites({ prefix: layout.root, olderThan: new Date(cutoff), dryRun }) : [];
+  const notes: string[] = [];
+  let incompleteWrites: Awaited<ReturnType<NonNullable<typeof store.sweepIncompleteWrites>>> = [];
+  try {
+    if (store.sweepIncompleteWrites) incompleteWrites = await store.sweepIncompleteWrites({ prefix: layout.root, olderThan: new Date(cutoff), dryRun });
+  } catch (error) {
+    if (!MlopsError.isInstance(error, ErrorCode.Unsupported)) throw error;
+    notes.push(error.message);
+  }
   const sizes = new Map<string, number>();
   for await (const page of store.list({ prefix: layout.blobDataPrefix })) {
     for (const object of page.objects) {
@@ -110,5 +117,6 @@ export async function collectGarbage(ctx: RegistryContext, opts: GcOptions = {})
     incompleteWrites: incompleteWrites.map((w) => ({ key: w.key, size: w.size, startedAt: w.startedAt.getTime() })),
   };
   if (damaged.length > 0) result.damaged = damaged;
+  if (notes.length > 0) result.notes = notes;
   return result;
 }

@@ -198,6 +198,8 @@ export interface GcResult {
    * file store, incomplete multipart uploads on S3 (aborted). Stores without a sweep report none.
    */
   incompleteWrites: { key: string; size: number; startedAt: number }[];
+  /** What gc could not do on this store (e.g. a server without ListMultipartUploads). */
+  notes?: string[];
   /** Objects gc could not read (`DATA_CORRUPTED`), with the reason; fix them with `repair()`. */
   damaged?: { key: string; message: string }[];
 }

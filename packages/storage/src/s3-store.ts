@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
-import { InvalidArgumentError, loadOptionalPeer } from '@mlops/contracts/errors';
+import { InvalidArgumentError, loadOptionalPeer, UnsupportedError } from '@mlops/contracts/errors';
 import { normalizeBody } from './body.js';
 import { normalizeStorePrefix, validateKey } from './keys.js';
 import { lazy } from './lazy.js';
@@ -319,6 +319,12 @@ export function createS3Store(options: S3StoreOptions): ObjectStoreV1 {
           uploadIdMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
         } while (keyMarker !== undefined);
       } catch (error) {
+        // Some S3-compatible servers (s3rver) do not implement ListMultipartUploads.
+        if ((error as { name?: string } | undefined)?.name === 'NotImplemented') {
+          throw new UnsupportedError(`${url} does not implement ListMultipartUploads, so incomplete uploads cannot be listed; rely on a bucket lifecycle rule (AbortIncompleteMultipartUpload).`, {
+            cause: error,
+          });
+        }
         throw mapS3Error(error, context('sweep', options.prefix ?? ''));
       }
       return found;
