@@ -131,5 +131,32 @@ const importFocus = leaf({
   },
 });
 
+const fromPrometheusCmd = leaf({
+  meta: { name: 'from-prometheus', description: 'Read GPU/CPU/memory requests and usage from Prometheus (kube-state-metrics, cAdvisor, DCGM) into a UsageRecord file' },
+  args: {
+    url: { type: 'string', description: 'Prometheus base URL, e.g. http://prometheus:9090', valueHint: 'url', required: true },
+    start: { type: 'string', description: 'From (ISO time or epoch ms)', valueHint: 'time', required: true },
+    end: { type: 'string', description: 'To (default now)', valueHint: 'time' },
+    step: { type: 'string', description: 'Resolution, e.g. 5m (default 5m)', default: '5m', valueHint: 'duration' },
+    output: { type: 'string', alias: 'o', description: 'UsageRecord file to write (.arrow, .parquet, .csv)', valueHint: 'file', required: true },
+  },
+  async run(args, ctx) {
+    const cost = await import('@mlops/cost');
+    const time = (v: string, name: string) => {
+      const ms = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+      if (!Number.isFinite(ms)) throw usageError(`${name}: expected an ISO time or epoch milliseconds, found "${v}".`);
+      return ms;
+    };
+    const out = path.resolve(ctx.cwd, args.output);
+    if (!tableFormatOf(out)) throw usageError(`--output ${args.output}: expected a .arrow, .parquet or .csv file name.`);
+    let stats = { queries: 0, series: 0, points: 0 };
+    const usage = await cost.fromPrometheus({ url: args.url, start: time(args.start, '--start'), end: args.end ? time(args.end, '--end') : Date.now(), step: args.step, onStats: (s) => (stats = s) });
+    const { writeTableFile } = await import('../../cli/data-files.js');
+    await writeTableFile(out, usage);
+    if (ctx.json) return ctx.outJson({ output: out, rows: usage.numRows, ...stats });
+    ctx.out(`${usage.numRows} usage rows from ${stats.series} series (${stats.queries} queries) -> ${args.output}`);
+  },
+});
+
 /** The `mlops cost ...` commands. */
-export const costCommands: Record<string, MlopsCommand> = { report, 'import-focus': importFocus };
+export const costCommands: Record<string, MlopsCommand> = { report, 'import-focus': importFocus, 'from-prometheus': fromPrometheusCmd };
