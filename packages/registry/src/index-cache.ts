@@ -4,7 +4,10 @@ import { LOST, retryCas } from './cas.js';
 import { decodeAliasPointer, decodeCatalogSnapshot, decodeIndex, decodeManifest, encodeCatalogSnapshot, encodeJson, type AliasPointer } from './codec.js';
 import type { EventDraft, RegistryContext } from './context.js';
 import { appendEvent, isDamaged, readLogAfter, readLogTail, type LogEntry } from './event-log.js';
-import { applyEvent, emptyIndex, summarize, upsertSummary, type ModelIndexState } from './model-index.js';
+import { applyEvent, applyPointer, emptyIndex, summarize, upsertSummary, type ModelIndexState } from './model-index.js';
+
+/** How long an alias move may stay unlogged before a reader logs it for its (presumably dead) writer. */
+const RECOVERY_GRACE_MS = 5_000;
 import { getOrUndefined, isPreconditionFailed, listKeys, mapLimit } from './store-ops.js';
 import type { ModelVersion, RegistryEvent } from './types.js';
 
@@ -12,6 +15,8 @@ interface CachedIndex {
   state: ModelIndexState;
   /** Etag of each alias pointer as last reconciled with the log. */
   aliasEtags?: Map<string, string>;
+  /** `alias#revision` of moves shown from their pointer but not logged yet (never checkpointed). */
+  unlogged?: Set<string>;
   /** Etag of the checkpoint object, `null` when none exists. */
   etag: string | null;
   checkpointSeq: number;
@@ -48,6 +53,8 @@ export function createIndexCache(ctx: RegistryContext): IndexCache {
   let snapshotWrite: Promise<void> | undefined;
 
   async function checkpoint(store: ObjectStore, name: string, entry: CachedIndex): Promise<void> {
+    // Moves shown only from their pointer must not reach a checkpoint other readers trust as logged.
+    if (entry.unlogged?.size) return;
     const key = layout.indexKey(name);
     try {
       const result = await store.put(key, encodeJson(entry.state), entry.etag ? { ifMatch: entry.etag } : { ifNoneMatch: '*' });
@@ -63,8 +70,12 @@ export function createIndexCache(ctx: RegistryContext): IndexCache {
   }
 
   /** Folds log entries; a damaged one is recorded on the model (its place in the log is passed). */
-  function fold(state: ModelIndexState, entries: LogEntry[]): void {
+  function fold(state: ModelIndexState, entries: LogEntry[], unlogged?: Set<string>): void {
     for (const entry of entries) {
+      if (!isDamaged(entry) && entry.alias !== undefined && entry.aliasRevision !== undefined && unlogged?.delete(`${entry.alias}#${entry.aliasRevision}`)) {
+        // Its writer logged it after all: the event replaces the entry shown from the pointer.
+        state.aliasHistory = state.aliasHistory.filter((c) => !(c.alias === entry.alias && c.revision === entry.aliasRevision));
+      }
       if (!isDamaged(entry)) applyEvent(state, entry);
       else if (entry.seq > state.lastSeq) {
         noteDamage(state, entry.key, entry.message);
@@ -124,7 +135,7 @@ export function createIndexCache(ctx: RegistryContext): IndexCache {
     ]);
     if (nextEvent) {
       // A long tail (no checkpoint yet) is cheaper to list; a short one to fetch directly.
-      fold(state, state.lastSeq === 0 ? await readLogAfter(store, layout, name, 0) : await readLogTail(store, layout, name, state.lastSeq));
+      fold(state, state.lastSeq === 0 ? await readLogAfter(store, layout, name, 0) : await readLogTail(store, layout, name, state.lastSeq), entry.unlogged);
     }
     // A writer that crashed between its manifest and its log entry still has a visible version.
     const newer = nextVersion
@@ -161,18 +172,29 @@ export function createIndexCache(ctx: RegistryContext): IndexCache {
           continue;
         }
         const alias = object.key.slice(prefix.length, -'.json'.length);
-        if (pointer.revision > (entry.state.aliases[alias]?.revision ?? 0)) {
+        const unlogged = (entry.unlogged ??= new Set());
+        const logged = Math.max(0, ...entry.state.aliasHistory.filter((c) => c.alias === alias && !unlogged.has(`${alias}#${c.revision}`)).map((c) => c.revision));
+        if (pointer.revision > logged && ctx.now() - pointer.updatedAt < RECOVERY_GRACE_MS) {
+          // Its writer may still be about to log it: show it now, log it only if it stays unlogged.
+          applyPointer(entry.state, alias, pointer);
+          unlogged.add(`${alias}#${pointer.revision}`);
+          continue;
+        }
+        if (pointer.revision > logged) {
           const draft: EventDraft = { type: pointer.version === null ? 'alias_deleted' : 'alias_set', alias, from: pointer.from, to: pointer.version, aliasRevision: pointer.revision, recovered: true };
           if (pointer.version !== null) draft.version = pointer.version;
           if (pointer.reason !== undefined) draft.reason = pointer.reason;
           if (pointer.rollback) draft.rollback = true;
           await appendEvent(await ctx.writableStore(), layout, { name, at: pointer.updatedAt, actor: pointer.actor, ...draft }, entry.state.lastSeq, ctx.retry);
+          unlogged.delete(`${alias}#${pointer.revision}`);
+          // The history entry shown from the pointer is replaced by the logged one.
+          entry.state.aliasHistory = entry.state.aliasHistory.filter((c) => !(c.alias === alias && c.revision === pointer.revision));
           recovered = true;
         }
         seen.set(object.key, found.etag);
       }
     }
-    if (recovered) fold(entry.state, await readLogTail(store, layout, name, entry.state.lastSeq));
+    if (recovered) fold(entry.state, await readLogTail(store, layout, name, entry.state.lastSeq), entry.unlogged);
   }
 
   /**

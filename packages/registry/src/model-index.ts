@@ -116,6 +116,24 @@ export function applyEvent(state: ModelIndexState, event: RegistryEvent): void {
   }
 }
 
+/**
+ * Folds an alias move seen on its pointer but not (yet) in the log, so every read shows the pointer's
+ * state at once; its log entry, when it comes, is deduplicated by revision like any other.
+ */
+export function applyPointer(
+  state: ModelIndexState,
+  alias: string,
+  pointer: { version: number | null; revision: number; from: number | null; updatedAt: number; actor: string; reason?: string; rollback?: boolean },
+): void {
+  if (state.aliasHistory.some((c) => c.alias === alias && c.revision === pointer.revision)) return;
+  const change: AliasChange = { alias, from: pointer.from, to: pointer.version, at: pointer.updatedAt, actor: pointer.actor, revision: pointer.revision, seq: state.lastSeq };
+  if (pointer.reason !== undefined) change.reason = pointer.reason;
+  if (pointer.rollback) change.rollback = true;
+  state.aliasHistory.push(change);
+  const current = state.aliases[alias];
+  if (!current || pointer.revision > current.revision) state.aliases[alias] = { version: pointer.version, revision: pointer.revision };
+}
+
 /** Live aliases (deleted ones left out) as alias -> version. */
 export function liveAliases(state: ModelIndexState): Record<string, number> {
   const out: Record<string, number> = {};
