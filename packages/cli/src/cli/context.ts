@@ -18,11 +18,15 @@ export interface CliContext {
   outJson(value: unknown): void;
 }
 
-/** Streams a {@link CliContext} writes to; the real process streams by default. */
+/** Where `runCli` writes and what it reads; each field defaults to the running process's. */
 export interface CliIo {
+  /** Results (text, or JSON under `--json`). `isTTY` turns on progress bars and colours. */
   stdout?: { write(chunk: string): unknown; isTTY?: boolean };
+  /** Errors (one line; a stack only with `--debug`) and notes. */
   stderr?: { write(chunk: string): unknown };
+  /** Environment (`MLOPS_REGISTRY_URL`, `MLOPS_ACTOR`). */
   env?: Readonly<Record<string, string | undefined>>;
+  /** Directory relative paths resolve against. */
   cwd?: string;
 }
 
