@@ -38,7 +38,8 @@ describe('gc racing registrations that reuse orphaned blobs (3 registering proce
       await store.put(blob, bytes);
       await store.put(layout.blobPointerKey(sha256), JSON.stringify({ formatVersion: 1, sha256, size: bytes.byteLength, blob, createdAt: 0 }));
     }
-    const minAgeMs = 3000;
+    // Generous: on a loaded machine a registration may take seconds from claiming bytes to committing.
+    const minAgeMs = 8000;
     // Old enough for gc to collect once the race starts.
     await new Promise((resolve) => setTimeout(resolve, minAgeMs + 500));
     const start = path.join(root, 'start-signal');
