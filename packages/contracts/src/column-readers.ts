@@ -234,7 +234,11 @@ function utf8Strings(data: ArrowDataLike): string[] | null {
   return out;
 }
 
-function isValid(data: ArrowDataLike, i: number): boolean {
+/**
+ * Whether row `i` of one Arrow data chunk holds a value (its validity bit is set). A chunk that
+ * reports nulls but carries no bitmap is all null, as arrow-js treats it.
+ */
+export function isValidAt(data: Pick<ArrowDataLike, 'nullCount' | 'nullBitmap' | 'offset'>, i: number): boolean {
   if (data.nullCount === 0) return true;
   const bitmap = data.nullBitmap;
   if (!bitmap || bitmap.length === 0) return false;
@@ -275,11 +279,11 @@ export function toCategoryCodes(vector: ArrowVectorLike, columnName?: string): C
       const remap = new Int32Array(dictStrings.length);
       for (let k = 0; k < dictStrings.length; k++) remap[k] = dictStrings[k] === null ? -1 : codeOf(dictStrings[k]!);
       const indices = data.values as ArrayLike<number | bigint>;
-      for (let i = 0; i < n; i++) codes[at + i] = isValid(data, i) ? remap[Number(indices[i])]! : -1;
+      for (let i = 0; i < n; i++) codes[at + i] = isValidAt(data, i) ? remap[Number(indices[i])]! : -1;
     } else {
       const strings = utf8Strings(data);
       for (let i = 0; i < n; i++) {
-        if (!isValid(data, i)) codes[at + i] = -1;
+        if (!isValidAt(data, i)) codes[at + i] = -1;
         else {
           const s = strings ? strings[i]! : (vector.get(row + i) as string | null);
           codes[at + i] = s === null ? -1 : codeOf(s);
@@ -310,7 +314,7 @@ export function countNulls(vector: ArrowVectorLike): { nullCount: number; firstN
     if (nulls > 0) {
       if (firstNullRow < 0) {
         for (let i = 0; i < data.length; i++) {
-          if (data.type.typeId === ArrowTypeId.Null || !isValid(data, i)) {
+          if (data.type.typeId === ArrowTypeId.Null || !isValidAt(data, i)) {
             firstNullRow = row + i;
             break;
           }

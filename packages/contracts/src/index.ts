@@ -50,6 +50,7 @@ export {
   toCategoryCodes,
   toStringArray,
   countNulls,
+  isValidAt,
 } from './column-readers.js';
 export type { ToFloat64Options, CategoryCodes } from './column-readers.js';
 

@@ -3,6 +3,7 @@ import {
   tableFromIPC, tableToIPC, Table,
 } from 'apache-arrow';
 import type { Data, DataType, Field, Schema } from 'apache-arrow';
+import { isValidAt } from './column-readers.js';
 import type { SchemaElement } from 'hyparquet';
 import { UnsupportedError } from '@mlops/contracts/errors';
 import { ArrowTypeId, describeType } from './type-kinds.js';
@@ -39,14 +40,6 @@ function unsupported(name: string, type: DataType): UnsupportedError {
     `Column "${name}" has type ${describeType(type)}, which the Parquet writer does not support. ` +
       'Supported: Int*, Uint*, Float16/32/64, Bool, Utf8/LargeUtf8 (and dictionaries of them), Timestamp, Date<day>. Cast or drop the column before writing.',
   );
-}
-
-function isValidAt(d: Data, i: number): boolean {
-  if (d.nullCount === 0) return true;
-  const bitmap = d.nullBitmap;
-  if (!bitmap || bitmap.length === 0) return false;
-  const bit = d.offset + i;
-  return (bitmap[bit >> 3]! & (1 << (bit & 7))) !== 0;
 }
 
 function anyNulls(chunks: readonly Data[]): boolean {

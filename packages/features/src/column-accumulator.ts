@@ -1,19 +1,8 @@
 import { makeData, makeVector, vectorFromArray } from 'apache-arrow';
 import type { DataType, Vector } from 'apache-arrow';
-import type { ArrowDataLike, ArrowVectorLike } from '@mlops/contracts';
-import { ArrowTypeId } from '@mlops/contracts';
-
-type TypedArray = Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array | Float32Array | Float64Array | BigInt64Array | BigUint64Array;
-
-const FIXED = new Set<number>([ArrowTypeId.Int, ArrowTypeId.Float, ArrowTypeId.Timestamp, ArrowTypeId.Date, ArrowTypeId.Time, ArrowTypeId.Duration]);
-
-function isValid(data: ArrowDataLike, i: number): boolean {
-  if (data.nullCount === 0) return true;
-  const bitmap = data.nullBitmap;
-  if (!bitmap || bitmap.length === 0) return false;
-  const bit = data.offset + i;
-  return (bitmap[bit >> 3]! & (1 << (bit & 7))) !== 0;
-}
+import type { ArrowVectorLike } from '@mlops/contracts';
+import { ArrowTypeId, isValidAt } from '@mlops/contracts';
+import { isFixedWidth, type TypedArray } from './fixed-width.js';
 
 /** Output column filled row by row from source batches (later writes to a row replace earlier ones). */
 export interface ColumnAccumulator {
@@ -28,12 +17,12 @@ export function createColumnAccumulator(type: ArrowVectorLike['type'], length: n
   const valid = new Uint8Array(length);
   let typed: TypedArray | undefined;
   let values: unknown[] | undefined;
-  const fixed = FIXED.has(type.typeId);
+  const fixed = isFixedWidth(type.typeId);
   return {
     set(row, vector, local) {
       const data = vector.data.length === 1 ? vector.data[0]! : undefined;
       if (fixed && data && ArrayBuffer.isView(data.values) && (data.values as TypedArray).length === data.length) {
-        if (!isValid(data, local)) {
+        if (!isValidAt(data, local)) {
           valid[row] = 0;
           return;
         }

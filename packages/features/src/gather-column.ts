@@ -1,21 +1,8 @@
 import { Utf8, makeData, makeVector, vectorFromArray } from 'apache-arrow';
 import type { DataType, Vector } from 'apache-arrow';
-import type { ArrowDataLike, ArrowVectorLike } from '@mlops/contracts';
-import { ArrowTypeId, isUtf8Like, toStringArray } from '@mlops/contracts';
-
-type TypedArray = Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array | Float32Array | Float64Array | BigInt64Array | BigUint64Array;
-type TypedArrayCtor = { new (length: number): TypedArray };
-
-// Fixed-width types whose values buffer holds one element per row in arrow-js.
-const FIXED = new Set<number>([ArrowTypeId.Int, ArrowTypeId.Float, ArrowTypeId.Timestamp, ArrowTypeId.Date, ArrowTypeId.Time, ArrowTypeId.Duration]);
-
-function isValid(data: ArrowDataLike, i: number): boolean {
-  if (data.nullCount === 0) return true;
-  const bitmap = data.nullBitmap;
-  if (!bitmap || bitmap.length === 0) return false;
-  const bit = data.offset + i;
-  return (bitmap[bit >> 3]! & (1 << (bit & 7))) !== 0;
-}
+import type { ArrowVectorLike } from '@mlops/contracts';
+import { ArrowTypeId, isUtf8Like, isValidAt, toStringArray } from '@mlops/contracts';
+import { isFixedWidth, type TypedArray, type TypedArrayCtor } from './fixed-width.js';
 
 /**
  * A new vector with `rows[i]` of `vector` at position i, null where `rows[i] < 0`. Fixed-width
@@ -26,7 +13,7 @@ export function gatherColumn(vector: ArrowVectorLike, rows: Int32Array): Vector 
   const type = vector.type as unknown as DataType;
   const chunks = vector.data;
   const first = chunks[0];
-  const stride = first && FIXED.has(vector.type.typeId) && ArrayBuffer.isView(first.values) ? (first.values as TypedArray).length / Math.max(first.length, 1) : 0;
+  const stride = first && isFixedWidth(vector.type.typeId) && ArrayBuffer.isView(first.values) ? (first.values as TypedArray).length / Math.max(first.length, 1) : 0;
   if (first && stride === 1) {
     // Chunk lookup by binary search over chunk starts (most tables have one chunk).
     const starts: number[] = [];
@@ -58,7 +45,7 @@ export function gatherColumn(vector: ArrowVectorLike, rows: Int32Array): Vector 
       }
       const data = chunks[chunk]!;
       const local = r - starts[chunk]!;
-      if (!isValid(data, local)) {
+      if (!isValidAt(data, local)) {
         nullCount++;
         continue;
       }
