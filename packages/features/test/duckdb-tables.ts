@@ -7,7 +7,8 @@ function literal(value: unknown, type: SqlColumnType): string {
   if (value === null || value === undefined) return `CAST(NULL AS ${type})`;
   if (type === 'TIMESTAMP') return `epoch_ms(CAST(${Number(value)} AS BIGINT))`;
   if (type === 'VARCHAR') return `'${String(value).replaceAll("'", "''")}'`;
-  if (type === 'DOUBLE') return `CAST(${Number(value)} AS DOUBLE)`;
+  // A bare numeric literal is read as DECIMAL first and can land one ULP off; a string casts exactly.
+  if (type === 'DOUBLE') return `CAST('${Number(value)}' AS DOUBLE)`;
   return `CAST(${String(value)} AS BIGINT)`;
 }
 
