@@ -68,9 +68,12 @@ describe.skipIf(only && !only.includes('@mlops/storage'))('packages that never u
   });
 });
 
-describe.skipIf(only && !only.includes('@mlops/serve'))('@mlops/serve loads apache-arrow lazily', () => {
+describe.skipIf(only && !only.includes('@mlops/serve'))('@mlops/serve loads apache-arrow and gRPC lazily', () => {
   it('imports and requires with apache-arrow absent (it is loaded only by inferTable and prediction logs)', async () => {
     const dir = projectOf('@mlops/serve');
+    // gRPC is an optional peer loaded only when the grpc option is set: a plain install has none of it.
+    expect(existsSync(path.join(dir, 'node_modules', '@grpc', 'grpc-js'))).toBe(false);
+    expect(existsSync(path.join(dir, 'node_modules', '@grpc', 'proto-loader'))).toBe(false);
     const arrow = path.join(dir, 'node_modules', 'apache-arrow');
     const hidden = path.join(dir, 'node_modules', '.apache-arrow-hidden');
     renameSync(arrow, hidden);
