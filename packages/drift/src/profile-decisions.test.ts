@@ -3,23 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { compare } from './compare.js';
 import { createProfileBuilder, mergeProfiles, profile } from './profile.js';
 import { serializeProfile } from './serialize-profile.js';
+import { normals, rng } from '../test/generators.js';
 
 // Regression tests for issue #14, "decisions from profiles must be right" (defects 1-7).
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return (s + 0.5) / 4294967296;
-  };
-}
-
-function normals(n: number, mean: number, sd: number, seed: number): Float64Array {
-  const r = rng(seed);
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = mean + sd * Math.sqrt(-2 * Math.log(r())) * Math.cos(2 * Math.PI * r());
-  return out;
-}
 
 describe('defect 1: KS from sketches folds in the KLL rank-error bound', () => {
   it('the same 1M rows, profiled whole vs merged from 10 shards, are never "drifted"', () => {
