@@ -39,7 +39,7 @@ export type {
 } from './online.js';
 export { createMemoryOnlineStore } from './memory-online-store.js';
 export { encodeEntityKey } from './online-store.js';
-export type { OnlineStoreV1, OnlineValue, OnlineWriteRow, OnlineRecord, OnlineWriteResult } from './online-store.js';
+export type { OnlineStoreV1, OnlineValue, OnlineWriteRow, OnlineWriteOptions, OnlineRecord, OnlineWriteResult } from './online-store.js';
 export type { TimeInput } from './time.js';
 export { createFeatureServer, toFeastResponse } from './feature-server.js';
 export type { FeatureServerOptions, FeatureServer } from './feature-server.js';

@@ -23,6 +23,16 @@ export interface OnlineRecord {
   readonly values: Readonly<Record<string, OnlineValue>>;
 }
 
+/** Per-call facts about the view a batch of rows belongs to. */
+export interface OnlineWriteOptions {
+  /**
+   * The view's TTL in ms (0 = never expires). Drivers that can expire keys (Redis with
+   * `expireKeys`) use it to drop a key once every value in it is past its TTL; reads still
+   * check the TTL themselves.
+   */
+  readonly ttlMs?: number;
+}
+
 /** Result of {@link OnlineStoreV1.writeRows}. */
 export interface OnlineWriteResult {
   /** Rows that replaced what was stored (or were new). */
@@ -47,8 +57,8 @@ export interface OnlineStoreV1 {
   readonly specificationVersion: 'v1';
   /** Driver name: `memory`, `redis`, or a third party's. */
   readonly kind: string;
-  /** Writes rows of one view; see the write rule above. */
-  writeRows(view: string, rows: readonly OnlineWriteRow[]): Promise<OnlineWriteResult>;
+  /** Writes rows of one view; see the write rule above. `options` may be ignored by a driver. */
+  writeRows(view: string, rows: readonly OnlineWriteRow[], options?: OnlineWriteOptions): Promise<OnlineWriteResult>;
   /** Reads `features` of one view for each key, in order; `undefined` where the view has nothing for the key. */
   readRows(view: string, entityKeys: readonly string[], features: readonly string[]): Promise<(OnlineRecord | undefined)[]>;
   /** The end of the last successful materialization of `view`, epoch ms, or `undefined`. */

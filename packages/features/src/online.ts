@@ -138,11 +138,11 @@ export function latestRows(catalog: Catalog, view: FeatureView, table: ArrowTabl
   return rows;
 }
 
-async function writeAll(online: OnlineStoreV1, view: string, rows: readonly OnlineWriteRow[]): Promise<{ written: number; skipped: number }> {
+async function writeAll(online: OnlineStoreV1, view: FeatureView, rows: readonly OnlineWriteRow[]): Promise<{ written: number; skipped: number }> {
   let written = 0;
   let skipped = 0;
   for (let i = 0; i < rows.length; i += WRITE_BATCH) {
-    const r = await online.writeRows(view, rows.slice(i, i + WRITE_BATCH));
+    const r = await online.writeRows(view.name, rows.slice(i, i + WRITE_BATCH), { ttlMs: view.ttlMs });
     written += r.written;
     skipped += r.skipped;
   }
@@ -154,7 +154,7 @@ async function materializeView(context: OnlineContext, view: FeatureView, startM
   const columns = [...joinKeysOf(catalog, view), view.timestampColumn, ...(view.createdTimestampColumn ? [view.createdTimestampColumn] : []), ...view.features.map((f) => f.name)];
   const table = await context.readSource(view.name, columns);
   const rows = latestRows(catalog, view, table, startMs, endMs);
-  const { written, skipped } = await writeAll(context.online, view.name, rows);
+  const { written, skipped } = await writeAll(context.online, view, rows);
   // Only after every row is stored: a failure above leaves the watermark where it was.
   const previous = await context.online.getWatermark(view.name);
   if (previous === undefined || endMs > previous) await context.online.setWatermark(view.name, endMs);
@@ -191,7 +191,7 @@ export async function materializeIncremental(context: OnlineContext, options: Ma
 /** Writes pushed rows (already checked against the view) to the online store: latest per key; older than stored is ignored. */
 export async function pushOnline(context: OnlineContext, view: FeatureView, table: ArrowTableLike): Promise<{ written: number; skipped: number }> {
   const rows = latestRows(context.catalog, view, table, -8.64e15, 8.64e15);
-  return writeAll(context.online, view.name, rows);
+  return writeAll(context.online, view, rows);
 }
 
 function toKeyValue(value: unknown, key: string, row: number, valueType: string | undefined): string | number {

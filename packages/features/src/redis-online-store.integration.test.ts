@@ -35,6 +35,71 @@ describe('redis online store', () => {
     await store.close();
   });
 
+  it('expireKeys: the key expires at event time + view TTL (+ grace), only ever later; a view without TTL keeps it', async () => {
+    const store = createRedisOnlineStore({ url: server.url, keyPrefix: 'exp:', expireKeys: true, expiryGraceMs: 1000 });
+    const { createClient } = await import('redis');
+    const raw = createClient({ url: server.url });
+    await raw.connect();
+    try {
+      const now = Date.now();
+      const hourMs = 3_600_000;
+      await store.writeRows('a', [{ entityKey: 'k=1', eventTimestampMs: now, values: { x: 1 } }], { ttlMs: hourMs });
+      const ttl1 = await raw.pTTL('exp:{k=1}');
+      expect(ttl1).toBeGreaterThan(hourMs + 1000 - 5000);
+      expect(ttl1).toBeLessThanOrEqual(hourMs + 1000);
+      // A second view on the same hash with a shorter TTL does not shorten the key's life...
+      await store.writeRows('b', [{ entityKey: 'k=1', eventTimestampMs: now, values: { y: 2 } }], { ttlMs: 60_000 });
+      expect(await raw.pTTL('exp:{k=1}')).toBeGreaterThan(hourMs);
+      // ...a newer row with a longer reach extends it...
+      await store.writeRows('b', [{ entityKey: 'k=1', eventTimestampMs: now + 60_000, values: { y: 3 } }], { ttlMs: 2 * hourMs });
+      expect(await raw.pTTL('exp:{k=1}')).toBeGreaterThan(2 * hourMs);
+      // ...an older (skipped) row changes nothing, and a view without a TTL makes the key persistent.
+      expect(await store.writeRows('a', [{ entityKey: 'k=1', eventTimestampMs: now - 1, values: { x: 0 } }], { ttlMs: 1 })).toEqual({ written: 0, skipped: 1 });
+      await store.writeRows('forever', [{ entityKey: 'k=1', eventTimestampMs: now, values: { z: 1 } }], { ttlMs: 0 });
+      expect(await raw.pTTL('exp:{k=1}')).toBe(-1);
+      await store.writeRows('a', [{ entityKey: 'k=1', eventTimestampMs: now + 1, values: { x: 4 } }], { ttlMs: 1 });
+      expect(await raw.pTTL('exp:{k=1}')).toBe(-1);
+
+      // Redis drops the key once its values are past TTL + grace: the read says NOT_FOUND.
+      await store.writeRows('a', [{ entityKey: 'k=2', eventTimestampMs: Date.now() - 950, values: { x: 1 } }], { ttlMs: 1000 });
+      expect((await store.readRows('a', ['k=2'], ['x']))[0]?.values).toEqual({ x: 1 });
+      await new Promise((r) => setTimeout(r, 1300));
+      expect(await raw.exists('exp:{k=2}')).toBe(0);
+      expect(await store.readRows('a', ['k=2'], ['x'])).toEqual([undefined]);
+      // A row already past TTL + grace when written is not kept.
+      await store.writeRows('a', [{ entityKey: 'k=3', eventTimestampMs: Date.now() - 10_000, values: { x: 1 } }], { ttlMs: 1000 });
+      expect(await raw.exists('exp:{k=3}')).toBe(0);
+      // Without expireKeys (the default) keys never expire.
+      const plain = createRedisOnlineStore({ url: server.url, keyPrefix: 'noexp:' });
+      await plain.writeRows('a', [{ entityKey: 'k=1', eventTimestampMs: Date.now() - 10_000, values: { x: 1 } }], { ttlMs: 1000 });
+      expect(await raw.pTTL('noexp:{k=1}')).toBe(-1);
+      await plain.close();
+    } finally {
+      await raw.close();
+      await store.close();
+    }
+  });
+
+  it('expireKeys through the store: materialize passes the view TTL, reads still enforce it', async () => {
+    const online = createRedisOnlineStore({ url: server.url, keyPrefix: 'exp-e2e:', expireKeys: true, expiryGraceMs: 10 * 365 * 24 * HOUR });
+    const store = driverStore({ online, clock: () => T0 + 3 * HOUR });
+    await store.materialize({ start: T0, end: T0 + 3 * HOUR });
+    const { createClient } = await import('redis');
+    const raw = createClient({ url: server.url });
+    await raw.connect();
+    // driver_stats has a 2 h TTL: key expiry = latest event time + 2 h + grace.
+    const expiresAt = Date.now() + (await raw.pTTL('exp-e2e:{driver_id=1001}'));
+    expect(Math.abs(expiresAt - (T0 + 2 * HOUR + 2 * HOUR + 10 * 365 * 24 * HOUR))).toBeLessThan(5000);
+    await raw.close();
+    const read = await store.getOnlineFeatures({ features: ['driver_stats:conv_rate'], entities: { driver_id: [1001, 1002, 1003] } });
+    expect(read.features['driver_stats__conv_rate']!.statuses).toEqual(['PRESENT', 'OUTSIDE_TTL', 'NOT_FOUND']);
+    await store.close();
+  });
+
+  it('rejects a negative expiryGraceMs', () => {
+    expect(() => createRedisOnlineStore({ expireKeys: true, expiryGraceMs: -1 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  });
+
   it('serves a feature store end to end (materialize, TTL on read)', async () => {
     const online = createRedisOnlineStore({ url: server.url, keyPrefix: 'e2e:' });
     const store = driverStore({ online, clock: () => T0 + 3 * HOUR });

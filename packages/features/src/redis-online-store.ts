@@ -1,6 +1,6 @@
 import type * as RedisApi from 'redis';
 import { MlopsError, loadOptionalPeer } from '@mlops/contracts/errors';
-import type { OnlineRecord, OnlineStoreV1, OnlineValue, OnlineWriteRow } from './online-store.js';
+import type { OnlineRecord, OnlineStoreV1, OnlineValue, OnlineWriteOptions, OnlineWriteRow } from './online-store.js';
 
 /** The few node-redis client methods the driver uses (node-redis 6 `createClient()` fits). */
 export interface RedisClientLike {
@@ -30,10 +30,23 @@ export interface RedisOnlineStoreOptions {
   commandTimeoutMs?: number;
   /** Connection attempt timeout. Default 2000 ms. */
   connectTimeoutMs?: number;
+  /**
+   * Let Redis delete entity keys whose values are all past their view's TTL (like Feast's
+   * `key_ttl_seconds`, but per view and from the event time). Each write sets the key's expiry
+   * to `event time + view ttlMs + expiryGraceMs` when that is later than the expiry it has; a
+   * write of a view without a TTL makes the key persistent, so a hash shared by several views
+   * lives as long as its longest-lived value. Reads still enforce the TTL: a value past its TTL
+   * that Redis has not dropped yet is `OUTSIDE_TTL`, one it dropped is `NOT_FOUND`. A row whose
+   * expiry is already past when written is not kept. Default `false`.
+   */
+  expireKeys?: boolean;
+  /** With `expireKeys`: extra time a key is kept past its values' TTL, e.g. to keep `OUTSIDE_TTL` visible for a while. Default 0. */
+  expiryGraceMs?: number;
 }
 
 // Atomic per entity key: write only when (ts, created) beats the stored pair for this view.
-// KEYS[1] entity hash; ARGV: view, ts, created ('' = none), then field/value pairs.
+// KEYS[1] entity hash; ARGV: view, ts, created ('' = none), expiry ('' = leave the key's expiry
+// alone, '0' = persistent, else epoch ms: only ever moved later), then field/value pairs.
 const WRITE_SCRIPT = `
 local view = ARGV[1]
 local ts = tonumber(ARGV[2])
@@ -48,7 +61,21 @@ if stored[1] then
     if stored[2] and stored[2] ~= '' and cr <= tonumber(stored[2]) then return 0 end
   end
 end
-redis.call('HSET', KEYS[1], '_ts:' .. view, ARGV[2], '_cr:' .. view, ARGV[3], unpack(ARGV, 4))
+local exp = ARGV[4]
+local pttl = -2
+local now = 0
+if exp ~= '' and exp ~= '0' then
+  pttl = redis.call('PTTL', KEYS[1])
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+redis.call('HSET', KEYS[1], '_ts:' .. view, ARGV[2], '_cr:' .. view, ARGV[3], unpack(ARGV, 5))
+if exp == '0' then
+  redis.call('PERSIST', KEYS[1])
+elseif exp ~= '' then
+  local at = tonumber(exp)
+  if pttl == -2 or (pttl >= 0 and at > now + pttl) then redis.call('PEXPIREAT', KEYS[1], exp) end
+end
 return 1
 `;
 
@@ -105,6 +132,9 @@ function toMlopsError(error: unknown, what: string): MlopsError {
 export function createRedisOnlineStore(options: RedisOnlineStoreOptions = {}): OnlineStoreV1 {
   const prefix = options.keyPrefix ?? 'mlops:';
   const timeoutMs = options.commandTimeoutMs ?? 2000;
+  const expireKeys = options.expireKeys === true;
+  const graceMs = options.expiryGraceMs ?? 0;
+  if (!Number.isFinite(graceMs) || graceMs < 0) throw new MlopsError('INVALID_ARGUMENT', `createRedisOnlineStore: expiryGraceMs must be a finite number >= 0, found ${String(options.expiryGraceMs)}.`);
   let client: Promise<RedisClientLike> | undefined;
   let owned = false;
   let scriptSha: string | undefined;
@@ -193,10 +223,12 @@ export function createRedisOnlineStore(options: RedisOnlineStoreOptions = {}): O
   return {
     specificationVersion: 'v1',
     kind: 'redis',
-    async writeRows(view: string, rows: readonly OnlineWriteRow[]) {
+    async writeRows(view: string, rows: readonly OnlineWriteRow[], writeOptions: OnlineWriteOptions = {}) {
       if (rows.length === 0) return { written: 0, skipped: 0 };
+      const ttlMs = writeOptions.ttlMs ?? 0;
+      const expiry = (row: OnlineWriteRow) => (!expireKeys ? '' : ttlMs > 0 ? String(Math.floor(row.eventTimestampMs + ttlMs + graceMs)) : '0');
       const args = rows.map((row) => {
-        const out = [entityHash(row.entityKey), view, String(row.eventTimestampMs), row.createdTimestampMs === undefined ? '' : String(row.createdTimestampMs)];
+        const out = [entityHash(row.entityKey), view, String(row.eventTimestampMs), row.createdTimestampMs === undefined ? '' : String(row.createdTimestampMs), expiry(row)];
         for (const [feature, value] of Object.entries(row.values)) out.push(`${view}:${feature}`, encodeOnlineValue(value));
         return out;
       });
