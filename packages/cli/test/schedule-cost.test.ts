@@ -1,7 +1,10 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { namedPolicy, POLICY_NAMES as SCHEDULER_POLICY_NAMES } from '@mlops/gpu-scheduler';
+import type { SchedulerPolicy } from '@mlops/gpu-scheduler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { POLICY_NAMES, policyFor } from '../src/commands/schedule/policies.js';
 import { json, mlops } from './run-mlops.js';
 
 let dir: string;
@@ -57,6 +60,15 @@ describe('mlops schedule simulate and mlops cost', () => {
     expect(out).toMatchObject({ assets: 8, currency: 'USD' });
     const written = JSON.parse(await readFile(path.join(dir, 'focus-assets.json'), 'utf8')) as { assets: { node: string }[] };
     expect(written.assets.map((a) => a.node).sort()).toEqual(Array.from({ length: 8 }, (_, i) => `node-00${i}`));
+  });
+
+  it('--policy takes exactly the scheduler\'s named policies, and each is the scheduler\'s own namedPolicy', async () => {
+    expect([...POLICY_NAMES]).toEqual([...SCHEDULER_POLICY_NAMES]);
+    // Policies hold functions, so compare what defines them: ordering name and parameters, preemption.
+    const data = (o: object | undefined) => Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => typeof v !== 'function'));
+    const parts = (p: SchedulerPolicy) => ({ ...data(p), ordering: data(p.ordering), placement: data(p.placement) });
+    for (const name of POLICY_NAMES) expect(parts((await policyFor(name)).policy)).toEqual(parts(namedPolicy(name)));
+    expect(parts((await policyFor('tiresias')).policy)).toMatchObject({ ordering: { name: 'tiresias-las', starvationFactor: 8 }, preemption: true });
   });
 
   it('bad input: exit 2 with one line', async () => {

@@ -50,14 +50,13 @@ export async function simulateTrace(options: SimulateTraceOptions): Promise<{ re
     { trace: options.trace, ...(options.fromMs !== undefined ? { fromMs: options.fromMs } : {}), ...(options.days !== undefined ? { spanMs: options.days * DAY_MS } : {}), ...(options.limit !== undefined ? { limit: options.limit } : {}) },
     options.cwd,
   );
-  const { policy, preemptionCost, label } = await policyFor(options.policy);
+  const { policy, label } = await policyFor(options.policy);
   // With a window, jobs still running at its end are cut there: usage (and cost) cover exactly the window.
   const until = options.fromMs !== undefined && options.days !== undefined ? options.fromMs + options.days * DAY_MS : undefined;
   const result = gs.simulate({
     trace: jobs,
     cluster: { nodes: simulatedNodes(options.gpus, options.spotNodes) },
     policy,
-    ...(preemptionCost === false ? { preemptionCost } : {}),
     ...(until !== undefined ? { until } : {}),
   });
   return { result, trace: file, jobs: jobs.length, label };
