@@ -2,7 +2,8 @@ import { tableFromArrays } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { attributeCosts } from './attribute-costs.js';
 import { readCostTable } from './cost-table.js';
-import { fromFocus } from './focus.js';
+import { readCsv } from '@mlops/contracts';
+import { fromFocus, toFocus, writeFocusCsv } from './focus.js';
 import { samplePriceCatalog } from './price-catalog.js';
 import { H, T0, usageTable } from '../test/usage-fixtures.js';
 
@@ -54,5 +55,84 @@ describe('fromFocus on a cloud bill', () => {
 
   it('instanceTypeColumn that is not in the table is refused', () => {
     expect(() => fromFocus(bill, { instanceTypeColumn: 'x_Nope' })).toThrow(/x_Nope/);
+  });
+});
+
+describe('fromFocus keeps spot and commitment pricing through the FOCUS round trip', () => {
+  // One on-demand, one spot, one reserved and one committed-use node, each used by a team.
+  const usage = usageTable([
+    { start: T0, end: T0 + 2 * H, quantity: 2, node: 'n1', labels: { team: 'a' } },
+    { start: T0, end: T0 + 2 * H, quantity: 8, node: 's1', pricingModel: 'spot', labels: { team: 'b' } },
+    { start: T0, end: T0 + H, quantity: 1, node: 'r1', pricingModel: 'reserved', labels: { team: 'c' } },
+    { start: T0, end: T0 + 2 * H, quantity: 4, node: 'c1', pricingModel: 'committed', labels: { team: 'd' } },
+  ]);
+  const window = { start: T0, end: T0 + 2 * H };
+  const assets = [
+    { node: 'n1', instanceType: 'p3.16xlarge', region: 'us-east-1' },
+    { node: 's1', instanceType: 'p3.16xlarge', region: 'us-east-1', pricingModel: 'spot' as const },
+    { node: 'r1', instanceType: 'p3.16xlarge', region: 'us-east-1', pricingModel: 'reserved' as const, hourlyCost: 15.3 },
+    { node: 'c1', instanceType: 'p3.16xlarge', region: 'us-east-1', pricingModel: 'committed' as const, hourlyCost: 17.1 },
+  ];
+  const costs = attributeCosts({ usage, prices: samplePriceCatalog(), assets, window });
+  const totalOf = (t: Parameters<typeof readCostTable>[0]) => readCostTable(t).totalMicros.reduce((s, v) => s + v, 0);
+
+  for (const version of ['1.2', '1.3'] as const) {
+    it(`${version} CSV -> fromFocus -> attributeCosts with the same usage: same pricing models, same total`, () => {
+      const bill = readCsv(writeFocusCsv(toFocus(costs, { version })));
+      const { assets: back, mixedPricing } = fromFocus(bill);
+      expect(Object.fromEntries(back.map((a) => [a.node, a.pricingModel]))).toEqual({ n1: 'on-demand', s1: 'spot', r1: 'reserved', c1: 'committed' });
+      expect(mixedPricing).toEqual([]);
+      const again = attributeCosts({ usage, prices: samplePriceCatalog(), assets: back, window });
+      expect(totalOf(again)).toBe(totalOf(costs));
+    });
+  }
+
+  it('a correction row without PricingCategory first does not turn a spot instance on-demand', () => {
+    const t = tableFromArrays({
+      ChargeCategory: ['Usage', 'Usage', 'Usage'],
+      ChargeClass: ['Correction', null, null],
+      ChargePeriodStart: [iso(T0), iso(T0), iso(T0 + H)],
+      ChargePeriodEnd: [iso(T0 + H), iso(T0 + H), iso(T0 + 2 * H)],
+      ResourceId: [id, id, id],
+      ServiceCategory: ['Compute', 'Compute', 'Compute'],
+      PricingUnit: ['Hrs', 'Hrs', 'Hrs'],
+      PricingCategory: [null, 'Dynamic', 'Dynamic'],
+      x_UsageType: ['SpotUsage:p4d.24xlarge', 'SpotUsage:p4d.24xlarge', 'SpotUsage:p4d.24xlarge'],
+      EffectiveCost: Float64Array.from([-0.5, 9.83, 9.83]),
+      BillingCurrency: ['USD', 'USD', 'USD'],
+    });
+    const { assets: a, mixedPricing } = fromFocus(t);
+    expect(a[0]!.pricingModel).toBe('spot');
+    expect(mixedPricing).toEqual([]);
+  });
+
+  it('without a PricingCategory column (it is Conditional), an AWS SpotUsage line is spot', () => {
+    const t = tableFromArrays({
+      ChargeCategory: ['Usage'],
+      ChargePeriodStart: [iso(T0)],
+      ChargePeriodEnd: [iso(T0 + H)],
+      ResourceId: [id],
+      x_UsageType: ['USE1-SpotUsage:p4d.24xlarge'],
+      EffectiveCost: Float64Array.from([9.83]),
+      BillingCurrency: ['USD'],
+    });
+    expect(fromFocus(t).assets[0]).toMatchObject({ pricingModel: 'spot', instanceType: 'p4d.24xlarge' });
+  });
+
+  it('a reservation covering part of the hours: the model of most hours, and the resource listed in mixedPricing', () => {
+    const t = tableFromArrays({
+      ChargeCategory: ['Usage', 'Usage', 'Usage'],
+      ChargePeriodStart: [iso(T0), iso(T0 + H), iso(T0 + 2 * H)],
+      ChargePeriodEnd: [iso(T0 + H), iso(T0 + 2 * H), iso(T0 + 3 * H)],
+      ResourceId: [id, id, id],
+      PricingCategory: ['Standard', 'Committed', 'Committed'],
+      CommitmentDiscountType: [null, 'Reserved Instance', 'Reserved Instance'],
+      x_UsageType: ['BoxUsage:p4d.24xlarge', 'BoxUsage:p4d.24xlarge', 'BoxUsage:p4d.24xlarge'],
+      EffectiveCost: Float64Array.from([32.77, 19.2, 19.2]),
+      BillingCurrency: ['USD', 'USD', 'USD'],
+    });
+    const r = fromFocus(t);
+    expect(r.assets[0]!.pricingModel).toBe('reserved');
+    expect(r.mixedPricing).toEqual([{ node: id, pricingModel: 'reserved', hoursByModel: { 'on-demand': 1, reserved: 2 } }]);
   });
 });

@@ -32,9 +32,21 @@ export interface FromFocusSkipped {
   notCompute: number;
 }
 
+/** A resource whose FOCUS rows carry more than one pricing model: charged hours per model. */
+export interface FromFocusMixedPricing {
+  /** The ResourceId. */
+  node: string;
+  /** The model the asset was given: the one with the most charged hours. */
+  pricingModel: PricingModel;
+  /** Charged hours (charge-period length) per pricing model found on the resource's rows. */
+  hoursByModel: Partial<Record<PricingModel, number>>;
+}
+
 const HOURLY_UNIT = /^(hours?|hrs?|instance[- ]?hours?|vm[- ]?hours?|node[- ]?hours?|.*-hours?)$/i;
 const MACHINE_TYPE = /instance|virtual ?machine|\bvm\b|node|server|host/i;
 const NOT_MACHINE_SERVICE = /block store|\bebs\b|storage|disk|snapshot|data transfer|bandwidth|load balanc/i;
+const RESERVATION = /reserv/i;
+const SPOT_USAGE = /^(?:[A-Z]{2,4}\d?-)?SpotUsage\b/;
 const MACHINE_USAGE = /^(?:[A-Z]{2,4}\d?-)?(?:BoxUsage|SpotUsage|HeavyUsage|DedicatedUsage|UnusedBox|ReservedHostUsage)(?::(.+))?$/;
 
 /**
@@ -46,13 +58,22 @@ const MACHINE_USAGE = /^(?:[A-Z]{2,4}\d?-)?(?:BoxUsage|SpotUsage|HeavyUsage|Dedi
  * usage type is not instance time (an EBS volume line billed on the instance id) is skipped, so
  * it never inflates the node price. The instance type is found per row (see
  * {@link FromFocusOptions.instanceTypeColumn}), so attributing these assets reads GPU, vCPU and
- * memory capacity from the catalog by instance type. Dynamic pricing maps to `spot`, Committed to
- * `committed`. Skipped rows are counted by reason, never dropped silently.
+ * memory capacity from the catalog by instance type. The pricing model comes from every row of the
+ * resource, not its first: `PricingCategory` Dynamic is `spot`; Committed is `reserved` when
+ * `CommitmentDiscountType` names a reservation (`Reserved Instance`, `Reservation`) and `committed`
+ * otherwise; Standard is `on-demand`; a row without a PricingCategory (the column is Conditional, and
+ * correction rows may leave it null) counts as spot when its AWS usage type is `SpotUsage`. A resource
+ * whose rows disagree (a reservation covering part of its hours) takes the model of most of its
+ * charged hours and is listed in `mixedPricing`. Skipped rows are counted by reason, never dropped
+ * silently.
  *
  * @throws SchemaMismatchError when a required FOCUS column is missing; InvalidArgumentError when the
  *   table mixes currencies.
  */
-export function fromFocus(table: ArrowTableLike, options: FromFocusOptions = {}): { assets: AssetSpec[]; currency: string; skipped: number; skippedByReason: FromFocusSkipped } {
+export function fromFocus(
+  table: ArrowTableLike,
+  options: FromFocusOptions = {},
+): { assets: AssetSpec[]; currency: string; skipped: number; skippedByReason: FromFocusSkipped; mixedPricing: FromFocusMixedPricing[] } {
   const names = columnNames(table);
   const need = ['ResourceId', 'ChargePeriodStart', 'ChargePeriodEnd', 'EffectiveCost', 'ChargeCategory', 'BillingCurrency'];
   const missing = need.filter((n) => !names.includes(n));
@@ -73,6 +94,7 @@ export function fromFocus(table: ArrowTableLike, options: FromFocusOptions = {})
   const cat = strings('ChargeCategory');
   const cur = strings('BillingCurrency');
   const pc = strings('PricingCategory');
+  const cdType = strings('CommitmentDiscountType');
   const sc = strings('ServiceCategory');
   const region = strings('RegionId');
   const rtype = strings('ResourceType');
@@ -109,10 +131,19 @@ export function fromFocus(table: ArrowTableLike, options: FromFocusOptions = {})
     if (service[i] && NOT_MACHINE_SERVICE.test(service[i]!)) return false;
     return !punit[i] || HOURLY_UNIT.test(punit[i]!.trim());
   };
+  // PricingCategory values (pricingcategory.md): Standard, Dynamic, Committed, Other.
+  const pricingAt = (i: number): PricingModel | null => {
+    const p = pc[i];
+    if (p === 'Dynamic') return 'spot';
+    if (p === 'Committed') return cdType[i] && RESERVATION.test(cdType[i]!) ? 'reserved' : 'committed';
+    if (p === 'Standard' || p === 'Other') return 'on-demand';
+    if (usageType[i] && SPOT_USAGE.test(usageType[i]!)) return 'spot';
+    return null;
+  };
   const wanted = new Set(options.serviceCategories ?? ['Compute', 'AI and Machine Learning']);
   const currencies = new Set<string>();
   const skippedByReason: FromFocusSkipped = { notUsage: 0, noResource: 0, otherService: 0, notCompute: 0 };
-  const by = new Map<string, { start: number; end: number; cost: number; list: number; periods: Map<string, number>; pm: PricingModel; region: string | null; it: string | null }>();
+  const by = new Map<string, { start: number; end: number; cost: number; list: number; periods: Map<string, number>; pmHours: Map<PricingModel, number>; region: string | null; it: string | null }>();
   for (let i = 0; i < table.numRows; i++) {
     const id = rid[i];
     if (cat[i] !== 'Usage') skippedByReason.notUsage++;
@@ -123,8 +154,7 @@ export function fromFocus(table: ArrowTableLike, options: FromFocusOptions = {})
       currencies.add(cur[i] ?? '');
       let a = by.get(id);
       if (!a) {
-        const p = pc[i];
-        a = { start: Infinity, end: -Infinity, cost: 0, list: 0, periods: new Map(), pm: p === 'Dynamic' ? 'spot' : p === 'Committed' ? 'committed' : 'on-demand', region: region[i] ?? null, it: null };
+        a = { start: Infinity, end: -Infinity, cost: 0, list: 0, periods: new Map(), pmHours: new Map(), region: region[i] ?? null, it: null };
         by.set(id, a);
       }
       a.it ??= instanceTypeAt(i);
@@ -133,6 +163,8 @@ export function fromFocus(table: ArrowTableLike, options: FromFocusOptions = {})
       a.cost += eff[i]!;
       a.list += Number.isNaN(list[i]!) ? eff[i]! : list[i]!;
       a.periods.set(`${cps[i]}|${cpe[i]}`, cpe[i]! - cps[i]!);
+      const pm = pricingAt(i);
+      if (pm) a.pmHours.set(pm, (a.pmHours.get(pm) ?? 0) + (cpe[i]! - cps[i]!) / 3_600_000);
     }
   }
   if (currencies.size > 1) {
@@ -141,13 +173,18 @@ export function fromFocus(table: ArrowTableLike, options: FromFocusOptions = {})
     });
   }
   const assets: AssetSpec[] = [];
+  const mixedPricing: FromFocusMixedPricing[] = [];
   for (const [node, a] of by) {
+    let pm: PricingModel = 'on-demand';
+    let most = -1;
+    for (const [m, h] of a.pmHours) if (h > most) [pm, most] = [m, h];
+    if (a.pmHours.size > 1) mixedPricing.push({ node, pricingModel: pm, hoursByModel: Object.fromEntries(a.pmHours) });
     const hours = [...a.periods.values()].reduce((s, v) => s + v, 0) / 3_600_000;
     assets.push({
       node,
       instanceType: a.it,
       region: a.region,
-      pricingModel: a.pm,
+      pricingModel: pm,
       start: a.start,
       end: a.end,
       hourlyCost: hours > 0 ? a.cost / hours : 0,
@@ -155,5 +192,5 @@ export function fromFocus(table: ArrowTableLike, options: FromFocusOptions = {})
     });
   }
   const skipped = skippedByReason.notUsage + skippedByReason.noResource + skippedByReason.otherService + skippedByReason.notCompute;
-  return { assets, currency: [...currencies][0] ?? 'USD', skipped, skippedByReason };
+  return { assets, currency: [...currencies][0] ?? 'USD', skipped, skippedByReason, mixedPricing };
 }

@@ -12,7 +12,7 @@ export type { ToFocusOptions } from './focus-export.js';
 export { validateFocus } from './focus-validate.js';
 export type { ValidateFocusOptions } from './focus-validate.js';
 export { fromFocus } from './focus-import.js';
-export type { FromFocusOptions, FromFocusSkipped } from './focus-import.js';
+export type { FromFocusOptions, FromFocusSkipped, FromFocusMixedPricing } from './focus-import.js';
 
 /**
  * FOCUS (or any Arrow) table as CSV text: timestamps as FOCUS date/times (`YYYY-MM-DDTHH:mm:ssZ`), costs as exact decimals (from

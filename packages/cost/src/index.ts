@@ -21,7 +21,7 @@ export type { AggregateCostsOptions, AggregationWindow } from './aggregate-costs
 export { spotSavings } from './spot-savings.js';
 export type { SpotSavingsOptions, SpotSavingsRow } from './spot-savings.js';
 export { toFocus, validateFocus, writeFocusCsv, writeFocusParquet, fromFocus } from './focus.js';
-export type { ToFocusOptions, ValidateFocusOptions, FromFocusOptions, FromFocusSkipped } from './focus.js';
+export type { ToFocusOptions, ValidateFocusOptions, FromFocusOptions, FromFocusSkipped, FromFocusMixedPricing } from './focus.js';
 export {
   FOCUS_12_COLUMNS,
   FOCUS_13_COLUMNS,
