@@ -207,14 +207,13 @@ async function duck(sql: string, detail: boolean): Promise<Timed> {
 }
 
 // The product path for this job (only the aggregate is wanted), with the default checks on
-// (duplicate rows, overcommit, usage outside node lifetimes).
+// (duplicate rows, overlapping rows of one workload, overcommit, usage outside node lifetimes).
 async function ours(detail: boolean, mode: 'fused' | 'two-step' = 'fused'): Promise<Timed> {
   collect();
   await settle();
   const aggregate = { groupBy: ['team', 'model'], window: 'hour' as const };
   const { value: agg, wallMs, cpuMs } = clock(() =>
-    // Synthetic rows of one workload overlap by construction, and the SQL sums them: charge each.
-    mode === 'fused' ? attributeAndAggregate({ usage, prices, assets, window, aggregate, overlaps: 'allow' }) : aggregateCosts(attributeCosts({ usage, prices, assets, window, overlaps: 'allow' }), aggregate),
+    mode === 'fused' ? attributeAndAggregate({ usage, prices, assets, window, aggregate }) : aggregateCosts(attributeCosts({ usage, prices, assets, window }), aggregate),
   );
   const micros = readNumbers(agg.getChild('total_micros')!, 'total_micros', 'number');
   const total = micros.reduce((x, y) => x + y, 0);

@@ -27,7 +27,7 @@ const H = 3_600_000;
  * `records` usage rows over `nodes` p4d.24xlarge nodes (8 GPUs, 96 vCPUs, 1152 GiB) for `hours`
  * hours: per node, 8 GPU lanes (1 GPU each), 8 CPU lanes (12 vCPU requested, less used) and 8
  * memory lanes (144 GiB), each lane a run of back-to-back pods with gaps, so nodes are never
- * overcommitted. Rows come out roughly in time order (bucketed by start hour), as an event export.
+ * overcommitted and no workload overlaps itself (lanes of one node and kind draw disjoint models). Rows come out roughly in time order (bucketed by start hour), as an event export.
  */
 export function syntheticUsage(records: number, nodes: number, hours = 720, seed = 42): SyntheticUsage {
   const rand = seededRandom(seed);
@@ -53,6 +53,7 @@ export function syntheticUsage(records: number, nodes: number, hours = 720, seed
   for (let lane = 0; lane < lanes && n < records; lane++) {
     const node = Math.floor(lane / 24);
     const kind = Math.floor((lane % 24) / 8);
+    const laneInKind = lane % 8;
     let t = t0 + rand() * meanSlot;
     for (let k = 0; k < perLane && n < records; k++) {
       const len = Math.max(30_000, Math.round(meanSlot * (0.2 + rand() * 0.7)));
@@ -64,7 +65,10 @@ export function syntheticUsage(records: number, nodes: number, hours = 720, seed
       tmp.node[n] = node;
       tmp.spot[n] = node % 10 < 3 ? 1 : 0;
       tmp.team[n] = Math.floor(rand() * teams);
-      tmp.model[n] = Math.floor(rand() * models);
+      // Lane j of a node's 8 lanes of one kind draws models = j (mod 8), so two rows of one
+      // workload (node, kind, team, model) never overlap in time: the default OVERLAPPING_USAGE
+      // check runs and passes, and summing each row (as the SQL does) is the right charge.
+      tmp.model[n] = laneInKind + 8 * Math.floor(rand() * Math.ceil((models - laneInKind) / 8));
       if (kind === 0) {
         tmp.quantity[n] = 1;
         tmp.request[n] = NaN;
