@@ -64,4 +64,26 @@ describe('sortFloat64 (radix)', () => {
     const expected = Float64Array.from(a).sort();
     expect(Array.from(sortFloat64(a))).toEqual(Array.from(expected));
   });
+
+  // Epoch-ms timestamps minutes apart share their high 32 bits (a 2^20 ms ≈ 17 min bucket), so
+  // the radix passes leave them unordered; the insertion pass that followed was quadratic:
+  // 150k such values took seconds (13 ms for a monitor's 8,192-value flush instead of 0.2 ms).
+  it('sorts long runs sharing the high 32 bits (timestamps within minutes) in O(n log n)', () => {
+    const n = 150_000;
+    const base = Date.UTC(2026, 11, 6);
+    const a = new Float64Array(n);
+    let s = 99;
+    for (let i = 0; i < n; i++) {
+      s = (s * 1103515245 + 12345) % 2147483648;
+      // 10 minutes of ms timestamps, one short run of tiny values and a few negatives among them.
+      a[i] = i % 1000 === 0 ? -base - (s % 600_000) : i % 997 === 0 ? 1 + (s % 8) * 2 ** -40 : base + (s % 600_000);
+    }
+    const expected = Float64Array.from(a).sort();
+    const c0 = process.cpuUsage();
+    sortFloat64(a);
+    const c = process.cpuUsage(c0);
+    expect(Array.from(a)).toEqual(Array.from(expected));
+    // About 15 ms here; the quadratic pass needed ~5.6e9 steps (4-5 s). A 1 s CPU bound leaves room for a busy machine.
+    expect((c.user + c.system) / 1000).toBeLessThan(1000);
+  });
 });
