@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logisticRegressionOnnx } from '../src/onnx/logistic-model.js';
@@ -16,12 +16,17 @@ beforeAll(async () => {
   // What KServe's storage initializer leaves in /mnt/models for a single-model storageUri.
   await mkdir(path.join(dir, 'mnt-models'));
   await writeFile(path.join(dir, 'mnt-models', 'model.onnx'), logisticRegressionOnnx([0.5, -1, 2, 0], 0.25));
-  // A Triton-style repository: two versions of churn, plus a bare file.
-  await mkdir(path.join(dir, 'repo', 'churn', '1'), { recursive: true });
-  await mkdir(path.join(dir, 'repo', 'churn', '2'), { recursive: true });
-  await writeFile(path.join(dir, 'repo', 'churn', '1', 'model.onnx'), logisticRegressionOnnx([1, 0, 0, 0], 0));
-  await writeFile(path.join(dir, 'repo', 'churn', '2', 'model.onnx'), logisticRegressionOnnx([0, 1, 0, 0], 0));
-  await writeFile(path.join(dir, 'repo', 'fraud.onnx'), logisticRegressionOnnx([1, 1], -1));
+  // A Triton-style repository: churn serves both versions (config.json version_policy all),
+  // fraud has versions 1 and 3 and no config.json, so only the latest (3) is served, as in Triton.
+  const model = async (rel: string, weights: number[], bias: number) => {
+    await mkdir(path.join(dir, 'repo', rel), { recursive: true });
+    await writeFile(path.join(dir, 'repo', rel, 'model.onnx'), logisticRegressionOnnx(weights, bias));
+  };
+  await model('churn/1', [1, 0, 0, 0], 0);
+  await model('churn/2', [0, 1, 0, 0], 0);
+  await writeFile(path.join(dir, 'repo', 'churn', 'config.json'), JSON.stringify({ version_policy: { all: {} }, max_batch_size: 8 }));
+  await model('fraud/1', [1, 1], -1);
+  await model('fraud/3', [1, 1], 1);
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -63,23 +68,57 @@ describe('mlops serve', () => {
     expect(server.output().stderr).toContain('drained and stopped');
   });
 
-  it('serves a Triton-style folder: every version, the highest by default, bare .onnx files as models', async () => {
+  it('serves a Triton-style repository through @mlops/serve: config.json version policy, the latest version by default, the repository endpoints', async () => {
     const port = await freePort();
     const server = startMlops(['serve', path.join(dir, 'repo'), '--port', String(port), '--workers', '1']);
     try {
-      await waitForOk(`http://127.0.0.1:${port}/v2/health/ready`, server);
+      // Each model's own ready URL: @mlops/serve answers /v2/health/ready while repository models still load.
       const base = `http://127.0.0.1:${port}/v2/models`;
+      for (const m of ['churn', 'fraud']) await waitForOk(`${base}/${m}/ready`, server);
       const v2 = await inferX(`${base}/churn/infer`, [[1, 2, 3, 4]]);
       expect(v2.body.model_version).toBe('2');
       expect(v2.body.outputs![0]!.data[0]).toBeCloseTo(sigmoid(2), 6);
       const v1 = await inferX(`${base}/churn/versions/1/infer`, [[1, 2, 3, 4]]);
       expect(v1.body.outputs![0]!.data[0]).toBeCloseTo(sigmoid(1), 6);
       const fraud = await inferX(`${base}/fraud/infer`, [[1, 1]]);
-      expect(fraud.body.outputs![0]!.data[0]).toBeCloseTo(sigmoid(1), 6);
-      expect(server.output().stdout).toMatch(/^serving fraud \(version 1\), churn \(versions 1, 2\) on http:\/\/127\.0\.0\.1:\d+/);
+      expect(fraud.body.model_version).toBe('3');
+      expect(fraud.body.outputs![0]!.data[0]).toBeCloseTo(sigmoid(3), 6);
+      expect((await inferX(`${base}/fraud/versions/1/infer`, [[1, 1]])).status).toBe(404);
+      const index = (await (await fetch(`http://127.0.0.1:${port}/v2/repository/index`, { method: 'POST', body: '{}' })).json()) as { name: string; version: string; state: string }[];
+      expect(index.map((m) => `${m.name}/${m.version} ${m.state}`).sort()).toEqual(['churn/1 READY', 'churn/2 READY', 'fraud/3 READY']);
+      expect(server.output().stdout).toMatch(/^serving churn \(versions 1, 2\), fraud \(version 3\) from .*repo on http:\/\/127\.0\.0\.1:\d+/);
     } finally {
       expect(await server.stop()).toBe(0);
     }
+  });
+
+  it('serves a repository from an object-store URL (file:// here; s3:// and gs:// go through the same @mlops/storage store)', async () => {
+    const port = await freePort();
+    const server = startMlops(['serve', pathToFileURL(path.join(dir, 'repo')).href, '--port', String(port), '--workers', '1', '--json']);
+    try {
+      for (const m of ['churn', 'fraud']) await waitForOk(`http://127.0.0.1:${port}/v2/models/${m}/ready`, server);
+      const churn = await inferX(`http://127.0.0.1:${port}/v2/models/churn/versions/1/infer`, [[1, 2, 3, 4]]);
+      expect(churn.body.outputs![0]!.data[0]).toBeCloseTo(sigmoid(1), 6);
+      const started = JSON.parse(server.output().stdout) as { port: number; models: { name: string; versions: string[] }[] };
+      expect(started.port).toBe(port);
+      expect(started.models.map((m) => [m.name, m.versions])).toEqual([['churn', ['1', '2']], ['fraud', ['3']]]);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
+
+  it('a repository that does not load stops at start: exit 2 with the layout or the model that failed', async () => {
+    await mkdir(path.join(dir, 'flat'));
+    await writeFile(path.join(dir, 'flat', 'fraud.onnx'), logisticRegressionOnnx([1, 1], -1));
+    const flat = await mlops(['serve', 'flat', '--port', '0'], { cwd: dir });
+    expect(flat.code).toBe(2);
+    expect(flat.stderr.trim()).toBe(`mlops: Model repository ${path.join(dir, 'flat')} has no models; expected <model>/<version>/model.onnx (Triton layout, optional <model>/config.json), or model.onnx at the top (a KServe storage mount).`);
+    await mkdir(path.join(dir, 'broken', 'churn', '1'), { recursive: true });
+    await writeFile(path.join(dir, 'broken', 'churn', '1', 'model.onnx'), 'not an onnx model');
+    const broken = await mlops(['serve', 'broken', '--port', '0', '--workers', '1'], { cwd: dir });
+    expect(broken.stderr.trim().split('\n')).toHaveLength(1);
+    expect(broken.stderr).toMatch(/^mlops: 1 model of .*broken failed to load: /);
+    expect(broken.code).toBe(2);
   });
 
   it('serves name@alias from a registry store and follows the alias when it moves', async () => {
