@@ -8,6 +8,15 @@
  *  - 1.3: `specification/datasets/cost_and_usage/columns/*.md` for the columns 1.3 adds or changes
  *    (commits in FOCUS_13_ADDED); the 1.2 columns 1.3 keeps are taken unchanged from the 1.2 files.
  * Deliberately independent of src/focus-columns.ts: the tests compare the two.
+ *
+ * Re-checked 2026-12-06 (#19): every 1.2 row and the 82 ServiceSubcategory pairs were derived again
+ * by a script from each of the 57 column files at tag v1.2 (7296e31) and matched this table exactly.
+ * The 1.3 rows could not be re-derived from the 1.3 release: the newest FOCUS_Spec snapshot available
+ * here ends at 2025-05-30 (main = v1.2; no v1.3 tag and no specification/datasets/ tree). The
+ * file index stores only one version of each 1.3-era file, and it cannot be pinned to the 1.3 release
+ * commit (some stored files are later drafts). So the 57 columns 1.3 keeps are the 1.2 rules, and
+ * FOCUS_13_ADDED comes from the stored draft versions cited in `source`. Re-derive them when the 1.3
+ * release text is available.
  */
 export interface SpecColumn {
   id: string;
