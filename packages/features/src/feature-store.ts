@@ -18,7 +18,9 @@ import { createMemoryOnlineStore } from './memory-online-store.js';
 import type { MaterializeIncrementalOptions, MaterializeOptions, MaterializeResult, OnlineContext, OnlineFeaturesRequest, OnlineFeaturesResult, PushTarget } from './online.js';
 import { getOnlineFeatures, materialize, materializeIncremental, pushOnline } from './online.js';
 import type { OnlineStoreV1 } from './online-store.js';
+import type { SourceContext } from './source-reader.js';
 import { formatOf, localPath, readViewSource, readViewSourceBatches } from './source-reader.js';
+import { pushOffline } from './offline-push.js';
 import type { SqlOptions } from './sql.js';
 import { toSql } from './sql.js';
 
@@ -42,7 +44,12 @@ export interface FeatureStoreOptions {
 
 /** Options of {@link FeatureStore.push}. */
 export interface PushOptions {
-  /** `online` (default), `offline` (appended to the view's rows for historical retrieval in this store) or `both`. */
+  /**
+   * `online` (default), `offline` or `both`. Offline rows of a file-backed view (Parquet or Arrow
+   * IPC) are written into its file on its ObjectStore, atomically (a reader sees the old file or
+   * the new one), in the file's format and column types; they are appended in memory for a view
+   * whose source is an Arrow table. `both` writes offline first.
+   */
   to?: PushTarget;
 }
 
@@ -89,11 +96,13 @@ export function createFeatureStore(options: FeatureStoreOptions): FeatureStore {
   const catalog = buildCatalog({ entities: options.entities, views: options.views, services: options.services ?? [], onDemand: options.onDemand ?? [] });
   const online = options.online ?? createMemoryOnlineStore();
   const clock = options.clock ?? Date.now;
+  // Offline pushes to in-memory sources (no file to write to) are kept here, per view.
   const pushed = new Map<string, ArrowTableLike[]>();
+  const sourceContext = (): SourceContext => (options.offline?.store ? { offlineStore: options.offline.store } : {});
   const engines = new Map<string, HistoricalEngine & { close?: () => Promise<void> }>();
   const readSource = async (viewName: string, columns: readonly string[]): Promise<ArrowTableLike> => {
     const view = catalog.views.get(viewName)!;
-    let table = await readViewSource(catalog, view, options.offline?.store ? { offlineStore: options.offline.store } : {}, columns);
+    let table = await readViewSource(catalog, view, sourceContext(), columns);
     for (const extra of pushed.get(viewName) ?? []) table = appendRows(table, extra, columns);
     return table;
   };
@@ -125,14 +134,13 @@ export function createFeatureStore(options: FeatureStoreOptions): FeatureStore {
           readSource,
           parquetPath(viewName) {
             const view = catalog.views.get(viewName)!;
-            if (!isFileSource(view.source) || (pushed.get(viewName)?.length ?? 0) > 0 || formatOf(view.source) !== 'parquet') return undefined;
-            return localPath(view.source, options.offline?.store ? { offlineStore: options.offline.store } : {});
+            if (!isFileSource(view.source) || formatOf(view.source) !== 'parquet') return undefined;
+            return localPath(view.source, sourceContext());
           },
           sourceBatches(viewName, columns) {
             const view = catalog.views.get(viewName)!;
-            // Pushed offline rows are appended in memory: such views are read whole.
-            if (!isFileSource(view.source) || (pushed.get(viewName)?.length ?? 0) > 0) return undefined;
-            return () => readViewSourceBatches(catalog, view, options.offline?.store ? { offlineStore: options.offline.store } : {}, columns);
+            if (!isFileSource(view.source)) return undefined;
+            return () => readViewSourceBatches(catalog, view, sourceContext(), columns);
           },
           async engine(name) {
             let engine = engines.get(name);
@@ -160,8 +168,12 @@ export function createFeatureStore(options: FeatureStoreOptions): FeatureStore {
       if (!['online', 'offline', 'both'].includes(to)) throw new InvalidArgumentError(`push: "to" must be "online", "offline" or "both", found ${JSON.stringify(to)}.`);
       const table = toTable(view, rows);
       let result = { written: 0, skipped: 0 };
+      // Offline first: once the rows are durable, a failed online write can be retried.
+      if (to !== 'online') {
+        if (isFileSource(view.source)) await pushOffline(catalog, view, table, sourceContext());
+        else pushed.set(viewName, [...(pushed.get(viewName) ?? []), table]);
+      }
       if (to !== 'offline') result = await pushOnline(onlineContext, view, table);
-      if (to !== 'online') pushed.set(viewName, [...(pushed.get(viewName) ?? []), table]);
       return { rows: table.numRows, ...result };
     },
     getOnlineFeatures: (request) => getOnlineFeatures(onlineContext, request),

@@ -23,18 +23,30 @@ export function formatOf(source: FileSource): SourceFormat {
   throw new InvalidArgumentError(`Source "${source.path}": cannot tell the format from the extension "${ext}"; expected .parquet, .arrow/.ipc/.feather or .csv, or set format.`);
 }
 
-async function readBytes(source: FileSource, context: SourceContext): Promise<Uint8Array> {
-  if (source.store) return (await source.store.get(source.path)).body;
-  if (context.offlineStore && !/^[a-z][a-z0-9+.-]*:\/\//i.test(source.path) && !path.isAbsolute(source.path)) return (await context.offlineStore.get(source.path)).body;
-  // A URL or a local path: open its directory as a store and read the file as a key.
+/** The store and key a file source lives at; `close` releases a store opened for it. */
+export interface SourceObject {
+  store: ObjectStore;
+  key: string;
+  close(): Promise<void>;
+}
+
+/** Resolves a file source to its store and key: its own store, the offline store for plain keys, else a URL or local path (its directory opened as a store). */
+export async function openSourceObject(source: FileSource, context: SourceContext): Promise<SourceObject> {
+  if (source.store) return { store: source.store, key: source.path, close: async () => undefined };
+  if (context.offlineStore && !/^[a-z][a-z0-9+.-]*:\/\//i.test(source.path) && !path.isAbsolute(source.path)) return { store: context.offlineStore, key: source.path, close: async () => undefined };
   const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(source.path);
   const url = isUrl ? source.path : `file://${path.resolve(source.path)}`;
   const cut = url.lastIndexOf('/');
   const store = await openStore(url.slice(0, cut));
+  return { store, key: decodeURIComponent(url.slice(cut + 1)), close: () => store.close() };
+}
+
+async function readBytes(source: FileSource, context: SourceContext): Promise<Uint8Array> {
+  const object = await openSourceObject(source, context);
   try {
-    return (await store.get(decodeURIComponent(url.slice(cut + 1)))).body;
+    return (await object.store.get(object.key)).body;
   } finally {
-    await store.close();
+    await object.close();
   }
 }
 
