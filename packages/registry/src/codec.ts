@@ -124,6 +124,34 @@ export function encodeEvent(event: RegistryEvent): Uint8Array {
   return encodeJson({ formatVersion: FORMAT_VERSION, ...event });
 }
 
+/**
+ * A manifest update in flight (`models/<name>/pending/…`): written before the manifest's
+ * compare-and-swap and deleted after its log entry, so a reader can tell a change whose writer
+ * died before logging it and log it for that writer.
+ */
+export interface PendingUpdate {
+  formatVersion: 1;
+  name: string;
+  version: number;
+  /** The manifest revision the update writes. */
+  revision: number;
+  /** When the writer began (ms since the epoch); the logged event keeps this time. */
+  at: number;
+  actor: string;
+  /** The event the writer will log, without `seq`, `name`, `at`, `actor` (its `summary` is the new manifest's). */
+  event: Omit<RegistryEvent, 'seq' | 'name' | 'at' | 'actor'> & { summary: NonNullable<RegistryEvent['summary']> };
+}
+
+/** Decodes and checks a pending manifest update. */
+export function decodePendingUpdate(key: string, bytes: Uint8Array): PendingUpdate {
+  const record = parse(key, 'pending manifest update', bytes);
+  requireFields(key, 'pending manifest update', record, { name: 'string', version: 'number', revision: 'number', at: 'number', actor: 'string', event: 'object' });
+  const event = record.event as Record<string, unknown>;
+  requireFields(key, 'pending manifest update', event, { type: 'string', summary: 'object' });
+  requireFields(key, 'pending manifest update', event.summary as Record<string, unknown>, { version: 'number', revision: 'number' });
+  return record as unknown as PendingUpdate;
+}
+
 /** Decodes and checks a blob pointer. */
 export function decodeBlobPointer(key: string, bytes: Uint8Array): BlobPointer {
   const record = parse(key, 'blob pointer', bytes);

@@ -97,12 +97,8 @@ export async function appendEvent(
     progressPolicy(policy),
     `appending to the event log of model "${name}"`,
     async () => {
-      // Tamper evidence: each event carries the sha256 of the previous event's stored bytes.
-      const previous = seq > 1 ? await getOrUndefined(store, layout.eventKey(name, seq - 1)) : undefined;
-      const event = { ...draft, seq, prevHash: previous ? sha256Hex(previous.body) : GENESIS_HASH } as RegistryEvent;
       try {
-        await store.put(layout.eventKey(name, seq), encodeEvent(event), { ifNoneMatch: '*', contentType: 'application/json' });
-        return event;
+        return await putEventAt(store, layout, draft, seq);
       } catch (error) {
         if (!isPreconditionFailed(error)) throw error;
         seq = (await highestAfter(store, layout.eventsPrefix(name), layout.eventKey(name, seq), (k) => layout.seqFromKey(name, k), seq)) + 1;
@@ -111,6 +107,18 @@ export async function appendEvent(
     },
     { name },
   );
+}
+
+/**
+ * Writes `draft` as event `seq` by create-if-absent, chained to event `seq - 1`; a lost race is
+ * `PRECONDITION_FAILED` (the caller decides whether its event is still needed).
+ */
+export async function putEventAt(store: ObjectStore, layout: RegistryLayout, draft: Omit<RegistryEvent, 'seq'>, seq: number): Promise<RegistryEvent> {
+  // Tamper evidence: each event carries the sha256 of the previous event's stored bytes.
+  const previous = seq > 1 ? await getOrUndefined(store, layout.eventKey(draft.name, seq - 1)) : undefined;
+  const event = { ...draft, seq, prevHash: previous ? sha256Hex(previous.body) : GENESIS_HASH } as RegistryEvent;
+  await store.put(layout.eventKey(draft.name, seq), encodeEvent(event), { ifNoneMatch: '*', contentType: 'application/json' });
+  return event;
 }
 
 /** A log entry that could not be decoded: its place in the log, its key and why. */

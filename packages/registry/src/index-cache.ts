@@ -1,21 +1,30 @@
 import { ErrorCode, MlopsError, NotFoundError } from '@mlops/contracts/errors';
 import type { ObjectStore } from '@mlops/storage';
-import { LOST, retryCas } from './cas.js';
-import { decodeAliasPointer, decodeCatalogSnapshot, decodeIndex, decodeManifest, encodeCatalogSnapshot, encodeJson, type AliasPointer } from './codec.js';
+import { LOST, progressPolicy, retryCas } from './cas.js';
+import { decodeAliasPointer, decodeCatalogSnapshot, decodeIndex, decodeManifest, decodePendingUpdate, encodeCatalogSnapshot, encodeJson, type AliasPointer, type PendingUpdate } from './codec.js';
 import type { EventDraft, RegistryContext } from './context.js';
-import { appendEvent, isDamaged, readLogAfter, readLogTail, type LogEntry } from './event-log.js';
+import { appendEvent, isDamaged, putEventAt, readLogAfter, readLogTail, type LogEntry } from './event-log.js';
 import { applyEvent, applyPointer, emptyIndex, summarize, upsertSummary, type ModelIndexState } from './model-index.js';
 
-/** How long an alias move may stay unlogged before a reader logs it for its (presumably dead) writer. */
-const RECOVERY_GRACE_MS = 5_000;
 import { getOrUndefined, isPreconditionFailed, listKeys, mapLimit } from './store-ops.js';
 import type { ModelVersion, RegistryEvent } from './types.js';
+
+/** How long an alias move or manifest update may stay unlogged before a reader logs it for its (presumably dead) writer. */
+export const RECOVERY_GRACE_MS = 5_000;
+
+/** The `unlogged` entry of a manifest update shown from its manifest (alias entries are `alias#revision`; aliases never hold `:`). */
+function manifestMark(version: number, revision: number): string {
+  return `manifest:${version}#${revision}`;
+}
 
 interface CachedIndex {
   state: ModelIndexState;
   /** Etag of each alias pointer as last reconciled with the log. */
   aliasEtags?: Map<string, string>;
-  /** `alias#revision` of moves shown from their pointer but not logged yet (never checkpointed). */
+  /**
+   * `alias#revision` of moves shown from their pointer, and `manifest:version#revision` of manifest
+   * updates shown from their manifest, not logged yet (never checkpointed or snapshotted).
+   */
   unlogged?: Set<string>;
   /** Etag of the checkpoint object, `null` when none exists. */
   etag: string | null;
@@ -72,6 +81,8 @@ export function createIndexCache(ctx: RegistryContext): IndexCache {
   /** Folds log entries; a damaged one is recorded on the model (its place in the log is passed). */
   function fold(state: ModelIndexState, entries: LogEntry[], unlogged?: Set<string>): void {
     for (const entry of entries) {
+      // A manifest update shown from its manifest: the event carries the same summary, so only the mark goes.
+      if (!isDamaged(entry) && entry.summary !== undefined) unlogged?.delete(manifestMark(entry.summary.version, entry.summary.revision));
       if (!isDamaged(entry) && entry.alias !== undefined && entry.aliasRevision !== undefined && unlogged?.delete(`${entry.alias}#${entry.aliasRevision}`)) {
         // Its writer logged it after all: the event replaces the entry shown from the pointer.
         state.aliasHistory = state.aliasHistory.filter((c) => !(c.alias === entry.alias && c.revision === entry.aliasRevision));
@@ -143,6 +154,7 @@ export function createIndexCache(ctx: RegistryContext): IndexCache {
       : [];
     await foldManifests(store, state, newer);
     await reconcileAliases(store, name, entry);
+    await reconcilePending(store, name, entry);
     if (state.lastSeq - entry.checkpointSeq >= ctx.checkpointInterval) await checkpoint(store, name, entry);
     return state;
   }
@@ -195,6 +207,80 @@ export function createIndexCache(ctx: RegistryContext): IndexCache {
       }
     }
     if (recovered) fold(entry.state, await readLogTail(store, layout, name, entry.state.lastSeq), entry.unlogged);
+  }
+
+  /**
+   * A manifest update (tags, archive, delete) commits with its manifest's compare-and-swap; its log
+   * entry follows, and a `pending/` marker written before the swap names the event. A writer that
+   * died in between leaves the marker: the first read that loads the index sees the manifest ahead
+   * of the index and shows it at once (so getModelVersion, listings and searches agree); once the
+   * marker is older than the grace period, that read logs the event for its writer, marked
+   * `recovered`, exactly once (each append attempt first folds the log up to the slot it takes).
+   */
+  async function reconcilePending(store: ObjectStore, name: string, entry: CachedIndex): Promise<void> {
+    const prefix = layout.pendingPrefix(name);
+    const markers: { key: string; etag: string; pending: PendingUpdate }[] = [];
+    for (const key of await listKeys(store, prefix)) {
+      const found = await getOrUndefined(store, key);
+      if (!found) continue;
+      try {
+        markers.push({ key, etag: found.etag, pending: decodePendingUpdate(key, found.body) });
+      } catch (error) {
+        if (!MlopsError.isInstance(error, ErrorCode.DataCorrupted)) throw error;
+        noteDamage(entry.state, key, error.message);
+      }
+    }
+    // Logged in the order they were written.
+    markers.sort((a, b) => a.pending.at - b.pending.at || (a.key < b.key ? -1 : 1));
+    for (const { key, etag, pending } of markers) {
+      const { version, revision } = pending;
+      const stale = ctx.now() - pending.at >= RECOVERY_GRACE_MS;
+      const manifestKey = layout.versionKey(name, version);
+      const current = await getOrUndefined(store, manifestKey);
+      let landed = false;
+      if (current) {
+        try {
+          const manifest = decodeManifest(manifestKey, current.body);
+          landed = manifest.revision === revision && JSON.stringify(summarize(manifest)) === JSON.stringify(pending.event.summary);
+        } catch (error) {
+          if (!MlopsError.isInstance(error, ErrorCode.DataCorrupted)) throw error;
+        }
+      }
+      const mark = manifestMark(version, revision);
+      const unlogged = (entry.unlogged ??= new Set());
+      // Shown before means it landed, even if a later update has superseded it since.
+      landed ||= unlogged.has(mark);
+      const indexed = entry.state.versions.find((v) => v.version === version);
+      const logged = (indexed?.revision ?? 0) >= revision && !unlogged.has(mark);
+      if (landed && !logged) {
+        upsertSummary(entry.state, pending.event.summary);
+        unlogged.add(mark);
+        // Its writer may still be about to log it: shown now, logged only if it stays unlogged.
+        if (!stale) continue;
+        const draft: Omit<RegistryEvent, 'seq'> = { ...pending.event, name, at: pending.at, actor: pending.actor, recovered: true };
+        const writable = await ctx.writableStore();
+        await retryCas(progressPolicy(ctx.retry), `logging the unlogged update of ${name}/${version}`, async () => {
+          fold(entry.state, await readLogTail(store, layout, name, entry.state.lastSeq), unlogged);
+          if (!unlogged.has(mark)) return undefined; // its writer, or another reader, logged it
+          try {
+            const event = await putEventAt(writable, layout, draft, entry.state.lastSeq + 1);
+            fold(entry.state, [event], unlogged);
+            ctx.emit(event);
+            return undefined;
+          } catch (error) {
+            if (!isPreconditionFailed(error)) throw error;
+            return LOST;
+          }
+        });
+      }
+      // Logged, lost its race, or superseded: nothing left to recover once its writer is surely gone.
+      if (stale && !unlogged.has(mark)) {
+        const writable = await ctx.writableStore();
+        await writable.delete(key, { ifMatch: etag }).catch((error: unknown) => {
+          if (!isPreconditionFailed(error) && !MlopsError.isInstance(error, ErrorCode.NotFound)) throw error;
+        });
+      }
+    }
   }
 
   /**
@@ -280,7 +366,9 @@ export function createIndexCache(ctx: RegistryContext): IndexCache {
     const seqs = snapshot?.seqs ?? new Map<string, number>();
     let drift = 0;
     for (const state of states) drift += state.lastSeq - (seqs.get(state.name) ?? 0);
-    if (drift >= ctx.catalogInterval && !snapshotWrite) {
+    // Changes shown from a pointer or manifest but not logged yet must not reach a snapshot other readers trust as logged.
+    const unlogged = names.some((name) => (cache.get(name)?.unlogged?.size ?? 0) > 0);
+    if (drift >= ctx.catalogInterval && !snapshotWrite && !unlogged) {
       // Off the caller's path: the snapshot only speeds up later cold reads. close() waits for it.
       snapshotWrite = writeSnapshot(store, states)
         .catch(() => undefined)
@@ -300,6 +388,7 @@ export function createIndexCache(ctx: RegistryContext): IndexCache {
     fold(entry.state, await readLogAfter(store, layout, name, 0));
     await foldManifests(store, entry.state, await listKeys(store, layout.versionsPrefix(name)));
     await reconcileAliases(store, name, entry);
+    await reconcilePending(store, name, entry);
     cache.set(name, entry);
     await checkpoint(await ctx.writableStore(), name, entry);
     return entry.state;

@@ -23,6 +23,9 @@ export interface RegistryLayout {
   aliasesPrefix(name: string): string;
   aliasKey(name: string, alias: string): string;
   eventsPrefix(name: string): string;
+  /** Manifest updates in flight (written before the manifest, deleted after the log entry). */
+  pendingPrefix(name: string): string;
+  pendingKey(name: string, version: number, revision: number, nonce: string): string;
   eventKey(name: string, seq: number): string;
   seqFromKey(name: string, key: string): number | undefined;
   indexKey(name: string): string;
@@ -64,6 +67,8 @@ export function createLayout(root: string): RegistryLayout {
     aliasesPrefix: (name) => `${models}${name}/aliases/`,
     aliasKey: (name, alias) => `${models}${name}/aliases/${alias}.json`,
     eventsPrefix: (name) => `${models}${name}/events/`,
+    pendingPrefix: (name) => `${models}${name}/pending/`,
+    pendingKey: (name, version, revision, nonce) => `${models}${name}/pending/${pad(version, VERSION_DIGITS)}-${pad(revision, VERSION_DIGITS)}-${nonce}.json`,
     eventKey: (name, seq) => `${models}${name}/events/${pad(seq, SEQ_DIGITS)}.json`,
     seqFromKey: (name, key) => parseTail(key, layout.eventsPrefix(name), SEQ_DIGITS),
     indexKey: (name) => `${models}${name}/index.json`,

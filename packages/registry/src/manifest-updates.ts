@@ -1,6 +1,7 @@
 import { InvalidArgumentError, NotFoundError } from '@mlops/contracts/errors';
 import { LOST, retryCas } from './cas.js';
-import { encodeManifest } from './codec.js';
+import { randomBytes } from 'node:crypto';
+import { encodeJson, encodeManifest, type PendingUpdate } from './codec.js';
 import type { EventDraft, RegistryContext } from './context.js';
 import type { IndexCache } from './index-cache.js';
 import { summarize } from './model-index.js';
@@ -68,15 +69,23 @@ export function createManifestOps(
         const { manifest, etag } = await indexes.readManifest(name, version);
         const at = ctx.now();
         const next = { ...mutate(manifest), revision: manifest.revision + 1, updatedAt: at };
+        const draft: EventDraft = { type, version, summary: summarize(next), ...extra };
+        if (reason !== undefined) draft.reason = reason;
+        // Written before the manifest and deleted after the log entry: if this process dies in
+        // between, the first reader that notices logs the event for it (see reconcilePending).
+        const pendingKey = ctx.layout.pendingKey(name, version, next.revision, randomBytes(6).toString('hex'));
+        const pending: PendingUpdate = { formatVersion: 1, name, version, revision: next.revision, at, actor: ctx.actor, event: { ...draft, summary: draft.summary! } };
+        await store.put(pendingKey, encodeJson(pending), { ifNoneMatch: '*', contentType: 'application/json' });
         try {
           await store.put(ctx.layout.versionKey(name, version), encodeManifest(next), { ifMatch: etag, contentType: 'application/json' });
         } catch (error) {
+          await store.delete(pendingKey).catch(() => undefined);
           if (isPreconditionFailed(error)) return LOST;
           throw error;
         }
-        const draft: EventDraft = { type, version, summary: summarize(next), ...extra };
-        if (reason !== undefined) draft.reason = reason;
         await indexes.logEvent(name, draft, at);
+        // A marker left by a failed delete is removed by the next reader after the grace period.
+        await store.delete(pendingKey).catch(() => undefined);
         return next;
       },
       { name, version },

@@ -146,6 +146,53 @@ describe('createRegistry', () => {
     expect((await good.getEvents('rec')).filter((e) => e.type === 'alias_set')).toHaveLength(2);
   });
 
+  it('a tag or archive write whose log entry was lost is shown by every read path at once and logged by the first read after the grace period', async () => {
+    const store = createMemoryStore();
+    let t = 2_000_000;
+    const clock = () => t;
+    const good = createRegistry({ store, clock });
+    for (const i of [1, 2]) await good.registerModelVersion({ name: 'mu', artifacts: { 'a.bin': enc.encode(String(i)) } });
+    expect((await good.listModelVersions('mu')).map((v) => v.status)).toEqual(['READY', 'READY']);
+    // The writer's manifest compare-and-swap lands, then it dies before its log entry.
+    const dying = createRegistry({ store: failingPuts(store, (k) => k.includes('/events/')), actor: 'ghost', clock });
+    expect(await codeOf(dying.setTags('mu', 2, { stage: 'prod' }, { reason: 'approved' }))).toMatch(/simulated crash/);
+    t += 1;
+    expect(await codeOf(dying.archiveModelVersion('mu', 1, { reason: 'old' }))).toMatch(/simulated crash/);
+    const filter = "tags.stage = 'prod'";
+    for (const [reader, advance] of [
+      [good, 0],
+      [createRegistry({ store, clock }), 0],
+      [createRegistry({ store, clock }), 10_000],
+      [good, 0],
+    ] as const) {
+      t += advance;
+      expect((await reader.getModelVersion('mu/2')).tags).toEqual({ stage: 'prod' });
+      expect((await reader.getModelVersion('mu/1')).status).toBe('ARCHIVED');
+      expect((await reader.listModelVersions('mu')).map((v) => [v.version, v.status, v.tags.stage ?? null])).toEqual([
+        [1, 'ARCHIVED', null],
+        [2, 'READY', 'prod'],
+      ]);
+      expect((await reader.searchModelVersions({ filter })).versions.map((v) => `${v.name}/${v.version}`)).toEqual(['mu/2']);
+      expect((await reader.searchModelVersions({ filter: "status = 'ARCHIVED'" })).versions.map((v) => v.version)).toEqual([1]);
+    }
+    // Logged once each, for the writer that died, marked recovered; the log still verifies.
+    const events = (await good.getEvents('mu')).filter((e) => e.type === 'tags_set' || e.type === 'version_archived');
+    expect(events.map((e) => [e.type, e.version, e.actor, e.reason, e.recovered])).toEqual([
+      ['tags_set', 2, 'ghost', 'approved', true],
+      ['version_archived', 1, 'ghost', 'old', true],
+    ]);
+    expect((await good.verifyEventLog('mu')).firstBreak).toBeUndefined();
+    // Nothing in flight is left behind, and a rebuilt index agrees.
+    const left: string[] = [];
+    for await (const page of store.list({ prefix: 'models/mu/pending/' })) left.push(...page.objects.map((o) => o.key));
+    expect(left).toEqual([]);
+    await good.rebuildIndex('mu');
+    expect((await createRegistry({ store, clock }).listModelVersions('mu')).map((v) => [v.status, v.tags.stage ?? null])).toEqual([
+      ['ARCHIVED', null],
+      ['READY', 'prod'],
+    ]);
+  });
+
   it('an aborted registration leaves nothing visible', async () => {
     const store = createMemoryStore();
     const reg = createRegistry({ store });
