@@ -24,6 +24,8 @@ import { pushOffline } from './offline-push.js';
 import type { SqlOptions } from './sql.js';
 import { toSql } from './sql.js';
 
+const SLICE_ROWS = 65_536;
+
 /** Options of {@link createFeatureStore}. */
 export interface FeatureStoreOptions {
   /** Entities made by `defineEntity`. */
@@ -106,7 +108,23 @@ export function createFeatureStore(options: FeatureStoreOptions): FeatureStore {
     for (const extra of pushed.get(viewName) ?? []) table = appendRows(table, extra, columns);
     return table;
   };
-  const onlineContext: OnlineContext = { catalog, online, now: () => clock(), readSource };
+  // Materialization reads sources batch by batch: file batches, or slices of an in-memory table.
+  const sourceBatches = async function* (viewName: string, columns: readonly string[]): AsyncGenerator<ArrowTableLike, void, undefined> {
+    const view = catalog.views.get(viewName)!;
+    if (isFileSource(view.source)) {
+      yield* readViewSourceBatches(catalog, view, sourceContext(), columns);
+      return;
+    }
+    for (const table of [view.source as ArrowTableLike, ...(pushed.get(viewName) ?? [])]) {
+      const slice = (table as { slice?: (begin: number, end: number) => ArrowTableLike }).slice;
+      if (typeof slice !== 'function') {
+        yield table;
+        continue;
+      }
+      for (let begin = 0; begin < table.numRows; begin += SLICE_ROWS) yield slice.call(table, begin, Math.min(table.numRows, begin + SLICE_ROWS));
+    }
+  };
+  const onlineContext: OnlineContext = { catalog, online, now: () => clock(), sourceBatches };
   const toTable = (view: FeatureView, rows: ArrowTableLike | Readonly<Record<string, readonly unknown[]>>): ArrowTableLike => {
     const keyTypes = new Map(joinKeysOf(catalog, view).map((k) => [k, keyValueType(catalog, view, k)] as const));
     let table = entityRowsTable(rows, view.timestampColumn, keyTypes, view.createdTimestampColumn ? [view.createdTimestampColumn] : []);

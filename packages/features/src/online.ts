@@ -18,7 +18,8 @@ export interface OnlineContext {
   catalog: Catalog;
   online: OnlineStoreV1;
   now(): number;
-  readSource(viewName: string, columns: readonly string[]): Promise<ArrowTableLike>;
+  /** The view's source rows (only `columns`) as a sequence of batches, read one at a time. */
+  sourceBatches(viewName: string, columns: readonly string[]): AsyncIterable<ArrowTableLike>;
 }
 
 /** Options of `materialize`. */
@@ -29,6 +30,8 @@ export interface MaterializeOptions {
   end: TimeInput;
   /** Views to materialize. Default: every view with `online: true`. */
   views?: readonly string[];
+  /** See {@link MaterializeIncrementalOptions.maxBufferedKeys}. */
+  maxBufferedKeys?: number;
 }
 
 /** Options of `materializeIncremental`. */
@@ -37,6 +40,13 @@ export interface MaterializeIncrementalOptions {
   end: TimeInput;
   /** Views to materialize. Default: every view with `online: true`. */
   views?: readonly string[];
+  /**
+   * The source is read batch by batch, keeping the latest row per entity key; when this many keys
+   * are held they are written to the online store and forgotten, so memory stays bounded however
+   * large the window. The result is the same (writes are newer-wins); a key seen again later is
+   * written again if newer. Default 100 000.
+   */
+  maxBufferedKeys?: number;
 }
 
 /** What one view's materialization did. */
@@ -46,7 +56,7 @@ export interface MaterializedView {
   /** Window start and end, epoch ms. */
   startMs: number;
   endMs: number;
-  /** Distinct entity keys found in the window (one row each: the latest). */
+  /** Rows sent to the online store: the latest per entity key in the window (a key can count again when the window holds more than `maxBufferedKeys` keys). */
   rows: number;
   /** Rows that changed the online store. */
   written: number;
@@ -105,37 +115,72 @@ function selectViews(catalog: Catalog, names: readonly string[] | undefined): Fe
   return names.map((n) => catalog.views.get(n)!);
 }
 
-/** Latest row per entity key among rows with start <= ts <= end, as online write rows. */
-export function latestRows(catalog: Catalog, view: FeatureView, table: ArrowTableLike, startMs: number, endMs: number): OnlineWriteRow[] {
-  const keys = joinKeysOf(catalog, view);
-  const keyColumns = keys.map((k) => keyValues(table.getChild(k)!, `view "${view.name}" join key "${k}"`));
-  const ts = readEpochMillisColumn(table, view.timestampColumn);
-  checkPlausibleEpochMs(ts, `view "${view.name}" column "${view.timestampColumn}"`);
-  const created = view.createdTimestampColumn ? readEpochMillisColumn(table, view.createdTimestampColumn) : undefined;
-  const best = new Map<string, number>();
-  for (let i = 0; i < table.numRows; i++) {
-    const t = ts[i]!;
-    if (!(t >= startMs && t <= endMs)) continue;
-    const values = keyColumns.map((c) => c[i]);
-    if (values.some((v) => v === null)) continue;
-    const key = encodeEntityKey(keys, values as (string | number)[]);
-    const prev = best.get(key);
-    if (prev === undefined) best.set(key, i);
-    else {
-      const dt = t - ts[prev]!;
-      const c = created ? (created[i]! === created[i]! ? created[i]! : -Infinity) - (created[prev]! === created[prev]! ? created[prev]! : -Infinity) : 0;
-      if (dt > 0 || (dt === 0 && c >= 0)) best.set(key, i);
+/** The latest row per entity key among rows with start <= ts <= end, accumulated over batches. */
+class LatestPerKey {
+  private readonly best = new Map<string, { row: OnlineWriteRow; created: number }>();
+  private readonly keys: string[];
+
+  constructor(
+    private readonly catalog: Catalog,
+    private readonly view: FeatureView,
+    private readonly startMs: number,
+    private readonly endMs: number,
+  ) {
+    this.keys = joinKeysOf(catalog, view);
+  }
+
+  get size(): number {
+    return this.best.size;
+  }
+
+  add(table: ArrowTableLike): void {
+    const { view, keys } = this;
+    const keyColumns = keys.map((k) => keyValues(table.getChild(k)!, `view "${view.name}" join key "${k}"`));
+    const ts = readEpochMillisColumn(table, view.timestampColumn);
+    checkPlausibleEpochMs(ts, `view "${view.name}" column "${view.timestampColumn}"`);
+    const created = view.createdTimestampColumn ? readEpochMillisColumn(table, view.createdTimestampColumn) : undefined;
+    const createdAt = (i: number) => (created && created[i] === created[i] ? created[i]! : -Infinity);
+    // Later event time wins; on a tie the later created time; on a full tie the later row.
+    const beats = (t: number, c: number, bestT: number, bestC: number) => t > bestT || (t === bestT && c >= bestC);
+    // First the winner per key within this batch (indexes only), then against the rows held.
+    const local = new Map<string, number>();
+    const values = new Array<string | number | null>(keys.length);
+    for (let i = 0; i < table.numRows; i++) {
+      const t = ts[i]!;
+      if (!(t >= this.startMs && t <= this.endMs)) continue;
+      let nullKey = false;
+      for (let k = 0; k < keyColumns.length; k++) if ((values[k] = keyColumns[k]![i]!) === null) nullKey = true;
+      if (nullKey) continue;
+      const key = encodeEntityKey(keys, values as (string | number)[]);
+      const prev = local.get(key);
+      if (prev === undefined || beats(t, createdAt(i), ts[prev]!, createdAt(prev))) local.set(key, i);
+    }
+    if (local.size === 0) return;
+    const features = view.features.map((f) => [f.name, columnValues(table.getChild(f.name)!)] as const);
+    for (const [key, i] of local) {
+      const t = ts[i]!;
+      const c = createdAt(i);
+      const held = this.best.get(key);
+      if (held && !beats(t, c, held.row.eventTimestampMs, held.created)) continue;
+      const rowValues: Record<string, OnlineValue> = {};
+      for (const [name, column] of features) rowValues[name] = column[i]!;
+      this.best.set(key, { row: { entityKey: key, eventTimestampMs: t, ...(c !== -Infinity ? { createdTimestampMs: c } : {}), values: rowValues }, created: c });
     }
   }
-  const features = view.features.map((f) => [f.name, columnValues(table.getChild(f.name)!)] as const);
-  const rows: OnlineWriteRow[] = [];
-  for (const [key, i] of best) {
-    const values: Record<string, OnlineValue> = {};
-    for (const [name, column] of features) values[name] = column[i]!;
-    const c = created?.[i];
-    rows.push({ entityKey: key, eventTimestampMs: ts[i]!, ...(c !== undefined && c === c ? { createdTimestampMs: c } : {}), values });
+
+  /** The rows held so far; forgets them. */
+  drain(): OnlineWriteRow[] {
+    const rows = Array.from(this.best.values(), (b) => b.row);
+    this.best.clear();
+    return rows;
   }
-  return rows;
+}
+
+/** Latest row per entity key among rows with start <= ts <= end, as online write rows. */
+export function latestRows(catalog: Catalog, view: FeatureView, table: ArrowTableLike, startMs: number, endMs: number): OnlineWriteRow[] {
+  const latest = new LatestPerKey(catalog, view, startMs, endMs);
+  latest.add(table);
+  return latest.drain();
 }
 
 async function writeAll(online: OnlineStoreV1, view: FeatureView, rows: readonly OnlineWriteRow[]): Promise<{ written: number; skipped: number }> {
@@ -149,16 +194,37 @@ async function writeAll(online: OnlineStoreV1, view: FeatureView, rows: readonly
   return { written, skipped };
 }
 
-async function materializeView(context: OnlineContext, view: FeatureView, startMs: number, endMs: number): Promise<MaterializedView> {
+const DEFAULT_MAX_BUFFERED_KEYS = 100_000;
+
+async function materializeView(context: OnlineContext, view: FeatureView, startMs: number, endMs: number, maxBufferedKeys: number): Promise<MaterializedView> {
   const { catalog } = context;
   const columns = [...joinKeysOf(catalog, view), view.timestampColumn, ...(view.createdTimestampColumn ? [view.createdTimestampColumn] : []), ...view.features.map((f) => f.name)];
-  const table = await context.readSource(view.name, columns);
-  const rows = latestRows(catalog, view, table, startMs, endMs);
-  const { written, skipped } = await writeAll(context.online, view, rows);
+  const latest = new LatestPerKey(catalog, view, startMs, endMs);
+  let rows = 0;
+  let written = 0;
+  let skipped = 0;
+  const flush = async () => {
+    const batch = latest.drain();
+    rows += batch.length;
+    const r = await writeAll(context.online, view, batch);
+    written += r.written;
+    skipped += r.skipped;
+  };
+  for await (const batch of context.sourceBatches(view.name, columns)) {
+    latest.add(batch);
+    if (latest.size >= maxBufferedKeys) await flush();
+  }
+  await flush();
   // Only after every row is stored: a failure above leaves the watermark where it was.
   const previous = await context.online.getWatermark(view.name);
   if (previous === undefined || endMs > previous) await context.online.setWatermark(view.name, endMs);
-  return { view: view.name, startMs, endMs, rows: rows.length, written, skipped };
+  return { view: view.name, startMs, endMs, rows, written, skipped };
+}
+
+function maxBufferedKeysOf(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_MAX_BUFFERED_KEYS;
+  if (!Number.isInteger(value) || value < 1) throw new InvalidArgumentError(`materialize: maxBufferedKeys must be a positive integer, found ${String(value)}.`);
+  return value;
 }
 
 /** Writes the latest value per entity key in [start, end] of each view into the online store. */
@@ -167,8 +233,9 @@ export async function materialize(context: OnlineContext, options: MaterializeOp
   const endMs = toEpochMs(options?.end, 'materialize end');
   if (startMs > endMs) throw new InvalidArgumentError(`materialize: start (${new Date(startMs).toISOString()}) is after end (${new Date(endMs).toISOString()}); swap them.`);
   const views = selectViews(context.catalog, options.views);
+  const maxBufferedKeys = maxBufferedKeysOf(options.maxBufferedKeys);
   const out: MaterializedView[] = [];
-  for (const view of views) out.push(await materializeView(context, view, startMs, endMs));
+  for (const view of views) out.push(await materializeView(context, view, startMs, endMs, maxBufferedKeys));
   return { views: out };
 }
 
@@ -179,11 +246,12 @@ export async function materialize(context: OnlineContext, options: MaterializeOp
 export async function materializeIncremental(context: OnlineContext, options: MaterializeIncrementalOptions): Promise<MaterializeResult> {
   const endMs = toEpochMs(options?.end, 'materializeIncremental end');
   const views = selectViews(context.catalog, options.views);
+  const maxBufferedKeys = maxBufferedKeysOf(options.maxBufferedKeys);
   const out: MaterializedView[] = [];
   for (const view of views) {
     const watermark = await context.online.getWatermark(view.name);
     const startMs = watermark ?? (view.ttlMs > 0 ? endMs - view.ttlMs : -8.64e15);
-    out.push(await materializeView(context, view, Math.min(startMs, endMs), endMs));
+    out.push(await materializeView(context, view, Math.min(startMs, endMs), endMs, maxBufferedKeys));
   }
   return { views: out };
 }
