@@ -5,10 +5,12 @@ import { Readable } from 'node:stream';
 import {
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
+  AbortMultipartUploadCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -301,6 +303,74 @@ describe('conditional writes', () => {
     );
     expect(err.$metadata.httpStatusCode).toBe(412);
     expect((await readBody('mpu/exists')).text).toBe('original');
+  });
+});
+
+describe('multipart uploads: list and abort (added to s3rver, which answered 501 and 405)', () => {
+  const bucket = 'other-bucket';
+  const openUploads = async (params: { Prefix?: string; MaxUploads?: number; KeyMarker?: string; UploadIdMarker?: string } = {}) =>
+    client.send(new ListMultipartUploadsCommand({ Bucket: bucket, ...params }));
+
+  it('lists open uploads in key order with prefix and pagination, and abort removes one and its parts', async () => {
+    const keys = ['mp/b', 'mp/a', 'mp/a', 'other/c'];
+    const ids: string[] = [];
+    for (const Key of keys) ids.push((await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key }))).UploadId!);
+    await client.send(new UploadPartCommand({ Bucket: bucket, Key: 'mp/b', UploadId: ids[0], PartNumber: 1, Body: 'part one' }));
+    const all = await openUploads({ Prefix: 'mp/' });
+    expect(all.Uploads!.map((u) => u.Key)).toEqual(['mp/a', 'mp/a', 'mp/b']);
+    expect(new Set(all.Uploads!.map((u) => u.UploadId))).toEqual(new Set(ids.slice(0, 3)));
+    expect(all.Uploads!.every((u) => u.Initiated instanceof Date && Date.now() - u.Initiated.getTime() < 60_000)).toBe(true);
+    expect(all.IsTruncated).toBe(false);
+    // Pages of one resume after (key, upload id) and list every upload once.
+    const seen: string[] = [];
+    let marker: { KeyMarker?: string; UploadIdMarker?: string } = {};
+    for (;;) {
+      const page = await openUploads({ Prefix: 'mp/', MaxUploads: 1, ...marker });
+      seen.push(...page.Uploads!.map((u) => `${u.Key} ${u.UploadId}`));
+      if (!page.IsTruncated) break;
+      marker = { KeyMarker: page.NextKeyMarker, UploadIdMarker: page.NextUploadIdMarker };
+    }
+    expect(seen).toEqual(all.Uploads!.map((u) => `${u.Key} ${u.UploadId}`));
+
+    await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: 'mp/b', UploadId: ids[0] }));
+    expect((await openUploads({ Prefix: 'mp/' })).Uploads!.map((u) => u.Key)).toEqual(['mp/a', 'mp/a']);
+    // Once aborted, the upload is gone for every operation, as on S3.
+    for (const call of [
+      () => client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: 'mp/b', UploadId: ids[0] })),
+      () => client.send(new UploadPartCommand({ Bucket: bucket, Key: 'mp/b', UploadId: ids[0], PartNumber: 2, Body: 'late part' })),
+      () =>
+        client.send(
+          new CompleteMultipartUploadCommand({ Bucket: bucket, Key: 'mp/b', UploadId: ids[0], MultipartUpload: { Parts: [{ PartNumber: 1, ETag: '"x"' }] } }),
+        ),
+      // An id that belongs to another key, and one that is not an id at all.
+      () => client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: 'mp/b', UploadId: ids[1] })),
+      () => client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: 'mp/b', UploadId: '../../x' })),
+    ]) {
+      const err = await s3Error(call);
+      expect([err.name, err.$metadata.httpStatusCode]).toEqual(['NoSuchUpload', 404]);
+    }
+    expect((await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'mp/' }))).KeyCount).toBe(0);
+    for (const [i, Key] of keys.entries()) if (i > 0) await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key, UploadId: ids[i] }));
+    expect((await openUploads()).Uploads ?? []).toEqual([]);
+  });
+
+  it('a lib-storage upload whose source fails mid-stream aborts its multipart upload: nothing listed, no object', async () => {
+    const partSize = 5 * 1024 * 1024;
+    const chunk = randomBytes(partSize);
+    async function* failing(): AsyncGenerator<Buffer> {
+      for (let i = 0; i < 3; i++) yield chunk;
+      throw new Error('source died mid-stream');
+    }
+    const upload = new Upload({
+      client,
+      params: { Bucket: bucket, Key: 'mp-fail/big.bin', Body: Readable.from(failing()) },
+      partSize,
+      queueSize: 2,
+      leavePartsOnError: false,
+    });
+    await expect(upload.done()).rejects.toThrow(/source died/);
+    expect((await openUploads({ Prefix: 'mp-fail/' })).Uploads ?? []).toEqual([]);
+    expect((await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'mp-fail/' }))).KeyCount).toBe(0);
   });
 });
 

@@ -17,6 +17,8 @@
  * - deleteObject's empty-directory cleanup tolerates a concurrent writer re-filling or
  *   removing the directory.
  *
+ * ListMultipartUploads and AbortMultipartUpload, which s3rver lacks, come from s3rver-multipart.cjs.
+ *
  * Protocol with the parent (IPC): the child sends { type: 'ready', port } once listening,
  * or { type: 'error', message } if it cannot start. It exits when the parent disconnects.
  */
@@ -75,6 +77,7 @@ utils.walk = tolerantWalk;
 
 const FilesystemStore = require('s3rver/lib/stores/filesystem');
 const { installListing } = require('./s3rver-listing.cjs');
+const { installMultipart } = require('./s3rver-multipart.cjs');
 const S3rver = require('s3rver');
 
 /**
@@ -218,6 +221,13 @@ installListing({
   walk: tolerantWalk,
 });
 FilesystemStore.prototype.deleteObject = tolerantDeleteObject;
+installMultipart({
+  router: require('s3rver/lib/routes'),
+  FilesystemStore: /** @type {any} */ (FilesystemStore),
+  bucketExists: require('s3rver/lib/controllers/bucket').bucketExists,
+  S3Error: require('s3rver/lib/models/error'),
+  DUMMY_ACCOUNT: require('s3rver/lib/models/account').DUMMY_ACCOUNT,
+});
 FilesystemStore.prototype.copyObject = atomicCopyObject;
 
 async function main() {

@@ -47,8 +47,20 @@ declare module 's3rver/lib/models/object' {
   export = S3Object;
 }
 declare module 's3rver/lib/controllers/bucket' {
-  const controllers: Record<string, unknown>;
+  const controllers: Record<string, unknown> & {
+    /** Throws NoSuchBucket unless `ctx.params.bucket` exists. */
+    bucketExists(ctx: unknown, next?: () => Promise<void>): Promise<void>;
+  };
   export = controllers;
+}
+declare module 's3rver/lib/routes' {
+  /** s3rver's @koa/router instance (one per process; S3rver mounts it in its constructor). */
+  const router: {
+    get(path: string, ...middleware: ((ctx: never, next: () => Promise<void>) => unknown)[]): unknown;
+    delete(path: string, ...middleware: ((ctx: never, next: () => Promise<void>) => unknown)[]): unknown;
+    stack: { path: string; methods: string[] }[];
+  };
+  export = router;
 }
 declare module 's3rver/lib/models/error' {
   class S3Error extends Error {
