@@ -104,3 +104,85 @@ describe('simulate: autoscaler over node pools', () => {
     expect(finish.gang).toBe(5 * 60_000 + 2 * hour);
   });
 });
+
+describe('simulate: autoscaler scale-down (cluster-autoscaler --scale-down-unneeded-time, --scale-down-delay-after-add)', () => {
+  const min = 60_000;
+  const pool = (minNodes?: number) => ({ id: 'a100', node: a100, maxNodes: 3, ...(minNodes !== undefined ? { minNodes } : {}) });
+
+  it('removes pool nodes idle for scaleDownUnneededMs down to minNodes; later work scales up again', () => {
+    const trace: TraceJob[] = [
+      { id: 'a', submitMs: 0, durationMs: hour, gpusPerWorker: 8 },
+      { id: 'b', submitMs: 0, durationMs: hour, gpusPerWorker: 8 },
+      { id: 'c', submitMs: 0, durationMs: hour, gpusPerWorker: 8 },
+      { id: 'd', submitMs: 5 * hour, durationMs: hour, gpusPerWorker: 8 },
+    ];
+    const run = (autoscaler: Parameters<typeof simulate>[0]['autoscaler'], minNodes?: number) =>
+      simulate({ trace, cluster: { nodes: [], nodePools: [pool(minNodes)] }, policy: { ordering: fifoOrdering() }, autoscaler, perJob: true });
+    const startOfD = (r: ReturnType<typeof run>) => r.perJob!.find((j) => j.id === 'd')!.firstStartMs;
+    // 3 nodes join at 5 min, idle from 1 h 5 min, two removed at 1 h 15 min (minNodes 1):
+    // d at 5 h runs at once on the one kept.
+    const down = run({ provisionDelayMs: 5 * min, scaleDownUnneededMs: 10 * min }, 1);
+    expect(down).toMatchObject({ completed: 4, scaledUpNodes: { a100: 3 }, scaledDownNodes: { a100: 2 } });
+    expect(startOfD(down)).toBe(5 * hour);
+    // minNodes 0: all three go; d waits 5 min for a new node.
+    const zero = run({ provisionDelayMs: 5 * min, scaleDownUnneededMs: 10 * min });
+    expect(zero).toMatchObject({ completed: 4, scaledUpNodes: { a100: 4 }, scaledDownNodes: { a100: 3 } });
+    expect(startOfD(zero)).toBe(5 * hour + 5 * min);
+    // false: nodes stay.
+    const never = run({ provisionDelayMs: 5 * min, scaleDownUnneededMs: false });
+    expect(never).toMatchObject({ scaledUpNodes: { a100: 3 }, scaledDownNodes: {} });
+    expect(startOfD(never)).toBe(5 * hour);
+    // Default 10 min, like cluster-autoscaler.
+    expect(run({ provisionDelayMs: 5 * min })).toMatchObject({ scaledDownNodes: { a100: 3 } });
+    // Nodes present at the start with `pool` are pool nodes too.
+    const present = simulate({ trace, cluster: { nodes: [{ id: 'p0', ...a100, pool: 'a100' }], nodePools: [pool()] }, policy: { ordering: fifoOrdering() }, autoscaler: { provisionDelayMs: 5 * min } });
+    expect(present).toMatchObject({ completed: 4, scaledUpNodes: { a100: 3 }, scaledDownNodes: { a100: 3 } });
+  });
+
+  it('waits scaleDownDelayAfterAddMs after any scale-up, and keeps nodes a blocked gang will need', () => {
+    // a (10 min) runs 5-15 min on the only node; idle 10 min -> due at 25 min, but the scale-up at
+    // 0 holds scale-down until 60 min, so y at 40 min still finds the node; y ends at 50 min,
+    // the node goes at 60 min and z at 2 h waits for a new one.
+    const trace: TraceJob[] = [
+      { id: 'a', submitMs: 0, durationMs: 10 * min, gpusPerWorker: 8 },
+      { id: 'y', submitMs: 40 * min, durationMs: 10 * min, gpusPerWorker: 8 },
+      { id: 'z', submitMs: 2 * hour, durationMs: 10 * min, gpusPerWorker: 8 },
+    ];
+    const r = simulate({
+      trace,
+      cluster: { nodes: [], nodePools: [{ id: 'a100', node: a100, maxNodes: 1 }] },
+      policy: { ordering: fifoOrdering() },
+      autoscaler: { provisionDelayMs: 5 * min, scaleDownUnneededMs: 10 * min, scaleDownDelayAfterAddMs: 60 * min },
+      perJob: true,
+    });
+    const start = Object.fromEntries(r.perJob!.map((j) => [j.id, j.firstStartMs]));
+    expect(start).toEqual({ a: 5 * min, y: 40 * min, z: 2 * hour + 5 * min });
+    expect(r).toMatchObject({ scaledUpNodes: { a100: 2 }, scaledDownNodes: { a100: 1 } });
+
+    // The gang of 2 needs the idle third node (pool at maxNodes): it is kept, not removed and re-added.
+    const g = simulate({
+      trace: [
+        { id: 'a', submitMs: 0, durationMs: hour, gpusPerWorker: 8 },
+        { id: 'b', submitMs: 0, durationMs: hour, gpusPerWorker: 4 },
+        { id: 'gang', submitMs: 0, durationMs: hour, workers: 2, gpusPerWorker: 8 },
+      ],
+      cluster: { nodes: [], nodePools: [{ id: 'a100', node: a100, maxNodes: 3 }] },
+      policy: { ordering: fifoOrdering() },
+      autoscaler: { provisionDelayMs: 5 * min, scaleDownUnneededMs: 10 * min, scaleDownDelayAfterAddMs: 0 },
+      perJob: true,
+    });
+    expect(g).toMatchObject({ scaledUpNodes: { a100: 3 }, scaledDownNodes: {} });
+    expect(g.perJob!.find((j) => j.id === 'gang')!.firstStartMs).toBe(5 * min + hour);
+  });
+
+  it('refuses bad settings with the field and what is allowed', () => {
+    const trace: TraceJob[] = [{ id: 'a', submitMs: 0, durationMs: hour, gpusPerWorker: 8 }];
+    expect(() => simulate({ trace, cluster: { nodes: [], nodePools: [{ id: 'p', node: a100, maxNodes: 1, minNodes: 2 }] } })).toThrowError(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('minNodes must be an integer from 0 to maxNodes (1); found 2') }),
+    );
+    expect(() => simulate({ trace, cluster: { nodes: [], nodePools: [pool()] }, autoscaler: { scaleDownUnneededMs: 0 } })).toThrowError(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('scaleDownUnneededMs must be a finite number of ms > 0 (or false') }),
+    );
+    expect(() => simulate({ trace, cluster: { nodes: [], nodePools: [pool()] }, autoscaler: { provisionDelayMs: -1 } })).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  });
+});

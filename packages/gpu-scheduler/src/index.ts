@@ -49,7 +49,7 @@ export type {
 export { toUsageRecordTable } from './usage-records.js';
 export type { UsageInterval, UsageTableOptions } from './usage-records.js';
 export { simulate, distribution, DEFAULT_PREEMPTION_COST } from './simulator.js';
-export type { SimulateOptions, SimulatedCluster, SimulatedJob, SimulationProgress, SimulationResult, QueueResult, Distribution } from './simulator.js';
+export type { SimulateOptions, AutoscalerOptions, SimulatedCluster, SimulatedJob, SimulationProgress, SimulationResult, QueueResult, Distribution } from './simulator.js';
 export { simulateFill, workloadFromJobs } from './fill-experiment.js';
 export type { FillOptions, FillPoint, FillResult } from './fill-experiment.js';
 export { readPhillyTrace, readAlibabaNodes, readAlibabaPods, parseCsv } from './trace-readers.js';

@@ -92,7 +92,7 @@ describe('createKubernetesClusterSource (@kubernetes/client-node)', () => {
     expect(pods.items.map((p) => p.metadata?.name)).toEqual(fixture<K8sPodList>('pods.json').items.map((p) => p.metadata?.name));
     expect(groups.items).toEqual([expect.objectContaining({ metadata: { name: 'train-a', namespace: 'ml' }, spec: { minMember: 2 } })]);
     // client-node's Date objects come back as strings; quantities stay Kubernetes strings.
-    expect(typeof nodes.items[0]!.metadata!.creationTimestamp).toBe('string');
+    expect(typeof (nodes.items[0]!.metadata as { creationTimestamp?: unknown }).creationTimestamp).toBe('string');
     expect(nodes.items[0]!.status!.allocatable!['nvidia.com/gpu']).toBe('8');
     // 4 nodes in pages of 3: two requests, the second with the server's continue token.
     const nodeCalls = seen.filter((s) => s.path === '/api/v1/nodes');

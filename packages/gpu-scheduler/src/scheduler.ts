@@ -163,6 +163,12 @@ export interface Scheduler {
    * (first pool in declared order whose nodes fit the shape; capped at `maxNodes`).
    */
   poolDemand(): Array<{ pool: string; nodes: number }>;
+  /**
+   * Node pools whose node shape could hold a worker of the queued work the last `schedule`
+   * pass could not place (whatever `maxNodes` allows). An autoscaler should not remove idle
+   * nodes of these pools: a gang waiting for more nodes still needs the ones it has.
+   */
+  poolsWithBlockedWork(): string[];
   /** Records that a worker of `jobId` was bound to `nodeId` by an outside scheduler (Kubernetes). */
   bindExternal(job: JobSpec, nodeId: string, nowMs?: number): void;
 }
@@ -205,6 +211,9 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
     }
     if (!Number.isInteger(p.maxNodes) || p.maxNodes < 0) {
       throw new InvalidArgumentError(`nodePools["${p.id}"].maxNodes must be an integer >= 0; found ${JSON.stringify(p.maxNodes)}.`);
+    }
+    if (p.minNodes !== undefined && (!Number.isInteger(p.minNodes) || p.minNodes < 0 || p.minNodes > p.maxNodes)) {
+      throw new InvalidArgumentError(`nodePools["${p.id}"].minNodes must be an integer from 0 to maxNodes (${p.maxNodes}); found ${JSON.stringify(p.minNodes)}. Omit it for 0.`);
     }
     validateNode({ ...p.node, id: `${p.id}-template` });
     pools.set(p.id, p);
@@ -1211,6 +1220,17 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
         if (room > 0) out.push({ pool, nodes: Math.min(n, room) });
       }
       return out;
+    },
+
+    poolsWithBlockedWork() {
+      const out = new Set<string>();
+      if (pools.size === 0) return [];
+      for (const b of activeBuckets) {
+        if (b.blockedPass !== pass) continue;
+        const head = b.peek()!;
+        for (const p of pools.values()) if (!out.has(p.id) && templateCapacity(p.node, head.req) > 0) out.add(p.id);
+      }
+      return [...out];
     },
 
     snapshot(nowMs) {

@@ -74,11 +74,34 @@ export interface SimulateOptions {
   /** Return {@link SimulationResult.perJob}. Default false (82k entries for Philly). */
   perJob?: boolean;
   /**
-   * Scale `cluster.nodePools` up as a cluster autoscaler would: after each pass, queued work
+   * Scale `cluster.nodePools` as a cluster autoscaler would. Up: after each pass, queued work
    * that did not fit asks for pool nodes (`Scheduler.poolDemand`), which join
-   * `provisionDelayMs` later (default 120,000). No scale-down.
+   * `provisionDelayMs` later (default 120,000). Down: see {@link AutoscalerOptions}.
    */
-  autoscaler?: { provisionDelayMs?: number };
+  autoscaler?: AutoscalerOptions;
+}
+
+/**
+ * The simulator's cluster autoscaler. Scale-down follows cluster-autoscaler's flags: a pool node
+ * that has run nothing for `scaleDownUnneededMs` (`--scale-down-unneeded-time`, default 10 min)
+ * is removed, unless its pool is at `minNodes` (the node group's min size) or a scale-up
+ * happened less than `scaleDownDelayAfterAddMs` ago (`--scale-down-delay-after-add`, default
+ * 10 min; as there, a scale-up in any pool pauses scale-down everywhere), or queued work the
+ * last pass could not place could use a node of the pool (`Scheduler.poolsWithBlockedWork`: a
+ * gang waiting for more nodes keeps the ones it has; the check repeats after another
+ * `scaleDownUnneededMs`). Only empty nodes go:
+ * cluster-autoscaler would also drain nodes under `--scale-down-utilization-threshold` by moving
+ * their pods, which for GPU jobs means preempting them, so that is not simulated. Nodes without
+ * `pool` are never removed. Scale-down acts while the trace still has work (jobs to submit or
+ * running, node events); the run ends with the last job, not with the last idle timer.
+ */
+export interface AutoscalerOptions {
+  /** Time from a scale-up decision until the node joins, ms. Default 120,000. */
+  provisionDelayMs?: number;
+  /** Idle time after which a pool node is removed, ms (`--scale-down-unneeded-time`). Default 600,000; `false`: never scale down. */
+  scaleDownUnneededMs?: number | false;
+  /** No scale-down for this long after any scale-up, ms (`--scale-down-delay-after-add`). Default 600,000. */
+  scaleDownDelayAfterAddMs?: number;
 }
 
 /**
@@ -149,6 +172,8 @@ export interface SimulationResult {
   unfinished: number;
   /** Nodes the autoscaler added, per pool. */
   scaledUpNodes: Record<string, number>;
+  /** Idle pool nodes the autoscaler removed, per pool. */
+  scaledDownNodes: Record<string, number>;
   /** Job completion time (finish - submit) of completed jobs. */
   jctMs: Distribution;
   /**
@@ -321,10 +346,67 @@ export function simulate(options: SimulateOptions): SimulationResult {
   const heap = new EventHeap();
   const events = [...(options.nodeEvents ?? [])].sort((a, b) => a.atMs - b.atMs);
   const provisionDelay = options.autoscaler?.provisionDelayMs ?? 120_000;
+  const unneededMs = options.autoscaler ? (options.autoscaler.scaleDownUnneededMs ?? 600_000) : false;
+  const delayAfterAdd = options.autoscaler?.scaleDownDelayAfterAddMs ?? 600_000;
+  for (const [name, v] of [['provisionDelayMs', provisionDelay], ['scaleDownDelayAfterAddMs', delayAfterAdd], ['scaleDownUnneededMs', unneededMs === false ? 1 : unneededMs]] as const) {
+    if (!(Number.isFinite(v) && v >= 0) || (name === 'scaleDownUnneededMs' && v === 0)) {
+      throw new InvalidArgumentError(`simulate: autoscaler.${name} must be a finite number of ms${name === 'scaleDownUnneededMs' ? ' > 0 (or false to never scale down)' : ' >= 0'}; found ${JSON.stringify(name === 'scaleDownUnneededMs' ? options.autoscaler?.scaleDownUnneededMs : v)}.`);
+    }
+  }
   const inflight = new Map<string, number>();
   const scaledUp: Record<string, number> = {};
+  const scaledDown: Record<string, number> = {};
   const poolSpecs = new Map((cluster.nodePools ?? []).map((p) => [p.id, p]));
   if (options.autoscaler && poolSpecs.size === 0) throw new InvalidArgumentError('simulate: autoscaler needs cluster.nodePools to scale.');
+  /** Scale-down bookkeeping: pool of each present pool node, nodes per pool, jobs per node. */
+  const poolOf = new Map<string, string>();
+  const poolSize = new Map<string, number>();
+  const jobsOnNode = new Map<string, number>();
+  const nodesOfJob = new Map<number, string[]>();
+  const idleSince = new Map<string, number>();
+  /** Pending scale-down checks, sorted by time (few: one per node going idle). */
+  const checks: Array<{ atMs: number; nodeId: string }> = [];
+  let lastScaleUpMs = Number.NEGATIVE_INFINITY;
+  const addCheck = (atMs: number, nodeId: string): void => {
+    let k = checks.length;
+    while (k > 0 && checks[k - 1]!.atMs > atMs) k--;
+    checks.splice(k, 0, { atMs, nodeId });
+  };
+  /** A pool node is empty from `at`: it may go after `scaleDownUnneededMs`. */
+  const nodeIdle = (nodeId: string, at: number): void => {
+    if (unneededMs === false || !poolOf.has(nodeId)) return;
+    idleSince.set(nodeId, at);
+    addCheck(at + unneededMs, nodeId);
+  };
+  const nodeJoined = (nodeId: string, pool: string | undefined, at: number): void => {
+    if (pool === undefined) return;
+    poolOf.set(nodeId, pool);
+    poolSize.set(pool, (poolSize.get(pool) ?? 0) + 1);
+    nodeIdle(nodeId, at);
+  };
+  const nodeLeft = (nodeId: string): void => {
+    const pool = poolOf.get(nodeId);
+    if (pool === undefined) return;
+    poolOf.delete(nodeId);
+    idleSince.delete(nodeId);
+    jobsOnNode.delete(nodeId);
+    poolSize.set(pool, poolSize.get(pool)! - 1);
+  };
+  /** Job `i` stopped holding its nodes (finished, preempted, requeued). */
+  const releaseNodes = (i: number): void => {
+    const ids = nodesOfJob.get(i);
+    if (!ids) return;
+    nodesOfJob.delete(i);
+    for (const id of ids) {
+      const left = (jobsOnNode.get(id) ?? 0) - 1;
+      if (left > 0) jobsOnNode.set(id, left);
+      else if (poolOf.has(id)) {
+        jobsOnNode.delete(id);
+        nodeIdle(id, t);
+      }
+    }
+  };
+  for (const node of cluster.nodes) nodeJoined(node.id, node.pool, t);
   /** Keeps node events sorted when the autoscaler adds one (events before `ei` are done). */
   const addEvent = (ev: NodeEvent & { atMs: number }): void => {
     let k = events.length;
@@ -352,6 +434,7 @@ export function simulate(options: SimulateOptions): SimulationResult {
 
   /** A running job stopped (preempted or its node lost): keep checkpointed progress. */
   function stopRun(i: number): void {
+    releaseNodes(i);
     epoch[i]!++;
     preempted[i]!++;
     const ran = t - runStart[i]!;
@@ -366,7 +449,8 @@ export function simulate(options: SimulateOptions): SimulationResult {
   while (si < n || heap.size > 0 || ei < events.length) {
     const nextSubmit = si < n ? trace[order[si]!]!.submitMs : Number.POSITIVE_INFINITY;
     const nextEvent = ei < events.length ? events[ei]!.atMs : Number.POSITIVE_INFINITY;
-    const next = Math.min(nextSubmit, heap.peekTime(), nextEvent, sched.nextTimerMs() ?? Number.POSITIVE_INFINITY);
+    const nextCheck = checks.length > 0 ? checks[0]!.atMs : Number.POSITIVE_INFINITY;
+    const next = Math.min(nextSubmit, heap.peekTime(), nextEvent, sched.nextTimerMs() ?? Number.POSITIVE_INFINITY, nextCheck);
     if (!Number.isFinite(next) || next > until) break;
     // Time-weighted integrals use the state that held since the previous event.
     allocIntegral += lastAlloc * (next - lastT);
@@ -382,11 +466,14 @@ export function simulate(options: SimulateOptions): SimulationResult {
         if (i === undefined) continue;
         stopRun(i);
       }
+      if (ev.type === 'add') nodeJoined(ev.node.id, ev.node.pool, t);
+      else if (ev.type === 'remove' || ev.type === 'spot-interruption') nodeLeft(ev.nodeId);
     }
     while (heap.size > 0 && heap.peekTime() === t) {
       const [, i, e] = heap.pop();
       if (e !== epoch[i]) continue;
       sched.complete(trace[i]!.id, t);
+      releaseNodes(i);
       finish[i] = t;
       runTotal[i]! += t - runStart[i]!;
       done++;
@@ -413,6 +500,12 @@ export function simulate(options: SimulateOptions): SimulationResult {
         overhead[i] = (waitsForCheckpoint.has(d.jobId) ? checkpointMs : 0) + (trace[i]!.checkpointable && progress[i]! > 0 ? restoreMs : 0);
         const remaining = Math.max(0, trace[i]!.durationMs - progress[i]!) + overhead[i]!;
         heap.push(t + remaining, i, ++epoch[i]!);
+        const ids = [...new Set(d.placements.map((pl) => pl.nodeId))];
+        nodesOfJob.set(i, ids);
+        for (const id of ids) {
+          jobsOnNode.set(id, (jobsOnNode.get(id) ?? 0) + 1);
+          idleSince.delete(id);
+        }
       } else if (d.type === 'preempt') {
         stopRun(i);
         if (trace[i]!.checkpointable) waitsForCheckpoint.add(d.forJobId);
@@ -428,8 +521,29 @@ export function simulate(options: SimulateOptions): SimulationResult {
           const id = `${pool}-${(scaledUp[pool] = (scaledUp[pool] ?? 0) + 1)}`;
           addEvent({ type: 'add', node: { ...poolSpecs.get(pool)!.node, id, pool }, atMs: t + provisionDelay });
           inflight.set(pool, (inflight.get(pool) ?? 0) + 1);
+          lastScaleUpMs = t;
         }
       }
+    }
+    // Scale-down: pool nodes idle for scaleDownUnneededMs, after this pass had its chance to use them.
+    const keep = checks.length > 0 && checks[0]!.atMs <= t && sched.stats().pendingJobs > 0 ? new Set(sched.poolsWithBlockedWork()) : undefined;
+    while (checks.length > 0 && checks[0]!.atMs <= t) {
+      const { nodeId } = checks.shift()!;
+      const since = idleSince.get(nodeId);
+      if (since === undefined || unneededMs === false || since + unneededMs > t) continue; // busy, gone, or idle again later (a newer check)
+      if (t < lastScaleUpMs + delayAfterAdd) {
+        addCheck(lastScaleUpMs + delayAfterAdd, nodeId);
+        continue;
+      }
+      const pool = poolOf.get(nodeId)!;
+      if (poolSize.get(pool)! <= (poolSpecs.get(pool)?.minNodes ?? 0)) continue;
+      if (keep?.has(pool)) {
+        addCheck(t + unneededMs, nodeId); // queued work may still use it: look again later
+        continue;
+      }
+      sched.nodeEvent({ type: 'remove', nodeId, atMs: t });
+      nodeLeft(nodeId);
+      scaledDown[pool] = (scaledDown[pool] ?? 0) + 1;
     }
     const stats = sched.stats();
     lastAlloc = stats.allocatedGpus;
@@ -486,6 +600,7 @@ export function simulate(options: SimulateOptions): SimulationResult {
     rejected: rejected.reduce((a, b) => a + b, 0),
     unfinished: 0,
     scaledUpNodes: scaledUp,
+    scaledDownNodes: scaledDown,
     jctMs: distribution(Float64Array.from(jct)),
     queueingDelayMs: distribution(Float64Array.from(wait)),
     firstStartDelayMs: distribution(Float64Array.from(firstWait)),

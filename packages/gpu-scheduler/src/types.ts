@@ -50,6 +50,12 @@ export interface NodePoolSpec {
   node: Omit<NodeSpec, 'id' | 'pool'>;
   /** Most nodes the pool can have at once (present nodes of the pool included). */
   maxNodes: number;
+  /**
+   * Fewest nodes the simulator's autoscaler keeps when scaling the pool down (the node group's
+   * min size, as cluster-autoscaler's `--nodes=min:max:group`). Default 0. It never adds nodes
+   * to reach it: declare the pool's first nodes in `nodes` with `pool` set.
+   */
+  minNodes?: number;
 }
 
 /** A queue with quotas, in the style of a Kueue ClusterQueue. */
