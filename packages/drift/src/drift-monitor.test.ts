@@ -2,6 +2,7 @@ import { makeVector, tableFromArrays, Table, vectorFromArray, Utf8 } from 'apach
 import type { Table as ArrowTable } from 'apache-arrow';
 import { MlopsError } from '@mlops/contracts';
 import { describe, expect, it } from 'vitest';
+import { compare } from './compare.js';
 import { createDriftMonitor } from './drift-monitor.js';
 import type { DriftMonitorReport } from './drift-monitor.js';
 import { profile } from './profile.js';
@@ -165,6 +166,31 @@ describe('createDriftMonitor', () => {
     expect(() => createDriftMonitor({ reference, window: {} as never })).toThrowError(/rows \} or \{ durationMs/);
     expect(() => createDriftMonitor({ reference, columns: ['nope'], window: { rows: 10 } })).toThrowError(/not in the reference/);
     expect(() => createDriftMonitor({ reference, window: { rows: 10, slideRows: 20 } })).toThrowError(/slide/);
+  });
+});
+
+describe('createDriftMonitor column treatment', () => {
+  // Windows skip the distinct-count sketch where compare() cannot need it (categorical columns,
+  // numeric columns whose reference has > 5 values); a column with few reference values keeps it,
+  // so a window where it turns continuous is compared as numerical, as compare() on the rows does.
+  it('chooses each column\'s treatment as compare() on the window\'s rows does', () => {
+    const r = rng(21);
+    const make = (n: number, continuous: boolean): ArrowTable => tableFromArrays({
+      rating: Float64Array.from({ length: n }, () => (continuous ? 1 + 3 * r() : 1 + Math.floor(4 * r()))),
+      income: Float64Array.from({ length: n }, () => 50 + 15 * normal(r)),
+      plan: Array.from({ length: n }, () => PLANS[Math.floor(r() * 3)]!),
+    });
+    const ref = make(5000, false);
+    const reports: DriftMonitorReport[] = [];
+    const m = createDriftMonitor({ reference: ref, window: { rows: 3000 }, onReport: (x) => reports.push(x) });
+    const windows = [make(3000, false), make(3000, true)];
+    for (const w of windows) m.observe(w);
+    expect(reports).toHaveLength(2);
+    const treatment = (rep: { columns: readonly { column: string; columnType: string; method: string }[] }): string[] => rep.columns.map((c) => `${c.column}:${c.columnType}:${c.method}`);
+    expect(treatment(reports[0]!)).toEqual(['rating:categorical:jensen_shannon', 'income:numerical:wasserstein_normed', 'plan:categorical:jensen_shannon']);
+    expect(treatment(reports[1]!)).toEqual(['rating:numerical:wasserstein_normed', 'income:numerical:wasserstein_normed', 'plan:categorical:jensen_shannon']);
+    windows.forEach((w, i) => expect(treatment(reports[i]!)).toEqual(treatment(compare(profile(ref), profile(w)))));
+    expect(reports[1]!.columns.find((c) => c.column === 'rating')!.drifted).toBe(true);
   });
 });
 

@@ -5,6 +5,7 @@ import type { CompareOptions, DriftReport } from './compare.js';
 import { compare } from './compare.js';
 import type { DataQualityOptions, DataQualityReport, IngestCounters } from './data-quality.js';
 import { dataQualityFromProfiles } from './data-quality.js';
+import { hllEstimate } from './hyperloglog.js';
 import type { SketchCdf } from './kll-sketch.js';
 import type { MonitoredColumn, Pane } from './monitor-pane.js';
 import { createPane } from './monitor-pane.js';
@@ -159,7 +160,7 @@ export function createDriftMonitor(options: DriftMonitorOptions): DriftMonitor {
     const c = reference.columns.get(name);
     if (!c) throw new InvalidArgumentError(`Column "${name}" (in options.columns) is not in the reference; it has [${[...reference.columns.keys()].join(', ')}].`);
     if (isNullPlaceholder(c)) throw new InvalidArgumentError(`Column "${name}" is all null in the reference, so its type is unknown. Drop it from options.columns or use a reference with values.`);
-    return { name, kind: c.kind, sourceType: c.sourceType, isBool: c.sourceType === 'Bool' };
+    return { name, kind: c.kind, sourceType: c.sourceType, isBool: c.sourceType === 'Bool', distinct: c.kind === 'numeric' && hllEstimate(c.distinct) <= 5 };
   });
   if (columns.length === 0) throw new InvalidArgumentError('No column to monitor: the reference has no numeric, timestamp, boolean or string column.');
   let byRows: boolean;

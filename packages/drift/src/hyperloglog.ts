@@ -62,13 +62,16 @@ export function hllMerge(a: HyperLogLog, b: HyperLogLog): HyperLogLog {
   return { registers };
 }
 
+// 2^-r for every byte a register can hold (exact doubles, so the sum is the same as computing each one).
+const INVERSE_POWERS = Float64Array.from({ length: 256 }, (_, r) => 2 ** -r);
+
 /** Estimated number of distinct values (linear counting for small cardinalities). */
 export function hllEstimate(hll: HyperLogLog): number {
   let sum = 0;
   let zeros = 0;
   for (let i = 0; i < M; i++) {
     const r = hll.registers[i]!;
-    sum += 2 ** -r;
+    sum += INVERSE_POWERS[r]!;
     if (r === 0) zeros++;
   }
   const raw = (ALPHA * M * M) / sum;

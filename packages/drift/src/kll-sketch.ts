@@ -109,13 +109,16 @@ function sampleBlocks(s: KllSketch, values: Float64Array, from: number, count: n
   return sortFloat64(out);
 }
 
-/** Adds finite values (any order; the array is not modified). */
-export function kllUpdate(s: KllSketch, values: Float64Array): void {
+/**
+ * Adds finite values (any order). The array is not modified unless `reorder` is true: then the
+ * caller gives up its order (the values are sorted in place instead of in a copy).
+ */
+export function kllUpdate(s: KllSketch, values: Float64Array, reorder = false): void {
   const n = values.length;
   if (n === 0) return;
   const level = kllSamplingLevel(s.k, s.n + n);
   if (level === 0) {
-    insertSorted(s, 0, sortFloat64(values.slice()));
+    insertSorted(s, 0, sortFloat64(reorder ? values : values.slice()));
   } else {
     // Whole blocks go to `level`; the remainder is split by its binary digits into smaller
     // blocks for the levels below, so every value's weight is kept exactly.

@@ -3,7 +3,7 @@ import type { ArrowTableLike } from './arrow-like.js';
 import type { IngestCounters } from './data-quality.js';
 import type { ArrowVectorLike } from './arrow-like.js';
 import { columnKind } from './internal/arrow-columns.js';
-import type { CategoricalColumnProfile, ColumnProfile, NumericColumnProfile, Profile } from './profile.js';
+import type { CategoricalColumnProfile, ColumnProfile, NumericColumnProfile, NumericUpdateOptions, Profile } from './profile.js';
 import { addVectorToColumn, emptyColumnProfile, readNumericChunkView, snapshotProfile, updateCategorical, updateNumeric } from './profile.js';
 
 /** A monitored column, typed from the reference. */
@@ -13,6 +13,14 @@ export interface MonitoredColumn {
   readonly sourceType: string;
   /** Booleans are categories "true"/"false". */
   readonly isBool: boolean;
+  /**
+   * Keep the window's distinct-count sketch. compare() reads it only to tell a numeric column with
+   * at most 5 distinct values (reference and current together) from a numerical one, so the
+   * monitor skips the per-value hashing for categorical columns and for numeric columns whose
+   * reference alone already has more than 5: the verdicts are the same, the window's `distinct`
+   * stays empty.
+   */
+  readonly distinct: boolean;
 }
 
 /**
@@ -40,6 +48,9 @@ export interface Pane {
 
 interface NumericBuffer {
   readonly col: NumericColumnProfile;
+  /** How the buffer is flushed: the buffer's order is ours to give up; distinct as the column says. */
+  readonly owned: NumericUpdateOptions;
+  readonly chunk: NumericUpdateOptions;
   readonly values: Float64Array;
   len: number;
   nulls: number;
@@ -50,6 +61,7 @@ interface CategoricalBuffer {
   readonly counts: Map<string, number>;
   nulls: number;
   readonly isBool: boolean;
+  readonly distinct: boolean;
 }
 
 /** Creates an empty pane for `columns`. */
@@ -69,10 +81,10 @@ export function createPane(columns: readonly MonitoredColumn[], startMs: number,
     names.push(c.name);
     if (col.kind === 'numeric') {
       slots.push(numeric.length);
-      numeric.push({ col, values: new Float64Array(ROW_BUFFER), len: 0, nulls: 0 });
+      numeric.push({ col, owned: { reorder: true, distinct: c.distinct }, chunk: { distinct: c.distinct }, values: new Float64Array(ROW_BUFFER), len: 0, nulls: 0 });
     } else {
       slots.push(~categorical.length);
-      categorical.push({ col, counts: new Map(), nulls: 0, isBool: c.isBool });
+      categorical.push({ col, counts: new Map(), nulls: 0, isBool: c.isBool, distinct: c.distinct });
     }
   }
   const indexOf = new Map(names.map((n, i) => [n, i]));
@@ -88,7 +100,7 @@ export function createPane(columns: readonly MonitoredColumn[], startMs: number,
       for (let i = 0; i < values.length; i++) if (values[i]! - values[i]! !== 0) nonFinite++;
       nonFinite -= data.nullCount;
       if (values.length > b.values.length) {
-        updateNumeric(b.col, values, data.nullCount);
+        updateNumeric(b.col, values, data.nullCount, b.chunk);
         continue;
       }
       if (b.len + values.length > b.values.length) flushNumeric(b);
@@ -104,7 +116,7 @@ export function createPane(columns: readonly MonitoredColumn[], startMs: number,
   const flush = (): void => {
     for (const b of numeric) flushNumeric(b);
     for (const b of categorical) {
-      if (b.counts.size > 0 || b.nulls > 0) updateCategorical(b.col, b.counts, b.nulls);
+      if (b.counts.size > 0 || b.nulls > 0) updateCategorical(b.col, b.counts, b.nulls, b.distinct);
       b.counts.clear();
       b.nulls = 0;
     }
@@ -112,7 +124,7 @@ export function createPane(columns: readonly MonitoredColumn[], startMs: number,
   };
   // Row objects fill every numeric buffer in step; Arrow batches may flush one alone.
   const flushNumeric = (b: NumericBuffer): void => {
-    if (b.len > 0) updateNumeric(b.col, b.values.subarray(0, b.len), b.nulls);
+    if (b.len > 0) updateNumeric(b.col, b.values.subarray(0, b.len), b.nulls, b.owned);
     b.len = 0;
     b.nulls = 0;
   };
@@ -147,7 +159,7 @@ export function createPane(columns: readonly MonitoredColumn[], startMs: number,
           continue;
         }
         if (col.kind === 'numeric') bad = Math.max(bad, appendNumeric(numeric[slots[indexOf.get(c.name)!]!]!, v));
-        else addVectorToColumn(col, v);
+        else addVectorToColumn(col, v, c.distinct);
       }
       if (options.trackNewColumns !== false) for (const f of batch.schema.fields) if (!byName.has(f.name)) counters.newColumns.add(f.name);
       for (const b of numeric) if (b.len > buffered) buffered = b.len;

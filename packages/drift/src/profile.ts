@@ -193,11 +193,23 @@ function histogramBin(edges: readonly number[], v: number): number {
   return lo;
 }
 
+/** How {@link updateNumeric} may treat its input and what it keeps. Internal. */
+export interface NumericUpdateOptions {
+  /** The caller owns `values` and gives up their order: they are sorted in place, not copied. */
+  readonly reorder?: boolean;
+  /** Update the distinct-count sketch (default true; the monitor skips it where compare() cannot use it). */
+  readonly distinct?: boolean;
+}
+
+const KEEP_INPUT: NumericUpdateOptions = {};
+const NO_DISTINCT: NumericUpdateOptions = { distinct: false };
+
 /**
  * Adds one chunk of float64 values (nulls read as NaN, `nullCount` of them) to a numeric column.
- * Internal (the monitor feeds its row buffers through it); `values` is never modified.
+ * Internal (the monitor feeds its row buffers through it); `values` is not modified unless
+ * `options.reorder`.
  */
-export function updateNumeric(p: NumericColumnProfile, values: Float64Array, nullCount: number): void {
+export function updateNumeric(p: NumericColumnProfile, values: Float64Array, nullCount: number, options: NumericUpdateOptions = KEEP_INPUT): void {
   p.nulls += nullCount;
   let n = 0;
   let nans = 0;
@@ -236,38 +248,42 @@ export function updateNumeric(p: NumericColumnProfile, values: Float64Array, nul
     m2 += d * d;
   }
   mergeMoments(p, n, mean, m2);
-  hllAddNumbers(p.distinct, f);
+  if (options.distinct !== false) hllAddNumbers(p.distinct, f);
   p.min = p.min === null ? min : Math.min(p.min, min);
   p.max = p.max === null ? max : Math.max(p.max, max);
   if (p.histogram) {
     const { edges, counts } = p.histogram;
     for (let i = 0; i < n; i++) counts[histogramBin(edges, f[i]!)]!++;
   }
-  kllUpdate(p.sketch, f);
+  // The finite-value scratch is ours to reorder; the caller's values only when it says so.
+  kllUpdate(p.sketch, f, f !== values || options.reorder === true);
 }
 
-/** Profiles every chunk of `vector` into `col` (the caller checked that the kinds match). Internal. */
-export function addVectorToColumn(col: ColumnProfile, vector: ArrowVectorLike): void {
+/**
+ * Profiles every chunk of `vector` into `col` (the caller checked that the kinds match). Internal;
+ * `distinct: false` leaves the distinct-count sketch alone (see {@link NumericUpdateOptions}).
+ */
+export function addVectorToColumn(col: ColumnProfile, vector: ArrowVectorLike, distinct = true): void {
   let at = 0;
   for (const data of vector.data) {
     if (col.kind === 'numeric') {
-      updateNumeric(col, readNumericChunkView(vector, data, at), data.nullCount);
+      updateNumeric(col, readNumericChunkView(vector, data, at), data.nullCount, distinct ? KEEP_INPUT : NO_DISTINCT);
     } else {
       const chunkCounts = new Map<string, number>();
       const nulls = countCategoriesChunk(vector, data, at, chunkCounts);
-      updateCategorical(col, chunkCounts, nulls);
+      updateCategorical(col, chunkCounts, nulls, distinct);
     }
     at += data.length;
   }
 }
 
-/** Adds one chunk's category counts and nulls to a categorical column. Internal. */
-export function updateCategorical(col: CategoricalColumnProfile, chunkCounts: ReadonlyMap<string, number>, nulls: number): void {
+/** Adds one chunk's category counts and nulls to a categorical column (`distinct: false` skips the distinct-count sketch). Internal. */
+export function updateCategorical(col: CategoricalColumnProfile, chunkCounts: ReadonlyMap<string, number>, nulls: number, distinct = true): void {
   col.nulls += nulls;
   for (const [key, c] of chunkCounts) {
     col.count += c;
     col.counts.set(key, (col.counts.get(key) ?? 0) + c);
-    hllAddString(col.distinct, key);
+    if (distinct) hllAddString(col.distinct, key);
   }
   reduceCategories(col);
 }
