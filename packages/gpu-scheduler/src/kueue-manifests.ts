@@ -11,7 +11,22 @@ export interface KueueConfig {
   resourceFlavors: ResourceFlavorSpec[];
   /** `kind/name` of objects not used (LocalQueue, WorkloadPriorityClass, ...). */
   ignored: string[];
+  /**
+   * `kind/name field` of set fields that change Kueue's decisions but are not simulated
+   * (`spec.flavorFungibility`, `spec.fairSharing`, `spec.admissionChecks`,
+   * `spec.admissionChecksStrategy`, `spec.preemption.withinClusterQueue`,
+   * `spec.queueingStrategy`, `spec.stopPolicy`): results may differ from the real cluster's
+   * where they matter. Scheduler-wide options cover some (`policy.preemption.byPriority`,
+   * `policy.backfill`, `fairShareOrdering` with `QueueSpec.weight`).
+   */
+  notSimulated: string[];
 }
+
+/** Fields that change Kueue's decisions and are not simulated, per kind. */
+const NOT_SIMULATED: Record<string, readonly string[]> = {
+  ClusterQueue: ['flavorFungibility', 'fairSharing', 'admissionChecks', 'admissionChecksStrategy', 'preemption.withinClusterQueue', 'queueingStrategy', 'stopPolicy'],
+  Cohort: ['fairSharing'],
+};
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -21,12 +36,13 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
  * ResourceFlavor objects, e.g. from `kubectl get clusterqueues,cohorts,resourceflavors -o json`
  * `.items` or a YAML file parsed with any YAML library) into `createScheduler` options. Fields map
  * one to one: `spec.resourceGroups`, `spec.cohort` / `spec.cohortName`,
- * `spec.preemption.reclaimWithinCohort`, Cohort `spec.parentName` / `spec.resourceGroups`,
- * ResourceFlavor `spec.nodeLabels`; other fields are not simulated.
+ * `spec.preemption.reclaimWithinCohort` / `borrowWithinCohort`, Cohort `spec.parentName` /
+ * `spec.resourceGroups`, ResourceFlavor `spec.nodeLabels`. Set fields that change Kueue's
+ * decisions but are not simulated are listed in {@link KueueConfig.notSimulated}.
  */
 export function fromKueueManifests(objects: readonly unknown[]): KueueConfig {
   if (!Array.isArray(objects)) throw new InvalidArgumentError('fromKueueManifests: expected an array of Kueue objects ({ apiVersion, kind, metadata, spec }).');
-  const out: KueueConfig = { queues: [], cohorts: [], resourceFlavors: [], ignored: [] };
+  const out: KueueConfig = { queues: [], cohorts: [], resourceFlavors: [], ignored: [], notSimulated: [] };
   objects.forEach((o, i) => {
     if (!isObj(o) || typeof o.kind !== 'string' || !isObj(o.metadata) || typeof o.metadata.name !== 'string') {
       throw new InvalidArgumentError(`fromKueueManifests: item ${i} is not a Kubernetes object with kind and metadata.name; found ${JSON.stringify(o)?.slice(0, 120)}.`);
@@ -39,6 +55,11 @@ export function fromKueueManifests(objects: readonly unknown[]): KueueConfig {
       return;
     }
     const groups = spec.resourceGroups as KueueResourceGroup[] | undefined;
+    for (const field of NOT_SIMULATED[o.kind] ?? []) {
+      const [a, b] = field.split('.') as [string, string | undefined];
+      const v = b === undefined ? spec[a] : isObj(spec[a]) ? (spec[a] as Obj)[b] : undefined;
+      if (v !== undefined && v !== null) out.notSimulated.push(`${o.kind}/${name} spec.${field}`);
+    }
     if (o.kind === 'ClusterQueue') {
       const q: QueueSpec = { id: name };
       const cohort = (spec.cohortName ?? spec.cohort) as string | undefined;
@@ -50,6 +71,16 @@ export function fromKueueManifests(objects: readonly unknown[]): KueueConfig {
           throw new InvalidArgumentError(`ClusterQueue ${name}: spec.preemption.reclaimWithinCohort must be Never, LowerPriority or Any; found ${JSON.stringify(reclaim)}.`);
         }
         q.preemption = { reclaimWithinCohort: reclaim };
+      }
+      const bwc = isObj(spec.preemption) ? spec.preemption.borrowWithinCohort : undefined;
+      if (bwc !== undefined) {
+        if (!isObj(bwc) || (bwc.policy !== 'Never' && bwc.policy !== 'LowerPriority') || (bwc.maxPriorityThreshold !== undefined && !Number.isInteger(bwc.maxPriorityThreshold))) {
+          throw new InvalidArgumentError(`ClusterQueue ${name}: spec.preemption.borrowWithinCohort must be { policy: Never | LowerPriority, maxPriorityThreshold?: integer }; found ${JSON.stringify(bwc)}.`);
+        }
+        q.preemption = {
+          ...q.preemption,
+          borrowWithinCohort: { policy: bwc.policy, ...(bwc.maxPriorityThreshold !== undefined ? { maxPriorityThreshold: bwc.maxPriorityThreshold as number } : {}) },
+        };
       }
       out.queues.push(q);
     } else if (o.kind === 'Cohort') {

@@ -83,6 +83,39 @@ describe('defect 3: quotas per resource, as Kueue ClusterQueues and Cohorts', ()
     expect(run('Never', 1)).toEqual([]);
   });
 
+  it('borrowWithinCohort LowerPriority: a job that must borrow preempts lower-priority borrowers of the cohort (Kueue), within maxPriorityThreshold', () => {
+    const run = (borrowWithinCohort: NonNullable<QueueSpec['preemption']>['borrowWithinCohort'] | undefined, borrowerPriority: number) => {
+      const s = createScheduler({
+        nodes: [{ id: 'n1', gpuModel: 'A100', gpuCount: 8 }, { id: 'n2', gpuModel: 'A100', gpuCount: 4 }],
+        queues: [
+          { id: 'a', cohort: 'ml', nominalGpus: { '*': 4 } },
+          { id: 'b', cohort: 'ml', nominalGpus: { '*': 4 }, ...(borrowWithinCohort ? { preemption: { borrowWithinCohort } } : {}) },
+          { id: 'c', cohort: 'ml', nominalGpus: { '*': 4 } },
+        ],
+        policy: { preemption: { byPriority: false } },
+        clock: () => 0,
+      });
+      // c takes its 4 and borrows a's idle 4; b uses its nominal 4: the cluster is full.
+      s.submit({ id: 'c0', queue: 'c', priority: borrowerPriority, gpusPerWorker: 8 }, 0);
+      s.submit({ id: 'b0', queue: 'b', priority: 5, gpusPerWorker: 4 }, 0);
+      expect(summary(s.schedule(0)).sort()).toEqual(['bind b0', 'bind c0']);
+      // x would take b over nominal: only borrowWithinCohort lets it preempt for that.
+      s.submit({ id: 'x', queue: 'b', priority: 5, gpusPerWorker: 4 }, 1);
+      return s.schedule(1);
+    };
+    expect(run({ policy: 'LowerPriority' }, 1)).toEqual([
+      expect.objectContaining({ type: 'preempt', jobId: 'c0', forJobId: 'x', reason: 'borrow-within-cohort' }),
+      expect.objectContaining({ type: 'bind', jobId: 'x' }),
+    ]);
+    expect(run(undefined, 1)).toEqual([]); // Kueue's default: Never
+    expect(run({ policy: 'Never' }, 1)).toEqual([]);
+    expect(run({ policy: 'LowerPriority' }, 5)).toEqual([]); // not lower priority
+    expect(run({ policy: 'LowerPriority', maxPriorityThreshold: 0 }, 1)).toEqual([]); // above the threshold
+    expect(summary(run({ policy: 'LowerPriority', maxPriorityThreshold: 1 }, 1))).toEqual(['preempt c0', 'bind x']);
+    expect(() => createScheduler({ queues: [{ id: 'q', cohort: 'ml', preemption: { reclaimWithinCohort: 'Never', borrowWithinCohort: { policy: 'LowerPriority' } } }] })).toThrow(/needs reclaimWithinCohort LowerPriority or Any/);
+    expect(() => createScheduler({ queues: [{ id: 'q', preemption: { borrowWithinCohort: { policy: 'Always' as 'Never' } } }] })).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  });
+
   it('hierarchical cohorts: borrowing through a parent cohort, with lendingLimit, borrowingLimit and cohort-level quota', () => {
     // org (extra 2 GPUs) -> team-x (cohort) -> qx (2 GPUs); org -> team-y -> qy (6 GPUs, lends at most 4).
     const mk = (extra?: { borrow?: number }) =>
@@ -166,7 +199,12 @@ describe('fromKueueManifests: a real Kueue config, one to one', () => {
         apiVersion: 'kueue.x-k8s.io/v1beta2',
         kind: 'ClusterQueue',
         metadata: { name: 'team-a' },
-        spec: { cohortName: 'research', preemption: { reclaimWithinCohort: 'LowerPriority' }, resourceGroups: [gpuCpuMem('a100', 8, '64', '256Gi', { borrow: 8 })] },
+        spec: {
+          cohortName: 'research',
+          preemption: { reclaimWithinCohort: 'LowerPriority', borrowWithinCohort: { policy: 'LowerPriority', maxPriorityThreshold: 100 }, withinClusterQueue: 'LowerPriority' },
+          flavorFungibility: { whenCanBorrow: 'TryNextFlavor', whenCanPreempt: 'Preempt' },
+          resourceGroups: [gpuCpuMem('a100', 8, '64', '256Gi', { borrow: 8 })],
+        },
       },
       { apiVersion: 'kueue.x-k8s.io/v1beta1', kind: 'ClusterQueue', metadata: { name: 'team-b' }, spec: { cohort: 'org', resourceGroups: [gpuCpuMem('a100', 8, '64', '256Gi', { lend: 4 })] } },
       { apiVersion: 'kueue.x-k8s.io/v1beta1', kind: 'LocalQueue', metadata: { name: 'lq' } },
@@ -176,6 +214,9 @@ describe('fromKueueManifests: a real Kueue config, one to one', () => {
       ['team-b', 'org'],
     ]);
     expect(cfg.ignored).toEqual(['LocalQueue/lq']);
+    expect(cfg.queues[0]!.preemption).toEqual({ reclaimWithinCohort: 'LowerPriority', borrowWithinCohort: { policy: 'LowerPriority', maxPriorityThreshold: 100 } });
+    // Set fields that change Kueue's decisions but are not simulated are named, not dropped silently.
+    expect(cfg.notSimulated).toEqual(['ClusterQueue/team-a spec.flavorFungibility', 'ClusterQueue/team-a spec.preemption.withinClusterQueue']);
     const s = createScheduler({ nodes: [{ id: 'n', gpuModel: 'A100', gpuCount: 8 }, { id: 'm', gpuModel: 'A100', gpuCount: 8 }], ...cfg, clock: () => 0 });
     // team-a: 8 own + 4 lent by team-b.
     for (let i = 0; i < 13; i++) s.submit({ id: `a${i}`, queue: 'team-a', gpusPerWorker: 1, cpuMilliPerWorker: 1000 }, i);

@@ -33,6 +33,8 @@ export interface QueueRecord {
   /** Admit only to listed flavours (Kueue resourceGroups); false for the GPU shorthand. */
   strict: boolean;
   reclaim: 'Never' | 'LowerPriority' | 'Any' | undefined;
+  /** Kueue borrowWithinCohort with policy LowerPriority: victims' priority ceiling (Infinity: none); undefined when off. */
+  borrowWithinCohortMax: number | undefined;
   /** GPUs in use per flavour (for snapshots). */
   gpuUsedMilli: number;
   cpuUsed: number;
@@ -43,6 +45,28 @@ export interface QueueRecord {
   cheapest: boolean;
   /** Node spec -> flavour per resource ('' unmetered, null not admitted). */
   flavorCache: WeakMap<object, ReadonlyArray<string | null>>;
+}
+
+/** Validates Kueue `spec.preemption` of a queue; the victims' priority ceiling of borrowWithinCohort, or undefined when off. */
+function readBorrowWithinCohort(spec: QueueSpec): number | undefined {
+  const p = spec.preemption;
+  if (p === undefined) return undefined;
+  if (p.reclaimWithinCohort !== undefined && !['Never', 'LowerPriority', 'Any'].includes(p.reclaimWithinCohort)) {
+    throw new InvalidArgumentError(`queue "${spec.id}": preemption.reclaimWithinCohort must be Never, LowerPriority or Any; found ${JSON.stringify(p.reclaimWithinCohort)}.`);
+  }
+  const b = p.borrowWithinCohort;
+  if (b === undefined) return undefined;
+  if (b === null || typeof b !== 'object' || (b.policy !== 'Never' && b.policy !== 'LowerPriority')) {
+    throw new InvalidArgumentError(`queue "${spec.id}": preemption.borrowWithinCohort must be { policy: 'Never' | 'LowerPriority', maxPriorityThreshold? } as in Kueue; found ${JSON.stringify(b)}.`);
+  }
+  if (b.maxPriorityThreshold !== undefined && !Number.isInteger(b.maxPriorityThreshold)) {
+    throw new InvalidArgumentError(`queue "${spec.id}": preemption.borrowWithinCohort.maxPriorityThreshold must be an integer priority; found ${JSON.stringify(b.maxPriorityThreshold)}.`);
+  }
+  if (b.policy === 'Never') return undefined;
+  if (p.reclaimWithinCohort === 'Never') {
+    throw new InvalidArgumentError(`queue "${spec.id}": preemption.borrowWithinCohort.policy LowerPriority needs reclaimWithinCohort LowerPriority or Any (Kueue refuses reclaimWithinCohort Never with it); found Never.`);
+  }
+  return b.maxPriorityThreshold ?? Number.POSITIVE_INFINITY;
 }
 
 /** Outcome of a quota check. */
@@ -201,6 +225,7 @@ export class QuotaBook {
       groups,
       strict,
       reclaim: spec.preemption?.reclaimWithinCohort,
+      borrowWithinCohortMax: readBorrowWithinCohort(spec),
       gpuUsedMilli: 0,
       cpuUsed: 0,
       memUsed: 0,

@@ -846,8 +846,13 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
       return ordering.name === 'tiresias-las' ? 'attained-service' : 'priority';
     }
     const mode = j.queue.reclaim ?? (reclaim ? 'Any' : 'Never');
-    if (mode !== 'Never' && jUnderNominal && v.queue !== j.queue && queueBorrowing(v) && quotas.root(v.queue) !== null && quotas.root(v.queue) === quotas.root(j.queue)) {
-      if (mode === 'Any' || v.priority < j.priority) return 'reclaim';
+    if (mode !== 'Never' && v.queue !== j.queue && queueBorrowing(v) && quotas.root(v.queue) !== null && quotas.root(v.queue) === quotas.root(j.queue)) {
+      if (jUnderNominal) {
+        if (mode === 'Any' || v.priority < j.priority) return 'reclaim';
+      } else if (j.queue.borrowWithinCohortMax !== undefined && v.priority < j.priority && v.priority <= j.queue.borrowWithinCohortMax) {
+        // Kueue borrowWithinCohort: a borrowing job preempts lower-priority borrowers of the cohort.
+        return 'borrow-within-cohort';
+      }
     }
     return null;
   }
@@ -907,13 +912,15 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
         }
       }
     }
-    if (!underNominal && !(byPriority && pool.maxRank > jRank)) return false;
+    const borrowPreempts = !underNominal && pool.anyBorrowing && j.queue.borrowWithinCohortMax !== undefined && quotas.metered(j.queue) && quotas.root(j.queue) !== null && (j.queue.reclaim ?? (reclaim ? 'Any' : 'Never')) !== 'Never';
+    if (!underNominal && !borrowPreempts && !(byPriority && pool.maxRank > jRank)) return false;
     const cands: Array<{ v: JobRecord; reason: string; rank: number }> = [];
+    const cohortReason = (r: string): boolean => r === 'reclaim' || r === 'borrow-within-cohort';
     for (const { v, rank } of pool.list) {
       if (v.state !== 'running') continue;
       const reason = victimReason(j, v, rank, jRank, underNominal);
       if (reason === null) continue;
-      if (reason !== 'reclaim' && !usableBy(j, v)) continue;
+      if (reason !== 'reclaim' && reason !== 'borrow-within-cohort' && !usableBy(j, v)) continue;
       cands.push({ v, reason, rank });
     }
     if (cands.length === 0) return false;
@@ -936,8 +943,8 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
     const progress = new Map(cands.map((c) => [c.v, runProgress(c.v, t)]));
     cands.sort(
       (a, b) =>
-        Number(b.reason === 'reclaim') - Number(a.reason === 'reclaim') ||
-        (a.reason === 'reclaim' && b.reason === 'reclaim' ? a.v.priority - b.v.priority || (b.v.startMs ?? 0) - (a.v.startMs ?? 0) : 0) ||
+        Number(cohortReason(b.reason)) - Number(cohortReason(a.reason)) ||
+        (cohortReason(a.reason) && cohortReason(b.reason) ? a.v.priority - b.v.priority || (b.v.startMs ?? 0) - (a.v.startMs ?? 0) : 0) ||
         b.rank - a.rank ||
         Number(b.v.checkpointable) - Number(a.v.checkpointable) ||
         progress.get(a.v)! - progress.get(b.v)! ||
@@ -946,7 +953,7 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
     const chosen: typeof cands = [];
     for (const c of cands) {
       // A lender reclaims only while the victim's queue still borrows.
-      if (c.reason === 'reclaim' && !queueBorrowing(c.v)) continue;
+      if (cohortReason(c.reason) && !queueBorrowing(c.v)) continue;
       releaseResources(c.v);
       chosen.push(c);
       if (fitsNow()) break;

@@ -92,8 +92,22 @@ export interface QueueSpec {
    * `lendingLimitGpus`, which remain as a GPU-only shorthand.
    */
   resourceGroups?: readonly KueueResourceGroup[];
-  /** Kueue ClusterQueue `spec.preemption` (only `reclaimWithinCohort` is read). */
-  preemption?: { reclaimWithinCohort?: 'Never' | 'LowerPriority' | 'Any' };
+  /**
+   * Kueue ClusterQueue `spec.preemption`: `reclaimWithinCohort` and `borrowWithinCohort` are
+   * read (`withinClusterQueue` is the scheduler-wide `preemption.byPriority` / `priorityScope`).
+   */
+  preemption?: {
+    /** Preempt borrowing workloads of other queues in the cohort to get back nominal quota: `Never`, `LowerPriority` (only lower-priority victims), `Any`. */
+    reclaimWithinCohort?: 'Never' | 'LowerPriority' | 'Any';
+    /**
+     * Kueue `borrowWithinCohort`: whether a job that needs to borrow may preempt workloads of
+     * other queues of the cohort that are themselves borrowing. `policy: 'LowerPriority'` allows
+     * victims of lower priority than the job (and, with `maxPriorityThreshold`, of priority at
+     * most that); `'Never'` (Kueue's default) does not. Needs `reclaimWithinCohort` other than
+     * `Never`, as Kueue's validation requires.
+     */
+    borrowWithinCohort?: { policy: 'Never' | 'LowerPriority'; maxPriorityThreshold?: number };
+  };
   /** Fair-share weight (default 1): a queue of weight 2 deserves twice the share of weight 1. */
   weight?: number;
   /**
@@ -218,7 +232,7 @@ export interface PreemptDecision {
   jobId: string;
   /** The job the room was made for. */
   forJobId: string;
-  /** Why this victim was chosen (`priority`, `reclaim`, `attained-service`). */
+  /** Why this victim was chosen (`priority`, `reclaim`, `borrow-within-cohort`, `attained-service`). */
   reason: string;
   /** Time of the decision, ms. */
   atMs: number;
