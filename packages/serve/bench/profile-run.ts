@@ -1,6 +1,7 @@
 // Development helper (not the benchmark): server CPU time per request for one-row JSON requests
 // to the small MLP, for each server kind given on the command line. CPU time is far less
-// sensitive than throughput to other work on a shared machine. PROFILE=1 adds --cpu-prof.
+// sensitive than throughput to other work on a shared machine. PROFILE=1 adds --cpu-prof
+// (PROF_DIR, PROF_INTERVAL in microseconds, default 1000).
 import { fork } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -30,7 +31,7 @@ function threadTicks(pid: number): Map<string, number> {
 
 for (const kind of kinds) {
   const child = fork(path.join(here, 'server-process.ts'), [kind, sizes.join(',')], {
-    execArgv: ['--import', 'tsx', '--conditions=@mlops/source', ...(process.env.PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROF_DIR ?? '/tmp'}`] : [])],
+    execArgv: ['--import', 'tsx', '--conditions=@mlops/source', ...(process.env.PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROF_DIR ?? '/tmp'}`, `--cpu-prof-interval=${process.env.PROF_INTERVAL ?? 1000}`] : [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const port = await new Promise<number>((resolve) => child.once('message', (m: { port: number }) => resolve(m.port)));

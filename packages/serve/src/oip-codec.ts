@@ -6,6 +6,7 @@ import { parseJsonExact } from './exact-json.js';
 import {
   type Datatype,
   type TensorData,
+  allocateSmall,
   arrayConstructorOf,
   bytesPerElement,
   fromHalf,
@@ -257,7 +258,7 @@ function decodeJsonData(name: string, datatype: Datatype, raw: unknown, count: n
     return flat as string[];
   }
   if (datatype === 'BOOL') {
-    const out = new Uint8Array(count);
+    const out = allocateSmall(Uint8Array, count);
     for (let i = 0; i < count; i++) {
       const v = flat[i];
       if (v === true || v === 1) out[i] = 1;
@@ -267,7 +268,7 @@ function decodeJsonData(name: string, datatype: Datatype, raw: unknown, count: n
   }
   const ctor = arrayConstructorOf(datatype)!;
   if (datatype === 'INT64' || datatype === 'UINT64') {
-    const out = datatype === 'INT64' ? new BigInt64Array(count) : new BigUint64Array(count);
+    const out = datatype === 'INT64' ? allocateSmall(BigInt64Array, count) : allocateSmall(BigUint64Array, count);
     const [lo, hi] = BIG_RANGE[datatype];
     for (let i = 0; i < count; i++) {
       const v = flat[i];
@@ -282,7 +283,7 @@ function decodeJsonData(name: string, datatype: Datatype, raw: unknown, count: n
     }
     return out;
   }
-  const out = new (ctor as Float64ArrayConstructor)(count);
+  const out = allocateSmall(ctor as Float64ArrayConstructor, count);
   const range = INT_RANGE[datatype];
   const fmax = datatype === 'FP32' ? FP32_MAX : datatype === 'FP16' ? FP16_MAX : Infinity;
   for (let i = 0; i < count; i++) {
@@ -333,9 +334,9 @@ export function decodeBinary(name: string, datatype: Datatype, bytes: Uint8Array
   }
   const ctor = arrayConstructorOf(datatype)!;
   // Copy: the blob may sit at an unaligned offset of the body, and typed arrays need alignment.
-  const copy = new Uint8Array(bytes.length);
+  const copy = allocateSmall(Uint8Array, bytes.length);
   copy.set(bytes);
-  const out = new (ctor as Float64ArrayConstructor)(copy.buffer, 0, count) as unknown as TensorData;
+  const out = new (ctor as Float64ArrayConstructor)(copy.buffer as ArrayBuffer, copy.byteOffset, count) as unknown as TensorData;
   if (datatype === 'BOOL') {
     const b = out as Uint8Array;
     for (let i = 0; i < b.length; i++) if (b[i]! > 1) throw bad(`Input "${name}" is BOOL: byte ${i} is ${b[i]}, expected 0 or 1.`);

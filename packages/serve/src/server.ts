@@ -138,6 +138,43 @@ function traceparentOf(v: string | string[] | undefined): string | undefined {
   return s !== undefined && TRACEPARENT.test(s) ? s : undefined;
 }
 
+/** The request headers the infer path reads. */
+interface InferHeaders {
+  contentLength: string | undefined;
+  headerLength: string | undefined;
+  traceparent: string | undefined;
+  sticky: string | undefined;
+}
+
+/**
+ * The infer path's headers, read from `rawHeaders` in one pass. Node builds `req.headers` on
+ * first access by lower-casing and copying every header; an inference needs at most four. The
+ * values are what `req.headers` would hold: the first `content-length` (Node drops repeats), and
+ * repeats of the others joined with ", ". `sticky` is a lower-case header name.
+ */
+export function inferHeaders(raw: readonly string[], sticky: string | undefined): InferHeaders {
+  const out: InferHeaders = { contentLength: undefined, headerLength: undefined, traceparent: undefined, sticky: undefined };
+  const stickyLength = sticky === undefined ? -1 : sticky.length;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const n = name.length;
+    // Only names of a wanted length are lower-cased and compared.
+    if (n !== 14 && n !== 31 && n !== 11 && n !== stickyLength) continue;
+    const lower = name.toLowerCase();
+    const value = raw[i + 1]!;
+    if (lower === 'content-length') {
+      if (out.contentLength === undefined) out.contentLength = value;
+    } else if (lower === 'inference-header-content-length') {
+      out.headerLength = out.headerLength === undefined ? value : `${out.headerLength}, ${value}`;
+    } else if (lower === 'traceparent') {
+      out.traceparent = out.traceparent === undefined ? value : `${out.traceparent}, ${value}`;
+    }
+    // Not else: a sticky header may be configured under one of the names above.
+    if (lower === sticky) out.sticky = out.sticky === undefined ? value : `${out.sticky}, ${value}`;
+  }
+  return out;
+}
+
 function decodePathSegment(segment: string): string {
   try {
     return decodeURIComponent(segment);
@@ -376,8 +413,7 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
     return { load_failure: { version: f.version, attempts: f.attempts, error: f.error, backoff_ms: f.backoffMs, retry_in_ms: Math.max(0, f.retryAt - clock()) } };
   }
 
-  async function readBody(req: IncomingMessage): Promise<Uint8Array> {
-    const declared = req.headers['content-length'];
+  async function readBody(req: IncomingMessage, declared: string | undefined): Promise<Uint8Array> {
     const expected = declared !== undefined ? Number(declared) : undefined;
     if (expected !== undefined && expected > maxBodyBytes) throw tooLarge(expected);
     return new Promise<Uint8Array>((resolve, reject) => {
@@ -412,13 +448,13 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
     let labelVersion = version ?? '';
     let requestId: string | undefined;
     let batchRows: number | undefined;
-    const traceparent = traceparentOf(req.headers.traceparent);
+    const h = inferHeaders(req.rawHeaders, d.stickyHeader);
+    const traceparent = traceparentOf(h.traceparent);
     try {
-      const body = await readBody(req);
-      const sticky = d.stickyHeader ? req.headers[d.stickyHeader] : undefined;
-      const model = d.route(version, typeof sticky === 'string' ? sticky : undefined);
+      const body = await readBody(req, h.contentLength);
+      const model = d.route(version, h.sticky);
       labelVersion = model.version;
-      const hdr = req.headers['inference-header-content-length'];
+      const hdr = h.headerLength;
       let headerLength: number | undefined;
       if (hdr !== undefined) {
         headerLength = Number(hdr);
@@ -469,7 +505,7 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
    * The protocol-independent part of one inference (REST and gRPC): schedule parameters, run,
    * then log and mirror in the background. `model` is the routed version.
    */
-  async function runInference(
+  function runInference(
     d: Deployment,
     model: Model,
     inputs: Record<string, TensorInput>,
@@ -489,13 +525,17 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
       break;
     }
     const shadow = d.pickShadow(model);
-    const result = await model.infer(inputs, { outputs: wanted, priority, timeoutMs });
-    const requestId = logger || shadow ? (id ?? randomUUID()) : '';
-    if (logger && logger.sample()) {
-      logger.record({ requestId, timestampMs: Date.now(), modelName: d.name, modelVersion: model.version, latencyMs: performance.now() - started, inputs: asTensors(inputs), outputs: result.outputs, shadow: false, ...(traceparent ? { traceparent } : {}) });
-    }
-    if (shadow) runShadow(d, shadow, inputs, result.outputs, requestId);
-    return result;
+    const running = model.infer(inputs, { outputs: wanted, priority, timeoutMs });
+    // Not an async function: without logging or a shadow, the caller awaits model.infer's own promise.
+    if (!logger && !shadow) return running;
+    return running.then((result) => {
+      const requestId = id ?? randomUUID();
+      if (logger && logger.sample()) {
+        logger.record({ requestId, timestampMs: Date.now(), modelName: d.name, modelVersion: model.version, latencyMs: performance.now() - started, inputs: asTensors(inputs), outputs: result.outputs, shadow: false, ...(traceparent ? { traceparent } : {}) });
+      }
+      if (shadow) runShadow(d, shadow, inputs, result.outputs, requestId);
+      return result;
+    });
   }
 
   function asTensors(inputs: Record<string, { data: Tensor['data']; shape: readonly number[]; datatype?: Tensor['datatype'] }>): Record<string, Tensor> {
@@ -524,6 +564,25 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
   function requestDone(): void {
     inflightHttp--;
     if (inflightHttp === 0 && drainWaiter) drainWaiter();
+  }
+
+  /**
+   * The infer hot path first: a POST to an infer URL already routed goes straight to handleInfer,
+   * without the async layers of handle() and route() (each costs promises and microtask turns
+   * per request). Everything else, and every request when `auth.scope` is "all", takes handle().
+   */
+  function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!authAll && accepting && req.method === 'POST') {
+      const hit = inferRoutes.get(req.url ?? '/');
+      const d = hit && deployments.get(hit.name);
+      if (d) return handleInfer(req, res, d, hit.version);
+    }
+    return handle(req, res);
+  }
+
+  function requestFailed(err: unknown): void {
+    onError(err);
+    requestDone();
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -680,8 +739,9 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
       loopDelay.enable();
       http = createServer((req, res) => {
         inflightHttp++;
-        // handle() never rejects: one shared callback, no per-request closure or 'close' listener.
-        void handle(req, res).then(requestDone);
+        // handle() and handleInfer() answer every error themselves: shared callbacks, no
+        // per-request closure or 'close' listener (requestFailed only guards against a bug).
+        void onRequest(req, res).then(requestDone, requestFailed);
       });
       http.keepAliveTimeout = 5000;
       const h = http;
