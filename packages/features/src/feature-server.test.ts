@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOUR, T0 } from '../test/fixtures.js';
 import { driverStore } from '../test/driver-store.js';
-import { createFeatureServer, createMemoryOnlineStore, defineFeatureService } from './index.js';
+import { MlopsError } from '@mlops/contracts';
+import { createFeatureServer, createMemoryOnlineStore, defineFeatureService, defineOnDemandFeatureView } from './index.js';
 import type { FeatureServer, OnlineStoreV1 } from './index.js';
 
 let server: FeatureServer;
@@ -52,29 +53,81 @@ describe('feature server (Feast JSON)', () => {
     expect((read as { results: { values: unknown[] }[] }).results[1]!.values).toEqual([0.7]);
   });
 
+  const feast = (cls: string, message: string) => expect.stringMatching(new RegExp(`^\\{"module":"feast\\.errors","class":"${cls}","message":".*${message}`));
   it.each([
-    ['/get-online-features', '{not json', 400, 'not valid JSON'],
-    ['/get-online-features', { entities: { driver_id: [1] } }, 400, 'Pass "features"'],
-    ['/get-online-features', { features: ['driver_stats:nope'], entities: { driver_id: [1] } }, 400, 'Unknown feature ref'],
-    ['/get-online-features', { features: ['driver_stats:conv_rate'], entities: { driver_id: 1 } }, 400, '"entities" must be an object'],
-    ['/get-online-features', { features: ['driver_stats:conv_rate'], entities: { customer_id: ['c1'] } }, 400, 'no [driver_id]'],
-    ['/push', { df: {} }, 400, 'push_source_name'],
-    ['/push', { push_source_name: 'ghost', df: { a: [1] } }, 400, 'unknown feature view "ghost"'],
-    ['/push', { push_source_name: 'driver_stats', df: { driver_id: [1] }, to: 'both' }, 400, '"to" must be'],
-    ['/push', { push_source_name: 'driver_stats', df: { driver_id: [1], event_timestamp: ['2026-01-01T00:00:00Z'] } }, 400, 'do not fit the view'],
-  ])('POST %s %j -> %i with the reason', async (path, body, status, reason) => {
+    // Feast's error classes: their status, and to_error_detail() as a JSON string.
+    ['/push', { push_source_name: 'ghost', df: { a: [1] } }, 422, 'NOT_FOUND', feast('PushSourceNotFoundException', "Unable to find push source 'ghost'")],
+    ['/get-online-features', { features: ['nope:x'], entities: { driver_id: [1] } }, 404, 'NOT_FOUND', feast('FeatureViewNotFoundException', 'nope:x')],
+    ['/get-online-features', { feature_service: 'ghost', entities: { driver_id: [1] } }, 404, 'NOT_FOUND', feast('FeatureServiceNotFoundException', 'Unknown feature service')],
+    // What pydantic rejects before Feast's handler runs: 422 { detail: [...] }.
+    ['/get-online-features', '{not json', 422, 'INVALID_ARGUMENT', { detail: [expect.objectContaining({ type: 'json_invalid', loc: ['body', 1], msg: 'JSON decode error' })] }],
+    ['/get-online-features', '[1]', 422, 'INVALID_ARGUMENT', { detail: [expect.objectContaining({ type: 'model_attributes_type', loc: ['body'] })] }],
+    ['/get-online-features', { features: ['driver_stats:conv_rate'] }, 422, 'INVALID_ARGUMENT', { detail: [{ type: 'missing', loc: ['body', 'entities'], msg: 'Field required', input: { features: ['driver_stats:conv_rate'] } }] }],
+    ['/get-online-features', { features: ['driver_stats:conv_rate'], entities: { driver_id: 1 } }, 422, 'INVALID_ARGUMENT', { detail: [{ type: 'list_type', loc: ['body', 'entities', 'driver_id'], msg: 'Input should be a valid list', input: 1 }] }],
+    ['/get-online-features', { features: 'driver_stats:conv_rate', entities: { driver_id: [1] }, full_feature_names: 'yes' }, 422, 'INVALID_ARGUMENT', { detail: [expect.objectContaining({ type: 'list_type', loc: ['body', 'features'] }), expect.objectContaining({ type: 'bool_type', loc: ['body', 'full_feature_names'] })] }],
+    ['/push', { df: {} }, 422, 'INVALID_ARGUMENT', { detail: [{ type: 'missing', loc: ['body', 'push_source_name'], msg: 'Field required', input: { df: {} } }] }],
+    ['/push', { push_source_name: 'driver_stats', df: [1] }, 422, 'INVALID_ARGUMENT', { detail: [{ type: 'dict_type', loc: ['body', 'df'], msg: 'Input should be a valid dictionary', input: [1] }] }],
+    // Bad input Feast leaves to an unhandled ValueError/KeyError (500 there): 422 with the message as a JSON string.
+    ['/get-online-features', { entities: { driver_id: [1] } }, 422, 'INVALID_ARGUMENT', expect.stringContaining('No features specified')],
+    ['/get-online-features', { features: ['driver_stats:nope'], entities: { driver_id: [1] } }, 422, 'NOT_FOUND', expect.stringContaining('Unknown feature ref')],
+    ['/get-online-features', { features: ['driver_stats:conv_rate'], entities: { customer_id: ['c1'] } }, 422, 'INVALID_ARGUMENT', expect.stringContaining('no [driver_id]')],
+    ['/push', { push_source_name: 'driver_stats', df: { driver_id: [1] }, to: 'both' }, 422, 'INVALID_ARGUMENT', expect.stringContaining('both is not a supported push format')],
+    ['/push', { push_source_name: 'driver_stats', df: { driver_id: [1], event_timestamp: ['2026-01-01T00:00:00Z'] } }, 422, 'SCHEMA_MISMATCH', expect.stringContaining('do not fit the view')],
+  ])('POST %s %j -> %i, Feast\'s body, our code in x-mlops-error-code', async (path, body, status, code, expected) => {
     const res = await post(path, body);
     expect(res.status).toBe(status);
-    const json = (await res.json()) as { error: { code: string; message: string } };
-    expect(json.error.message).toContain(reason);
-    expect(typeof json.error.code).toBe('string');
+    if (status === 200) return;
+    expect(res.headers.get('x-mlops-error-code')).toBe(code);
+    expect(res.headers.get('content-type')).toBe('application/json');
+    expect(await res.json()).toEqual(expected);
+  });
+
+  it('a name collision is Feast\'s FeatureNameCollisionError (500); missing request data its RequestDataNotFoundInEntityRowsException (404)', async () => {
+    const odfv = defineOnDemandFeatureView({
+      name: 'scaled',
+      sources: ['driver_stats:conv_rate'],
+      requestData: ['factor'],
+      features: ['conv_rate'],
+      transform: ({ columns }) => ({ conv_rate: Array.from(columns['driver_stats__conv_rate'] as Float64Array, (v, i) => v * (columns['factor'] as Float64Array)[i]!) }),
+    });
+    const own = await createFeatureServer({ store: driverStore({ onDemand: [odfv] }), port: 0 });
+    try {
+      const ask = (body: unknown) => fetch(`${own.url}/get-online-features`, { method: 'POST', body: JSON.stringify(body) });
+      const collision = await ask({ features: ['driver_stats:conv_rate', 'scaled:conv_rate'], entities: { driver_id: [1] }, request_context: { factor: [2] } });
+      expect(collision.status).toBe(500);
+      expect(JSON.parse((await collision.json()) as string)).toMatchObject({ module: 'feast.errors', class: 'FeatureNameCollisionError' });
+      const missing = await ask({ features: ['scaled:conv_rate'], entities: { driver_id: [1] }, full_feature_names: true });
+      expect(missing.status).toBe(404);
+      expect(JSON.parse((await missing.json()) as string)).toMatchObject({ module: 'feast.errors', class: 'RequestDataNotFoundInEntityRowsException', message: expect.stringContaining('factor') });
+      const ok = await ask({ features: ['scaled:conv_rate'], entities: { driver_id: [1] }, full_feature_names: true, request_context: { factor: [2] } });
+      expect(ok.status).toBe(200);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('an unreachable online store: 503 with the message, retryable code in the header', async () => {
+    const inner = createMemoryOnlineStore();
+    const down: OnlineStoreV1 = { ...inner, readRows: async () => Promise.reject(new MlopsError('SERVICE_UNAVAILABLE', 'Redis is unreachable during reading.', { retryable: true })) };
+    const own = await createFeatureServer({ store: driverStore({ online: down }), port: 0 });
+    try {
+      const res = await fetch(`${own.url}/get-online-features`, { method: 'POST', body: JSON.stringify({ features: ['driver_stats:conv_rate'], entities: { driver_id: [1] } }) });
+      expect(res.status).toBe(503);
+      expect(res.headers.get('x-mlops-error-code')).toBe('SERVICE_UNAVAILABLE');
+      expect(await res.json()).toBe('Redis is unreachable during reading.');
+    } finally {
+      await own.close();
+    }
   });
 
   it('413 over the body limit; 404 and 405 for other routes; GET /health', async () => {
     const big = await post('/get-online-features', { features: ['driver_stats:conv_rate'], entities: { driver_id: Array.from({ length: 2000 }, (_, i) => i) } });
     expect(big.status).toBe(413);
-    expect((await fetch(`${server.url}/nope`)).status).toBe(404);
-    expect((await fetch(`${server.url}/get-online-features`)).status).toBe(405);
+    expect(await big.json()).toEqual({ detail: expect.stringContaining('bodyLimitBytes') });
+    const notFound = await fetch(`${server.url}/nope`);
+    expect([notFound.status, await notFound.json()]).toEqual([404, { detail: 'Not Found' }]);
+    const wrongMethod = await fetch(`${server.url}/get-online-features`);
+    expect([wrongMethod.status, await wrongMethod.json()]).toEqual([405, { detail: 'Method Not Allowed' }]);
     const health = await fetch(`${server.url}/health`);
     expect(health.status).toBe(200);
     expect(await health.text()).toBe('');

@@ -32,25 +32,51 @@ export interface FeatureServer {
   close(): Promise<void>;
 }
 
+/**
+ * An error answer. Bodies follow Feast's feature server (FastAPI): a Feast error class is
+ * `JSON.stringify({ module, class, message })` sent as a JSON string (what `FeastError.to_error_detail()`
+ * gives and Feast's Python client parses back into the same exception), request-validation errors
+ * pydantic's `{ "detail": [{ type, loc, msg, input }] }`, other failures a JSON string message.
+ */
 class HttpError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly body: unknown = message,
   ) {
     super(message);
   }
+}
+
+/** One pydantic v2 validation error, as FastAPI reports it. */
+interface ValidationDetail {
+  type: string;
+  loc: (string | number)[];
+  msg: string;
+  input: unknown;
+  ctx?: Record<string, unknown>;
+}
+
+function validationError(details: ValidationDetail[]): HttpError {
+  return new HttpError(422, 'INVALID_ARGUMENT', details.map((d) => `${d.loc.join('.')}: ${d.msg}`).join('; '), { detail: details });
+}
+
+function feastError(status: number, feastClass: string, code: string, message: string): HttpError {
+  return new HttpError(status, code, message, JSON.stringify({ module: 'feast.errors', class: feastClass, message }));
 }
 
 const EPOCH = '1970-01-01T00:00:00Z';
 // Feast's FieldStatus names; our OUTSIDE_TTL is Feast's OUTSIDE_MAX_AGE.
 const FEAST_STATUS: Record<FeatureStatus, string> = { PRESENT: 'PRESENT', NOT_FOUND: 'NOT_FOUND', OUTSIDE_TTL: 'OUTSIDE_MAX_AGE' };
 
+const tooLarge = (message: string) => new HttpError(413, 'PAYLOAD_TOO_LARGE', message, { detail: message });
+
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
-      reject(new HttpError(413, 'PAYLOAD_TOO_LARGE', `Request body is ${declared} bytes; the limit is ${limit} bytes.`));
+      reject(tooLarge(`Request body is ${declared} bytes; the limit is ${limit} bytes (bodyLimitBytes).`));
       return;
     }
     const chunks: Buffer[] = [];
@@ -58,7 +84,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
-        reject(new HttpError(413, 'PAYLOAD_TOO_LARGE', `Request body exceeds the limit of ${limit} bytes.`));
+        reject(tooLarge(`Request body exceeds the limit of ${limit} bytes (bodyLimitBytes).`));
         req.pause();
         return;
       }
@@ -75,9 +101,12 @@ async function readJson(req: IncomingMessage, limit: number): Promise<Record<str
   try {
     parsed = JSON.parse(body.toString('utf8'));
   } catch (error) {
-    throw new HttpError(400, 'INVALID_ARGUMENT', `Request body is not valid JSON: ${(error as Error).message}.`);
+    const position = /position (\d+)/.exec((error as Error).message);
+    throw validationError([{ type: 'json_invalid', loc: ['body', position ? Number(position[1]) : 0], msg: 'JSON decode error', input: {}, ctx: { error: (error as Error).message } }]);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new HttpError(400, 'INVALID_ARGUMENT', 'Request body must be a JSON object.');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw validationError([{ type: 'model_attributes_type', loc: ['body'], msg: 'Input should be a valid dictionary or object to extract fields from', input: parsed }]);
+  }
   return parsed as Record<string, unknown>;
 }
 
@@ -112,20 +141,41 @@ export function toFeastResponse(entities: Readonly<Record<string, readonly unkno
   return { metadata: { feature_names: names }, results };
 }
 
-function statusOf(error: unknown): number {
-  if (error instanceof HttpError) return error.status;
-  if (MlopsError.isInstance(error)) {
-    if (['INVALID_ARGUMENT', 'SCHEMA_MISMATCH', 'NOT_FOUND'].includes(error.code)) return 400;
-    if (error.code === 'SERVICE_UNAVAILABLE' || error.code === 'TIMEOUT') return 503;
-  }
-  return 500;
+// Feast's answer for each store error: its FeastError class and status where Feast has one.
+function toHttpError(error: unknown): HttpError {
+  if (error instanceof HttpError) return error;
+  if (!MlopsError.isInstance(error)) return new HttpError(500, 'INTERNAL', 'Internal error.');
+  const details = (error.details ?? {}) as { service?: unknown; unknown?: unknown; missing?: unknown; collisions?: unknown };
+  if (error.code === 'NOT_FOUND' && typeof details.service === 'string') return feastError(404, 'FeatureServiceNotFoundException', error.code, error.message);
+  if (error.code === 'NOT_FOUND' && Array.isArray(details.unknown) && details.unknown.some((u) => String(u).includes('(no view'))) return feastError(404, 'FeatureViewNotFoundException', error.code, error.message);
+  if (error.code === 'INVALID_ARGUMENT' && Array.isArray(details.missing) && /needs request data/.test(error.message)) return feastError(404, 'RequestDataNotFoundInEntityRowsException', error.code, error.message);
+  if (error.code === 'INVALID_ARGUMENT' && Array.isArray(details.collisions)) return feastError(500, 'FeatureNameCollisionError', error.code, error.message);
+  if (error.code === 'SERVICE_UNAVAILABLE' || error.code === 'TIMEOUT') return new HttpError(503, error.code, error.message);
+  // Feast answers the remaining bad inputs with 500 (an unhandled ValueError or KeyError); the
+  // request is at fault, so 422, FastAPI's status for an invalid request, with Feast's body shape.
+  return new HttpError(422, error.code, error.message);
 }
 
-function columnsObject(value: unknown, what: string): Record<string, readonly unknown[]> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.values(value).every(Array.isArray)) {
-    throw new HttpError(400, 'INVALID_ARGUMENT', `"${what}" must be an object mapping each column to a list of values, e.g. {"driver_id": [1001, 1002]}.`);
+// A pydantic-style check of one request field (FastAPI answers 422 with these before the handler runs).
+function checkField(body: Record<string, unknown>, name: string, kind: 'string' | 'bool' | 'list' | 'columns', required: boolean, problems: ValidationDetail[]): void {
+  const value = body[name];
+  if (value === undefined || value === null) {
+    if (required) problems.push({ type: 'missing', loc: ['body', name], msg: 'Field required', input: body });
+    return;
   }
-  return value as Record<string, readonly unknown[]>;
+  if (kind === 'string' && typeof value !== 'string') problems.push({ type: 'string_type', loc: ['body', name], msg: 'Input should be a valid string', input: value });
+  else if (kind === 'bool' && typeof value !== 'boolean') problems.push({ type: 'bool_type', loc: ['body', name], msg: 'Input should be a valid boolean', input: value });
+  else if (kind === 'list' && !Array.isArray(value)) problems.push({ type: 'list_type', loc: ['body', name], msg: 'Input should be a valid list', input: value });
+  else if (kind === 'columns') {
+    if (typeof value !== 'object' || Array.isArray(value)) problems.push({ type: 'dict_type', loc: ['body', name], msg: 'Input should be a valid dictionary', input: value });
+    else for (const [column, values] of Object.entries(value)) if (!Array.isArray(values)) problems.push({ type: 'list_type', loc: ['body', name, column], msg: 'Input should be a valid list', input: values });
+  }
+}
+
+function validate(body: Record<string, unknown>, fields: [string, 'string' | 'bool' | 'list' | 'columns', boolean][]): void {
+  const problems: ValidationDetail[] = [];
+  for (const [name, kind, required] of fields) checkField(body, name, kind, required, problems);
+  if (problems.length > 0) throw validationError(problems);
 }
 
 /**
@@ -133,8 +183,11 @@ function columnsObject(value: unknown, what: string): Record<string, readonly un
  * `POST /get-online-features` (`features` or `feature_service`, columnar `entities`,
  * `full_feature_names`, `request_context` for on-demand inputs; column-oriented response with
  * `PRESENT` / `NOT_FOUND` / `OUTSIDE_MAX_AGE` statuses), `POST /push` (`push_source_name` = view
- * name, columnar `df`, `to`), `GET /health`. Bad requests get 400 with `{ error: { code, message } }`,
- * bodies over the limit 413. Resolves once listening.
+ * name, columnar `df`, `to`), `GET /health`. Errors answer with Feast's status and body (see the
+ * README's table): 404/422/500 with `FeastError.to_error_detail()` for Feast's error classes, 422
+ * with pydantic's `{ detail: [...] }` for malformed requests, 422 with the message for other bad
+ * input, 503 when the online store is unreachable, 413 over `bodyLimitBytes`; every error carries
+ * our stable code in the `x-mlops-error-code` header. Resolves once listening.
  */
 export async function createFeatureServer(options: FeatureServerOptions): Promise<FeatureServer> {
   const { store } = options;
@@ -147,18 +200,25 @@ export async function createFeatureServer(options: FeatureServerOptions): Promis
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/health') {
-      if (req.method !== 'GET') throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'Use GET /health.');
+      if (req.method !== 'GET') throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'Method Not Allowed', { detail: 'Method Not Allowed' });
       send(res, closing ? 503 : 200, undefined);
       return;
     }
-    if (path !== '/get-online-features' && path !== '/push') throw new HttpError(404, 'NOT_FOUND', `No route ${req.method} ${path}; routes: POST /get-online-features, POST /push, GET /health.`);
-    if (req.method !== 'POST') throw new HttpError(405, 'METHOD_NOT_ALLOWED', `Use POST ${path}.`);
+    if (path !== '/get-online-features' && path !== '/push') throw new HttpError(404, 'NOT_FOUND', 'Not Found', { detail: 'Not Found' });
+    if (req.method !== 'POST') throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'Method Not Allowed', { detail: 'Method Not Allowed' });
     const body = await readJson(req, limit);
     if (path === '/get-online-features') {
+      validate(body, [
+        ['entities', 'columns', true],
+        ['features', 'list', false],
+        ['feature_service', 'string', false],
+        ['full_feature_names', 'bool', false],
+        ['request_context', 'columns', false],
+      ]);
       const features = typeof body.feature_service === 'string' ? body.feature_service : body.features;
-      if (features === undefined) throw new HttpError(400, 'INVALID_ARGUMENT', 'Pass "features" (a list of "view:feature") or "feature_service" (a name).');
-      const entities = columnsObject(body.entities, 'entities');
-      const requestData = body.request_context === undefined ? undefined : columnsObject(body.request_context, 'request_context');
+      if (features === undefined || features === null) throw new HttpError(422, 'INVALID_ARGUMENT', 'No features specified for retrieval: pass "features" (a list of "view:feature") or "feature_service" (a name).');
+      const entities = body.entities as Record<string, readonly unknown[]>;
+      const requestData = body.request_context as Record<string, readonly unknown[]> | undefined | null;
       const result = await store.getOnlineFeatures({
         features: features as string[],
         entities,
@@ -168,12 +228,19 @@ export async function createFeatureServer(options: FeatureServerOptions): Promis
       send(res, 200, toFeastResponse(entities, result));
       return;
     }
-    const view = body.push_source_name;
-    if (typeof view !== 'string') throw new HttpError(400, 'INVALID_ARGUMENT', '"push_source_name" (the feature view to push to) is required.');
+    validate(body, [
+      ['push_source_name', 'string', true],
+      ['df', 'columns', true],
+      ['to', 'string', false],
+    ]);
+    const view = body.push_source_name as string;
     const to = body.to ?? 'online';
     const target = to === 'online' ? 'online' : to === 'offline' ? 'offline' : to === 'online_and_offline' ? 'both' : undefined;
-    if (!target) throw new HttpError(400, 'INVALID_ARGUMENT', `"to" must be "online", "offline" or "online_and_offline", found ${JSON.stringify(to)}.`);
-    await store.push(view, columnsObject(body.df, 'df'), { to: target });
+    if (!target) throw new HttpError(422, 'INVALID_ARGUMENT', `${String(to)} is not a supported push format. Please specify one of these ['online', 'offline', 'online_and_offline'].`);
+    if (!store.catalog.views.has(view)) {
+      throw feastError(422, 'PushSourceNotFoundException', 'NOT_FOUND', `Unable to find push source '${view}'. Push sources are the feature views: [${[...store.catalog.views.keys()].join(', ')}].`);
+    }
+    await store.push(view, body.df as Record<string, readonly unknown[]>, { to: target });
     send(res, 200, undefined);
   };
 
@@ -181,12 +248,12 @@ export async function createFeatureServer(options: FeatureServerOptions): Promis
     inFlight++;
     handle(req, res)
       .catch((error: unknown) => {
-        const status = statusOf(error);
-        const code = error instanceof HttpError ? error.code : MlopsError.isInstance(error) ? error.code : 'INTERNAL';
-        const message = status === 500 && !MlopsError.isInstance(error) ? 'Internal error.' : (error as Error).message;
+        const reply = toHttpError(error);
         if (!res.headersSent) {
-          if (status === 413) res.setHeader('connection', 'close');
-          send(res, status, { error: { code, message } });
+          if (reply.status === 413) res.setHeader('connection', 'close');
+          // Our stable code rides along in a header; the body is Feast's.
+          res.setHeader('x-mlops-error-code', reply.code);
+          send(res, reply.status, reply.body);
         }
       })
       .finally(() => {
