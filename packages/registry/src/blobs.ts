@@ -118,10 +118,12 @@ export async function uploadArtifact(
   const upload = new AbortController();
   const onAbort = () => upload.abort(signal.reason);
   signal.addEventListener('abort', onAbort, { once: true });
-  // A file can be read twice: its digest decides whether the upload is needed at all.
-  const early = artifact.localFile !== undefined ? hasher.digestFile(artifact.localFile) : undefined;
+  // A file can be read twice: its digest (the same worker job that checks the streamed upload, so
+  // the file is hashed once) decides whether the upload is needed at all.
+  const file = artifact.localFile !== undefined ? hasher.hashFile(artifact.localFile) : undefined;
+  const early = file?.digest();
   early?.catch(() => undefined);
-  const { chunks, result } = artifact.localFile !== undefined ? hasher.hashFile(artifact.localFile) : hasher.hash(artifact.open!());
+  const { chunks, result } = file ?? hasher.hash(artifact.open!());
   const put = store.put(blob, chunks, { signal: upload.signal, contentType: 'application/octet-stream' });
   put.catch(() => undefined);
   let hashed;
@@ -138,12 +140,8 @@ export async function uploadArtifact(
     }
     await put;
     // The digest may still be finishing on the hashing worker; nothing is recorded until it is known.
+    // For a file, result() also refuses (DATA_CORRUPTED) one that changed while it was streamed.
     hashed = await result();
-    if (early && (await early).sha256 !== hashed.sha256) {
-      throw new DataCorruptedError(`The local file "${artifact.localFile}" changed while it was being registered; nothing was recorded. Register it again once nothing writes to it.`, {
-        details: { file: artifact.localFile },
-      });
-    }
   } catch (error) {
     // The store's put is atomic, but a backend may still hold a finished object if the failure
     // came after it (or the hash failed after the write); make sure nothing unreferenced is left behind.

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, type BigIntStats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -58,12 +58,16 @@ export interface HashWorker {
    * identity, size and change time are compared before and after; a file modified meanwhile fails
    * the upload with `DATA_CORRUPTED` instead of recording a digest of other bytes.
    */
-  hashFile(file: string): { chunks: AsyncGenerator<Uint8Array>; result: () => Promise<HashResult> };
-  /**
-   * The sha256 of a local file without streaming it anywhere: large files are read and hashed by
-   * the worker on its own handle, small ones here. Used to skip uploads of content already stored.
-   */
-  digestFile(file: string): Promise<HashResult>;
+  hashFile(file: string): {
+    chunks: AsyncGenerator<Uint8Array>;
+    result: () => Promise<HashResult>;
+    /**
+     * The file's digest as soon as it is known, before the chunks are consumed (the same worker
+     * job as `result()`, so the file is hashed once): lets a caller cancel the upload of content
+     * already stored. `result()` still checks that the file did not change while it was streamed.
+     */
+    digest: () => Promise<HashResult>;
+  };
   /** Terminates the worker; hashes in progress fail, later ones run in-thread. */
   close(): Promise<void>;
 }
@@ -77,6 +81,17 @@ function workerError(message: string, cause?: unknown): MlopsError {
   return new DataCorruptedError(`The sha256 hashing worker failed (${message}); the artifact was not recorded. Register the model version again.`, {
     cause,
   });
+}
+
+/** sha256 of a small local file, in-thread. */
+async function digestSmallFile(file: string): Promise<HashResult> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of createReadStream(file, { highWaterMark: FILE_CHUNK }) as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    size += chunk.byteLength;
+  }
+  return { sha256: hash.digest('hex'), size };
 }
 
 /** Creates the registry's hashing worker (nothing is started until a large artifact arrives). */
@@ -306,28 +321,39 @@ export function createHashWorker(threshold = WORKER_HASH_THRESHOLD): HashWorker 
     hash: hashStream,
 
     hashFile(file) {
-      return hashed(async function* (done) {
+      // One worker job per file, started by whichever comes first (the early digest or the first
+      // chunk): the digest that decides whether to upload and the streamed upload's check share it,
+      // so the file is hashed once.
+      let started: Promise<{ before: BigIntStats; running?: Running }> | undefined;
+      const begin = () =>
+        (started ??= stat(file, { bigint: true }).then((before) => ({ before, running: before.size < BigInt(threshold) || closed ? undefined : startJob(file) })));
+      let early: Promise<HashResult> | undefined;
+      const digest = () => {
+        early ??= begin().then(({ running }) => (running ? running.end() : digestSmallFile(file)));
+        return early;
+      };
+      const stream = hashed(async function* (done) {
         let running: Running | undefined;
         let ended = false;
         try {
-          const before = await stat(file, { bigint: true });
-          if (before.size < BigInt(threshold) || closed) {
+          const job = await begin();
+          const before = job.before;
+          if (!job.running) {
             const small = hashStream(createReadStream(file, { highWaterMark: FILE_CHUNK }));
             yield* small.chunks;
             ended = true;
             done(small.result());
             return;
           }
-          running = startJob(file);
+          running = job.running;
           let size = 0;
           for await (const chunk of createReadStream(file, { highWaterMark: FILE_CHUNK }) as AsyncIterable<Buffer>) {
             size += chunk.byteLength;
             yield chunk;
           }
-          const digest = running.end();
           ended = true;
           done(
-            digest.then(async (result) => {
+            digest().then(async (result) => {
               // The worker read the file on its own: it hashed the bytes we streamed only if the
               // file stayed the same file, with the same size and change time, all along.
               const after = await stat(file, { bigint: true });
@@ -343,23 +369,11 @@ export function createHashWorker(threshold = WORKER_HASH_THRESHOLD): HashWorker 
             }),
           );
         } finally {
-          if (!ended) running?.abandon();
+          // A digest asked for early is of the whole file, whatever became of the upload.
+          if (!ended && early === undefined) running?.abandon();
         }
       });
-    },
-
-    async digestFile(file) {
-      const info = await stat(file);
-      if (info.size < threshold || closed) {
-        const hash = createHash('sha256');
-        let size = 0;
-        for await (const chunk of createReadStream(file, { highWaterMark: FILE_CHUNK }) as AsyncIterable<Buffer>) {
-          hash.update(chunk);
-          size += chunk.byteLength;
-        }
-        return { sha256: hash.digest('hex'), size };
-      }
-      return startJob(file).end();
+      return { ...stream, digest };
     },
 
     async close() {
