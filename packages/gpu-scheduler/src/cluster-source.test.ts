@@ -5,9 +5,10 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createApiServerClusterSource } from './cluster-source.js';
 
-// No kube-apiserver runs on this machine: a server replaying recorded list responses stands in
-// for its two list endpoints, so the request shape (paths, field selector, bearer token) is checked.
-const recorded = (name: string): string => readFileSync(fileURLToPath(new URL(`../test/fixtures/extender/${name}`, import.meta.url)), 'utf8');
+// No kube-apiserver runs on this machine: a server answering with the list JSON in
+// test/fixtures/extender (hand-written in the API server's response shape, not captured from a
+// cluster) stands in for its two list endpoints, so the request shape (paths, field selector, bearer token) is checked.
+const fixtureText = (name: string): string => readFileSync(fileURLToPath(new URL(`../test/fixtures/extender/${name}`, import.meta.url)), 'utf8');
 
 describe('createApiServerClusterSource', () => {
   it('lists nodes and unfinished pods with the bearer token; errors name the status and what to check', async () => {
@@ -22,7 +23,7 @@ describe('createApiServerClusterSource', () => {
         res.writeHead(404).end('{"kind":"Status","code":404,"reason":"NotFound"}'); // no PodGroup CRD here
         return;
       }
-      const body = req.url!.startsWith('/api/v1/nodes') ? recorded('nodes.json') : recorded('pods.json');
+      const body = req.url!.startsWith('/api/v1/nodes') ? fixtureText('nodes.json') : fixtureText('pods.json');
       res.writeHead(200, { 'content-type': 'application/json' }).end(body);
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

@@ -10,7 +10,8 @@ import { createFileClusterSource } from './cluster-source.js';
 import type { ExtenderBindingArgs, K8sPod, K8sPodList } from './extender-types.js';
 
 // Request bodies as kube-scheduler sends them (k8s.io/kube-scheduler/extender/v1: Go field
-// names as keys; embedded v1.Pod / v1.NodeList in API JSON), recorded in test/fixtures/extender.
+// names as keys; embedded v1.Pod / v1.NodeList in API JSON), hand-written in that shape in
+// test/fixtures/extender: no kube-scheduler runs here, so none was captured from a real one.
 const fixtureDir = fileURLToPath(new URL('../test/fixtures/extender/', import.meta.url));
 const fixture = <T>(name: string): T => JSON.parse(readFileSync(join(fixtureDir, name), 'utf8')) as T;
 
@@ -65,7 +66,7 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('extender over TLS with its state read from the cluster', () => {
-  it('every verb with recorded request bodies, pods bound by the default scheduler counted, a gang held until it fits, and a restart in the middle of the gang', async () => {
+  it('every verb with kube-scheduler-shaped request bodies, pods bound by the default scheduler counted, a gang held until it fits, and a restart in the middle of the gang', async () => {
     let server = await start();
     expect(server.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/gpu\/$/);
     // eval-0 was bound by the default scheduler (4 GPUs on gpu-c); old-0 has finished.

@@ -358,6 +358,8 @@ export function simulate(options: SimulateOptions): SimulationResult {
   const scaledDown: Record<string, number> = {};
   const poolSpecs = new Map((cluster.nodePools ?? []).map((p) => [p.id, p]));
   if (options.autoscaler && poolSpecs.size === 0) throw new InvalidArgumentError('simulate: autoscaler needs cluster.nodePools to scale.');
+  /** Idle tracking costs a little per bind: only when the autoscaler may scale down. */
+  const tracksIdle = unneededMs !== false && poolSpecs.size > 0;
   /** Scale-down bookkeeping: pool of each present pool node, nodes per pool, jobs per node. */
   const poolOf = new Map<string, string>();
   const poolSize = new Map<string, number>();
@@ -500,11 +502,13 @@ export function simulate(options: SimulateOptions): SimulationResult {
         overhead[i] = (waitsForCheckpoint.has(d.jobId) ? checkpointMs : 0) + (trace[i]!.checkpointable && progress[i]! > 0 ? restoreMs : 0);
         const remaining = Math.max(0, trace[i]!.durationMs - progress[i]!) + overhead[i]!;
         heap.push(t + remaining, i, ++epoch[i]!);
-        const ids = [...new Set(d.placements.map((pl) => pl.nodeId))];
-        nodesOfJob.set(i, ids);
-        for (const id of ids) {
-          jobsOnNode.set(id, (jobsOnNode.get(id) ?? 0) + 1);
-          idleSince.delete(id);
+        if (tracksIdle) {
+          const ids = [...new Set(d.placements.map((pl) => pl.nodeId))];
+          nodesOfJob.set(i, ids);
+          for (const id of ids) {
+            jobsOnNode.set(id, (jobsOnNode.get(id) ?? 0) + 1);
+            idleSince.delete(id);
+          }
         }
       } else if (d.type === 'preempt') {
         stopRun(i);
