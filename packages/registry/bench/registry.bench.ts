@@ -9,15 +9,18 @@
 //     another thread only computes sha256 over as many bytes (the floor for any design that hashes).
 //  4. searchModelVersions without a name filter over N versions spread across BENCH_MODELS models:
 //     cold and warm, with the catalog snapshot vs per-model indexes only vs reading every manifest.
+//  5. Re-registering content already stored on the local S3 server (issue 16, defect 10): from a
+//     local file, from memory and from a one-shot stream, vs a raw put of the same file.
 // Env: BENCH_VERSIONS (default 10000), BENCH_MODELS (default 100: the cross-model search spreads the versions over them), BENCH_ARTIFACT_MIB (default 256), BENCH_S3=0 to skip S3,
-// BENCH_ONLY=alias,search,register,catalog to run some parts, BENCH_RUNS (default 9) file-store registration
+// BENCH_ONLY=alias,search,register,catalog,reupload to run some parts, BENCH_REUPLOAD_MIB (default 150) and
+// BENCH_REUPLOAD_RUNS (default 3) for part 5, BENCH_RUNS (default 9) file-store registration
 // rounds, BENCH_SOURCE=generator,file (what feeds both sides of the registration benchmark: fresh 1 MiB chunks
 // from a generator, and/or a local file streamed by the raw put and registered by path), BENCH_HASHED=1 to add
 // a raw put + sha256 variant.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, open as openFile, rm } from 'node:fs/promises';
+import { mkdtemp, open as openFile, readFile, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -35,7 +38,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const VERSIONS = Number(process.env.BENCH_VERSIONS ?? 10_000);
 const ARTIFACT_MIB = Number(process.env.BENCH_ARTIFACT_MIB ?? 256);
 const WITH_S3 = process.env.BENCH_S3 !== '0';
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'alias,search,catalog,register').split(','));
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'alias,search,catalog,register,reupload').split(','));
 const enc = new TextEncoder();
 
 function quantile(samples: number[], q: number): number {
@@ -521,28 +524,87 @@ async function benchRegister(label: string, makeStore: () => ObjectStore, runs: 
   await base.close();
 }
 
+/**
+ * 5. Issue #16 defect 10: registering content that is already stored, on the local S3 server. A
+ * local file is hashed first and its upload skipped; bytes in memory likewise; a one-shot stream
+ * cannot be re-read, so it is uploaded and then discarded. Peer: a raw put of the same file (what a
+ * full upload costs). Variants alternate order round by round after one first registration.
+ */
+async function benchReupload(scratch: string, clientConfig: Parameters<typeof createS3Store>[0]['clientConfig']): Promise<void> {
+  const mib = Number(process.env.BENCH_REUPLOAD_MIB ?? 150);
+  const runs = Number(process.env.BENCH_REUPLOAD_RUNS ?? 3);
+  console.log(`\n## 5. re-registering ${mib} MiB that is already stored, local S3 server (${runs} rounds; issue 16 measured 9.8 s from a file or stream vs 1.6 s from memory)`);
+  const file = path.join(scratch, 'reupload.bin');
+  await pipeline(Readable.from(payload(mib, 7)), createWriteStream(file));
+  const bytes = new Uint8Array(await readFile(file));
+  const store = createS3Store({ bucket: 'big', prefix: 'reupload', clientConfig });
+  const reg = createRegistry({ store });
+  const first = await sample(() => reg.registerModelVersion({ name: 'again', artifacts: { 'model.bin': file } }));
+  console.log(`first registration (uploads the bytes): ${fmt(first.ms)}, CPU ${fmt(first.cpuMs)}`);
+  const variants: Record<string, () => Promise<unknown>> = {
+    'raw put (full upload)': async () => {
+      await store.put('raw/reupload.bin', createReadStream(file, { highWaterMark: 1 << 20 }));
+      await store.delete('raw/reupload.bin');
+    },
+    'again from file': () => reg.registerModelVersion({ name: 'again', artifacts: { 'model.bin': file } }),
+    'again from memory': () => reg.registerModelVersion({ name: 'again', artifacts: { 'model.bin': bytes } }),
+    'again from stream': () => reg.registerModelVersion({ name: 'again', artifacts: { 'model.bin': createReadStream(file, { highWaterMark: 1 << 20 }) } }),
+  };
+  const names = Object.keys(variants);
+  const samples = new Map<string, Sample[]>(names.map((n) => [n, []]));
+  for (let r = 0; r < runs; r++) {
+    for (const name of r % 2 === 0 ? names : [...names].reverse()) samples.get(name)!.push(await sample(variants[name]!));
+  }
+  const median = (name: string, field: 'ms' | 'cpuMs') => quantile(samples.get(name)!.map((x) => x[field]), 0.5);
+  for (const name of names) {
+    console.log(`${name.padEnd(22)} median ${fmt(median(name, 'ms'))}, CPU median ${fmt(median(name, 'cpuMs'))}; runs (ms): ${samples.get(name)!.map((x) => x.ms.toFixed(0)).join(', ')}`);
+  }
+  const full = median('raw put (full upload)', 'ms');
+  console.log(
+    `RESULT re-register ${mib} MiB on S3: from a file ${fmt(median('again from file', 'ms'))} (${pct(median('again from file', 'ms') / full)} of a full upload), ` +
+      `from memory ${fmt(median('again from memory', 'ms'))}, from a one-shot stream ${fmt(median('again from stream', 'ms'))}; full upload (raw put) ${fmt(full)}`,
+  );
+  await reg.close();
+  await store.close();
+  await rm(file, { force: true });
+}
+
 const root = await mkdtemp(path.join(tmpdir(), 'registry-bench-'));
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+const started = performance.now();
+/** Runs one part and prints its wall time (the whole bench should stay under 10 minutes on a quiet machine). */
+async function part(name: string, fn: () => Promise<void>): Promise<void> {
+  const t = performance.now();
+  await fn();
+  console.log(`[part ${name}: ${((performance.now() - t) / 1000).toFixed(1)} s wall]`);
+}
 console.log(`# @mlops/registry benchmark, node ${process.version}, ${new Date().toISOString()}, load average ${load()}; full GC before each measured run: ${globalThis.gc ? 'yes' : 'NO (run node with --expose-gc)'}`);
 try {
-  if (ONLY.has('alias')) await benchAliasRead(root);
-  if (ONLY.has('search')) await benchSearch(root);
-  if (ONLY.has('catalog')) await benchCatalog(root);
+  if (ONLY.has('alias')) await part('alias', () => benchAliasRead(root));
+  if (ONLY.has('search')) await part('search', () => benchSearch(root));
+  if (ONLY.has('catalog')) await part('catalog', () => benchCatalog(root));
   const sources = (process.env.BENCH_SOURCE ?? 'generator,file').split(',') as ('generator' | 'file')[];
   if (ONLY.has('register')) {
     for (const source of sources) {
-      await benchRegister(`file store, ${source} source`, () => createFileStore({ root: path.join(root, `big-${source}`) }), Number(process.env.BENCH_RUNS ?? 9), root, source);
+      await part(`register, ${source} source`, () =>
+        benchRegister(`file store, ${source} source`, () => createFileStore({ root: path.join(root, `big-${source}`) }), Number(process.env.BENCH_RUNS ?? 9), root, source),
+      );
     }
   }
-  if (WITH_S3 && ONLY.has('register')) {
+  if (WITH_S3 && (ONLY.has('register') || ONLY.has('reupload'))) {
     const server = await startS3Server({ buckets: ['big'] });
     try {
-      await benchRegister('local S3 server, generator source', () => createS3Store({ bucket: 'big', prefix: 'bench', clientConfig: server.clientConfig }), 3, root, 'generator');
+      if (ONLY.has('register')) {
+        await part('register on S3', () =>
+          benchRegister('local S3 server, generator source', () => createS3Store({ bucket: 'big', prefix: 'bench', clientConfig: server.clientConfig }), 3, root, 'generator'),
+        );
+      }
+      if (ONLY.has('reupload')) await part('reupload', () => benchReupload(root, server.clientConfig));
     } finally {
       await server.stop();
     }
   }
 } finally {
   await rm(root, { recursive: true, force: true });
-  console.log(`\nload average at the end: ${load()}`);
+  console.log(`\nload average at the end: ${load()}; total ${((performance.now() - started) / 1000).toFixed(1)} s wall`);
 }
