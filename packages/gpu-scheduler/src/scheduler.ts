@@ -27,6 +27,7 @@ import type { JobRecord } from './job-record.js';
 import { reserve, type Reservation } from './backfill-reservation.js';
 import { validateJob, validateNode, validateQueue } from './validate.js';
 import { TimerHeap } from './timer-heap.js';
+import { createPreemptor, type VictimPool } from './preemption.js';
 
 /** Preemption settings. */
 export interface PreemptionOptions {
@@ -839,148 +840,23 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
     }
   }
 
-  // ---- preemption ------------------------------------------------------------------------
-  function victimReason(j: JobRecord, v: JobRecord, vRank: number, jRank: number, jUnderNominal: boolean): string | null {
-    if (v === j) return null;
-    if (byPriority && vRank > jRank && (priorityScope === 'cluster' || v.queue === j.queue)) {
-      return ordering.name === 'tiresias-las' ? 'attained-service' : 'priority';
-    }
-    const mode = j.queue.reclaim ?? (reclaim ? 'Any' : 'Never');
-    if (mode !== 'Never' && v.queue !== j.queue && queueBorrowing(v) && quotas.root(v.queue) !== null && quotas.root(v.queue) === quotas.root(j.queue)) {
-      if (jUnderNominal) {
-        if (mode === 'Any' || v.priority < j.priority) return 'reclaim';
-      } else if (j.queue.borrowWithinCohortMax !== undefined && v.priority < j.priority && v.priority <= j.queue.borrowWithinCohortMax) {
-        // Kueue borrowWithinCohort: a borrowing job preempts lower-priority borrowers of the cohort.
-        return 'borrow-within-cohort';
-      }
-    }
-    return null;
-  }
-
-  /** True while the victim's queue is above nominal quota in a flavour/resource the victim holds. */
-  function queueBorrowing(v: JobRecord): boolean {
-    for (const [k, amount] of v.quotaCharges) if (amount > 0 && quotas.overNominal(v.queue, k) > 1e-9) return true;
-    return false;
-  }
-
-  /** Running preemptible jobs with their rank; built once per pass, dropped after a preemption. */
-  interface VictimPool {
-    list: Array<{ v: JobRecord; rank: number }>;
-    maxRank: number;
-    anyBorrowing: boolean;
-  }
-
-  function victimPool(t: number): VictimPool {
-    const list: VictimPool['list'] = [];
-    let maxRank = Number.NEGATIVE_INFINITY;
-    let anyBorrowing = false;
-    for (const v of running.values()) {
-      if (!v.preemptible) continue;
-      const rank = preemptionRank(v, t);
-      if (rank > maxRank) maxRank = rank;
-      if (!anyBorrowing && v.quotaCharges.length > 0 && queueBorrowing(v)) anyBorrowing = true;
-      list.push({ v, rank });
-    }
-    return { list, maxRank, anyBorrowing };
-  }
-
-  function usableBy(j: JobRecord, v: JobRecord): boolean {
-    for (const n of v.nodes) {
-      if (!n.schedulable) continue;
-      if (!j.req.allowSpot && n.pricing === 'spot') continue;
-      if (j.req.models === null) return true;
-      for (const m of j.req.models) if (m === n.model) return true;
-    }
-    return false;
-  }
-
-  function tryPreempt(j: JobRecord, t: number, decisions: Decision[], pool: VictimPool): boolean {
-    const jRank = preemptionRank(j, t);
-    let underNominal = false;
-    if (pool.anyBorrowing && quotas.metered(j.queue) && quotas.root(j.queue) !== null && (j.queue.reclaim ?? (reclaim ? 'Any' : 'Never')) !== 'Never') {
-      // Reclaim only for a job that fits within its queue's nominal quota in some flavour.
-      const tried = new Set<ReadonlyArray<string | null>>();
-      for (const node of cluster.nodes) {
-        if (node.removed || cluster.staticCapacity(node, j.req) <= 0) continue;
-        const fl = quotas.flavorsOn(j.queue, node.spec);
-        if (tried.has(fl)) continue;
-        tried.add(fl);
-        const demand = new Map<string, number>();
-        if (quotas.addDemand(j.queue, node.spec, j.quotaVec, j.workers, demand) && quotas.withinNominal(j.queue, demand)) {
-          underNominal = true;
-          break;
-        }
-      }
-    }
-    const borrowPreempts = !underNominal && pool.anyBorrowing && j.queue.borrowWithinCohortMax !== undefined && quotas.metered(j.queue) && quotas.root(j.queue) !== null && (j.queue.reclaim ?? (reclaim ? 'Any' : 'Never')) !== 'Never';
-    if (!underNominal && !borrowPreempts && !(byPriority && pool.maxRank > jRank)) return false;
-    const cands: Array<{ v: JobRecord; reason: string; rank: number }> = [];
-    const cohortReason = (r: string): boolean => r === 'reclaim' || r === 'borrow-within-cohort';
-    for (const { v, rank } of pool.list) {
-      if (v.state !== 'running') continue;
-      const reason = victimReason(j, v, rank, jRank, underNominal);
-      if (reason === null) continue;
-      if (reason !== 'reclaim' && reason !== 'borrow-within-cohort' && !usableBy(j, v)) continue;
-      cands.push({ v, reason, rank });
-    }
-    if (cands.length === 0) return false;
-    const fitsNow = (): boolean => {
-      const p = tryPlace(j, null);
-      if (!p) return false;
-      undoPlace(j, p.out);
-      return true;
-    };
-    // Never preempt for a job that would still not fit with every candidate gone.
-    for (const c of cands) releaseResources(c.v);
-    const possible = fitsNow();
-    if (!possible) {
-      for (let i = cands.length - 1; i >= 0; i--) restoreResources(cands[i]!.v);
-      return false;
-    }
-    for (let i = cands.length - 1; i >= 0; i--) restoreResources(cands[i]!.v);
-    // Reclaim first, lowest priority then most recently started (Kueue's order); others least
-    // important first; then checkpointable (loses nothing), then least progressed.
-    const progress = new Map(cands.map((c) => [c.v, runProgress(c.v, t)]));
-    cands.sort(
-      (a, b) =>
-        Number(cohortReason(b.reason)) - Number(cohortReason(a.reason)) ||
-        (cohortReason(a.reason) && cohortReason(b.reason) ? a.v.priority - b.v.priority || (b.v.startMs ?? 0) - (a.v.startMs ?? 0) : 0) ||
-        b.rank - a.rank ||
-        Number(b.v.checkpointable) - Number(a.v.checkpointable) ||
-        progress.get(a.v)! - progress.get(b.v)! ||
-        b.v.seq - a.v.seq,
-    );
-    const chosen: typeof cands = [];
-    for (const c of cands) {
-      // A lender reclaims only while the victim's queue still borrows.
-      if (cohortReason(c.reason) && !queueBorrowing(c.v)) continue;
-      releaseResources(c.v);
-      chosen.push(c);
-      if (fitsNow()) break;
-    }
-    // Minimal set: give back every victim the job does not need, most important first.
-    for (let i = chosen.length - 1; i >= 0; i--) {
-      const c = chosen[i]!;
-      restoreResources(c.v);
-      if (fitsNow()) chosen.splice(i, 1);
-      else releaseResources(c.v);
-    }
-    const placed = tryPlace(j, null);
-    if (!placed) {
-      for (const c of chosen) restoreResources(c.v);
-      return false;
-    }
-    for (const c of chosen) {
-      stopRunning(c.v, t, 'requeue', true);
-      decisions.push({ type: 'preempt', jobId: c.v.id, forJobId: j.id, reason: c.reason, atMs: t });
-    }
-    decisions.push(commitBind(j, placed, t, false));
-    return true;
-  }
-
-  function runProgress(j: JobRecord, t: number): number {
-    return j.progressMs + Math.max(0, t - (j.startMs ?? t));
-  }
+  // ---- preemption (victim selection lives in preemption.ts) ---------------------------------
+  const { victimPool, tryPreempt } = createPreemptor({
+    byPriority,
+    priorityScope,
+    reclaimWithinCohort: reclaim,
+    orderingName: ordering.name,
+    quotas,
+    cluster,
+    running,
+    preemptionRank,
+    tryPlace,
+    undoPlace,
+    releaseResources,
+    restoreResources,
+    stopRunning,
+    commitBind,
+  });
 
   // ---- the scheduling pass ------------------------------------------------------------------
   function nextBucket(currentPass: number): Bucket<JobRecord> | null {
