@@ -4,7 +4,7 @@ export type { BatchingOptions, BatcherEvents } from './batcher.js';
 export { createModelServer } from './server.js';
 export type { ModelServer, ModelServerOptions, ModelStatus, ServedModel } from './server.js';
 export type { GrpcOptions } from './grpc-server.js';
-export type { ModelRepositorySource, RepositoryModelConfig, RepositoryObjectStore } from './model-repository.js';
+export type { ModelRepositorySource, RegistryRepositorySource, RepositoryModelConfig, RepositoryObjectStore, RepositoryRegistry } from './model-repository.js';
 export type { LoadFailure, ModelDeploymentOptions, RegistryDeploymentOptions, ShadowOptions, ReloadEvent } from './deployment.js';
 export type { PredictionLoggingOptions, PredictionLogStore, PredictionMonitor } from './prediction-log.js';
 export { encodeBinaryInferRequest, decodeInferResponse } from './oip-codec.js';

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { InvalidArgumentError, MlopsError, ErrorCode, NotFoundError } from '@mlops/contracts/errors';
 import type { BatchingOptions } from './batcher.js';
 import type { LoadModelOptions, SessionOptions } from './model.js';
+import { readRegistryModel, type ModelRegistryEvent, type ModelRegistrySource } from './registry-source.js';
 
 /** The part of an `@mlops/storage` `ObjectStore` a repository reads. */
 export interface RepositoryObjectStore {
@@ -16,8 +17,28 @@ export interface RepositoryObjectStore {
   list(options?: { prefix?: string }): AsyncIterable<{ objects: ReadonlyArray<{ key: string }> }>;
 }
 
-/** Where a model repository lives: a directory path, or an object store and key prefix. */
-export type ModelRepositorySource = string | { store: RepositoryObjectStore; prefix?: string };
+/** The registry surface a registry-backed repository uses (an `@mlops/registry` registry fits as is). */
+export interface RepositoryRegistry extends ModelRegistrySource {
+  /** Every model, with its aliases (`{ alias: version }`). */
+  listModels(): Promise<ReadonlyArray<{ name: string; aliases?: Readonly<Record<string, number>> }>>;
+}
+
+/**
+ * A repository backed by a model registry: each registered model is served at the version
+ * `alias` points to (default `latest`: the newest non-archived version), and reloaded when
+ * that moves (registry events from this process at once, other processes by polling).
+ */
+export interface RegistryRepositorySource {
+  /** Anything with `listModels`, `getModelVersion`, `openArtifact` (and optionally `onEvent`): an `@mlops/registry` registry. */
+  registry: RepositoryRegistry;
+  /** Serve the version this alias points to (default `latest`). Models without the alias are not served. */
+  alias?: string;
+  /** Re-resolve the alias of every served model this often, in ms (default 5000; 0: registry events only). */
+  pollIntervalMs?: number;
+}
+
+/** Where a model repository lives: a directory path, an object store and key prefix, or a model registry. */
+export type ModelRepositorySource = string | { store: RepositoryObjectStore; prefix?: string } | RegistryRepositorySource;
 
 /** `<name>/config.json`: Triton field names where Triton has them. Every field is optional. */
 export interface RepositoryModelConfig {
@@ -64,6 +85,10 @@ export interface ModelRepository {
   names(): Promise<string[]>;
   /** Read one model's config and versions (`NOT_FOUND` if it has no directory). */
   model(name: string): Promise<RepositoryModel>;
+  /** Only for repositories whose versions move on their own (a registry): the versions to serve now, without reading bytes. */
+  currentVersions?(name: string): Promise<string[]>;
+  /** Only for such repositories: call `changed(name)` when a model may have moved; returns a stop function. */
+  watch?(changed: (name: string | undefined) => void): () => void;
 }
 
 const NAME = /^[A-Za-z0-9_.-]+$/;
@@ -74,8 +99,16 @@ function versionOrder(a: string, b: string): number {
   return Number.isFinite(na) && Number.isFinite(nb) ? na - nb : a.localeCompare(b);
 }
 
-/** Open a repository from a directory path or `{ store, prefix }`. */
+function isRegistrySource(source: ModelRepositorySource): source is RegistryRepositorySource {
+  return typeof source === 'object' && source !== null && 'registry' in source;
+}
+
+/** Open a repository from a directory path, `{ store, prefix }` or `{ registry, alias }`. */
 export function openModelRepository(source: ModelRepositorySource): ModelRepository {
+  if (isRegistrySource(source)) return registryRepository(source);
+  if (typeof source === 'object' && (source === null || typeof source.store?.get !== 'function' || typeof source.store.list !== 'function')) {
+    throw new InvalidArgumentError('repository must be a directory path, { store, prefix } with an ObjectStore, or { registry, alias } with a model registry.');
+  }
   const io = typeof source === 'string' ? dirIo(source.startsWith('file://') ? new URL(source).pathname : source) : storeIo(source.store, source.prefix ?? '');
   return {
     names: async () => (await io.children('')).dirs.filter((n) => NAME.test(n)).sort(),
@@ -188,6 +221,74 @@ function storeIo(store: RepositoryObjectStore, prefix: string): Io {
     },
     async read(key) {
       return (await store.get(base + key)).body;
+    },
+  };
+}
+
+/** The model-registry flavour of {@link openModelRepository}. */
+function registryRepository(source: RegistryRepositorySource): ModelRepository {
+  const { registry } = source;
+  const alias = source.alias ?? 'latest';
+  for (const method of ['listModels', 'getModelVersion', 'openArtifact'] as const) {
+    if (typeof registry?.[method] !== 'function') {
+      throw new InvalidArgumentError(`A registry repository needs a registry with ${method}(); found ${registry === null ? 'null' : typeof registry}. Pass an @mlops/registry registry (createRegistry).`);
+    }
+  }
+  if (typeof alias !== 'string' || alias === '' || /[@/]/.test(alias)) {
+    throw new InvalidArgumentError(`repository.alias must be an alias name such as "champion" (no "@" or "/"); found ${JSON.stringify(source.alias)}.`);
+  }
+  const pollMs = source.pollIntervalMs ?? 5000;
+  if (!(pollMs >= 0) || !Number.isFinite(pollMs)) throw new InvalidArgumentError(`repository.pollIntervalMs must be a finite number >= 0; found ${String(source.pollIntervalMs)}.`);
+  const resolve = async (name: string) => {
+    if (!NAME.test(name)) throw new InvalidArgumentError(`Model name "${name}" is not a registry model name (letters, digits, _ . -).`);
+    try {
+      return await registry.getModelVersion(`${name}@${alias}`);
+    } catch (cause) {
+      if (MlopsError.isInstance(cause) && cause.code !== ErrorCode.NotFound) throw cause;
+      throw new NotFoundError(`The registry has no model "${name}" with alias "${alias}" (${(cause as Error).message}); register a version${alias === 'latest' ? '' : ` and set the alias with setAlias("${name}", "${alias}", version)`}.`, { cause });
+    }
+  };
+  return {
+    async names() {
+      const models = await registry.listModels();
+      return models
+        .filter((m) => NAME.test(m.name) && (alias === 'latest' || m.aliases?.[alias] !== undefined))
+        .map((m) => m.name)
+        .sort();
+    },
+    async currentVersions(name) {
+      return [String((await resolve(name)).version)];
+    },
+    async model(name) {
+      const v = await resolve(name);
+      const version = String(v.version);
+      const exact = `${name}/${version}`;
+      const paths = Array.isArray(v.artifacts) ? (v.artifacts as ReadonlyArray<{ path: string }>).map((a) => a.path) : Object.keys(v.artifacts ?? {});
+      let config: RepositoryModelConfig = {};
+      // A version may carry its serving config as an artifact, like <name>/config.json in a directory.
+      if (paths.includes('config.json')) {
+        const { bytes } = await readRegistryModel({ registry, ref: exact, artifactPath: 'config.json' });
+        try {
+          config = JSON.parse(new TextDecoder().decode(bytes)) as RepositoryModelConfig;
+        } catch (e) {
+          throw new InvalidArgumentError(`config.json of ${exact} in the registry is not valid JSON (${(e as Error).message}).`);
+        }
+        if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new InvalidArgumentError(`config.json of ${exact} in the registry must hold a JSON object.`);
+        if (config.version_policy !== undefined) {
+          throw new InvalidArgumentError(`config.json of ${exact} has a version_policy; a registry repository serves the version alias "${alias}" points to. Remove version_policy.`);
+        }
+      }
+      return { name, config, versions: [{ version, read: async () => (await readRegistryModel({ registry, ref: exact })).bytes }] };
+    },
+    watch(changed) {
+      let off: unknown;
+      if (typeof registry.onEvent === 'function') off = registry.onEvent((e: ModelRegistryEvent) => changed(e?.name ?? e?.model));
+      const timer = pollMs > 0 ? setInterval(() => changed(undefined), pollMs) : undefined;
+      timer?.unref();
+      return () => {
+        if (typeof off === 'function') (off as () => void)();
+        if (timer) clearInterval(timer);
+      };
     },
   };
 }

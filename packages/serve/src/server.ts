@@ -26,8 +26,9 @@ export interface ModelServerOptions {
   models?: ServedModel[];
   /**
    * A model repository laid out like Triton's: `<name>/<version>/model.onnx` and an optional
-   * `<name>/config.json`. A directory path, or `{ store, prefix }` for any `ObjectStore`
-   * (`@mlops/storage`). Every model in it is loaded by `listen()`; the repository endpoints
+   * `<name>/config.json`. A directory path, `{ store, prefix }` for any `ObjectStore`
+   * (`@mlops/storage`), or `{ registry, alias }` for a model registry (each model served at the
+   * version its alias points to, reloaded when the alias moves). Every model in it is loaded by `listen()`; the repository endpoints
    * (`POST /v2/repository/index`, `.../models/{name}/load|unload`) manage them at run time.
    */
   repository?: ModelRepositorySource;
@@ -66,7 +67,7 @@ export interface ModelServerOptions {
   monitor?: PredictionMonitor;
   /** Where background failures go (reloads, log writes). Default: `console.error`. */
   onError?: (err: unknown) => void;
-  /** Called after every reload attempt of a registry-bound model. */
+  /** Called after every reload attempt of a registry-bound model (also of a registry repository's models when their alias moves). */
   onReload?: (event: ReloadEvent) => void;
   /** Server name in `GET /v2` (default `mlops-serve`). */
   name?: string;
@@ -376,6 +377,50 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
     } else onError(e.error);
     options.onReload?.(e);
   };
+
+  // A repository whose versions move on their own (a registry): served models follow their alias.
+  // A version that fails to load is retried with exponential backoff, the old one serving meanwhile.
+  const followFailures = new Map<string, { version: string; attempts: number; retryAt: number }>();
+  let following: Promise<void> = Promise.resolve();
+  let stopFollowing: (() => void) | undefined;
+
+  function followRepository(changed: string | undefined): void {
+    following = following.then(() => followOnce(changed)).catch(onError);
+  }
+
+  async function followOnce(changed: string | undefined): Promise<void> {
+    if (!repository?.currentVersions || closing) return;
+    // Served models, and those whose load failed (a moved alias may fix them); not unloaded ones.
+    const followed = (n: string): boolean => repositoryModels.has(n) || (loadFailures.has(n) && !deployments.has(n));
+    const names = changed === undefined ? [...new Set([...repositoryModels, ...loadFailures.keys()])].filter(followed) : followed(changed) ? [changed] : [];
+    for (const name of names) {
+      if (transitions.has(name) || !followed(name)) continue;
+      const d = deployments.get(name);
+      const from = d?.defaultVersion;
+      let want: string;
+      try {
+        want = (await repository.currentVersions(name)).join(',');
+      } catch (error) {
+        onReload({ model: name, from, to: '?', ok: false, error });
+        continue;
+      }
+      if (d && [...d.versions.keys()].join(',') === want) {
+        followFailures.delete(name);
+        continue;
+      }
+      const failed = followFailures.get(name);
+      if (failed && failed.version === want && clock() < failed.retryAt) continue;
+      try {
+        await loadFromRepository(name);
+        followFailures.delete(name);
+        onReload({ model: name, from, to: want, ok: true });
+      } catch (error) {
+        const attempts = failed && failed.version === want ? failed.attempts + 1 : 1;
+        followFailures.set(name, { version: want, attempts, retryAt: clock() + Math.min(300_000, 5000 * 2 ** (attempts - 1)) });
+        onReload({ model: name, from, to: want, ok: false, error });
+      }
+    }
+  }
 
   async function bindRegistry(o: RegistryDeploymentOptions): Promise<void> {
     const name = o.name ?? modelNameOfRef(o.ref);
@@ -783,6 +828,7 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
         if (repository) {
           // A model that fails to load is reported (index: UNAVAILABLE with the reason) and the rest serve.
           for (const name of await repository.names()) await loadFromRepository(name).catch(onError);
+          stopFollowing = repository.watch?.(followRepository);
         }
       } catch (err) {
         await server.close();
@@ -792,6 +838,7 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
     },
     close() {
       closing ??= (async () => {
+        stopFollowing?.();
         const delay = options.preStopDelayMs ?? 0;
         if (delay > 0 && http) {
           stopping = true;
