@@ -394,8 +394,16 @@ const OTHER = '__other__';
 function alignedProfileCounts(a: CategoricalColumnProfile, b: CategoricalColumnProfile): { ref: Map<string, number>; cur: Map<string, number> } {
   if (a.exact && b.exact) return { ref: a.counts, cur: b.counts };
   // One side exact: its categories are known (the other side's untracked count is at most its
-  // maxUndercount), so compare every category either side names. Both inexact: those both track.
-  const keys = !a.exact && !b.exact ? [...a.counts.keys()].filter((k) => b.counts.has(k)) : [...new Set([...a.counts.keys(), ...b.counts.keys()])];
+  // maxUndercount), so compare every category either side names. Both inexact: those both track,
+  // plus those one side tracks with a share above anything the other side could have left
+  // untracked (a Misra–Gries summary keeps every category whose count exceeds its maxUndercount,
+  // and a tracked count is a lower bound). Without them, one user id taking 30% of a current
+  // window of 1M distinct ids went into "other" on both sides and was never seen as drift; with
+  // the same distribution on both sides no such category exists, so like is still compared with like.
+  const provablyMore = (p: CategoricalColumnProfile, q: CategoricalColumnProfile, k: string): boolean => p.count > 0 && q.count > 0 && p.counts.get(k)! / p.count > q.maxUndercount / q.count;
+  const keys = !a.exact && !b.exact
+    ? [...new Set([...a.counts.keys(), ...b.counts.keys()])].filter((k) => (a.counts.has(k) && b.counts.has(k)) || (a.counts.has(k) ? provablyMore(a, b, k) : provablyMore(b, a, k)))
+    : [...new Set([...a.counts.keys(), ...b.counts.keys()])];
   const pick = (p: CategoricalColumnProfile): Map<string, number> => {
     const m = new Map<string, number>();
     let kept = 0;

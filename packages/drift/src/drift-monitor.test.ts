@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { compare } from './compare.js';
 import { createDriftMonitor } from './drift-monitor.js';
 import type { DriftMonitorReport } from './drift-monitor.js';
-import { profile } from './profile.js';
+import { createProfileBuilder, profile } from './profile.js';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -210,4 +210,51 @@ describe('createDriftMonitor bad input', () => {
     expect(reports[0]!.columns.find((c) => c.column === 'plan')).toMatchObject({ drifted: true, estimate: true });
     expect(reports[0]!.distributions.plan).toMatchObject({ kind: 'categorical' });
   });
+
+  // Issue #14: "1M distinct strings (the sketch caps memory)". A high-cardinality column (user
+  // ids) on both sides: every id is rare, so both heavy-hitter summaries hold (almost) nothing and
+  // the mass sits in the explicit __other__ bucket on both sides: no drift. When one id takes 30%
+  // of the traffic (a bot), it is tracked on the current side and the column drifts.
+  it('1M distinct strings per window: bounded counters, __other__ on both sides, the right verdict', () => {
+    const N = 1_000_000;
+    const BATCH = 100_000;
+    const r = rng(17);
+    const ids = (n: number, from: number, bot: number): string[] => Array.from({ length: n }, (_, i) => (r() < bot ? 'bot-1' : `u-${from + i}`));
+    const ref = tableFromArrays({ user: ids(50_000, 0, 0), age: Float64Array.from({ length: 50_000 }, () => 40 + 10 * normal(r)) });
+    const reports: DriftMonitorReport[] = [];
+    const m = createDriftMonitor({ reference: ref, window: { rows: N }, onReport: (x) => reports.push(x) });
+    const feed = (bot: number, from: number): void => {
+      for (let at = 0; at < N; at += BATCH) {
+        const batch = tableFromArrays({ user: ids(BATCH, from + at, bot), age: Float64Array.from({ length: BATCH }, () => 40 + 10 * normal(r)) });
+        if (at === 0) for (const row of batch.toArray().slice(0, 20_000)) m.observe(row.toJSON() as Record<string, unknown>);
+        m.observe(at === 0 ? batch.slice(20_000) : batch);
+      }
+    };
+    feed(0, 1_000_000);
+    feed(0.3, 2_000_000);
+    expect(reports.map((x) => x.window.rows)).toEqual([N, N]);
+    const user = reports.map((x) => x.columns.find((c) => c.column === 'user')!);
+    expect(user[0]).toMatchObject({ method: 'jensen_shannon', status: 'ok', estimate: true, drifted: false, currentSize: N });
+    expect(user[0]!.statistic).toBeLessThan(0.01);
+    expect(user[1]).toMatchObject({ method: 'jensen_shannon', status: 'ok', estimate: true, drifted: true, currentSize: N });
+    expect(user[1]!.statistic).toBeGreaterThan(0.3);
+    // The age column is untouched in both windows.
+    expect(reports.map((x) => x.columns.find((c) => c.column === 'age')!.drifted)).toEqual([false, false]);
+    // Charts: at most the top categories plus __other__, which holds nearly all of window 1.
+    const [d0, d1] = reports.map((x) => x.distributions.user!);
+    if (d0?.kind !== 'categorical' || d1?.kind !== 'categorical') throw new Error('expected category bars');
+    expect(d0.categories.at(-1)).toBe('__other__');
+    expect(d0.current.at(-1)).toBeGreaterThan(0.99);
+    expect(d1.categories.length).toBeLessThanOrEqual(1001);
+    expect(d1.current[d1.categories.indexOf('bot-1')]).toBeGreaterThan(0.25);
+    // new_categories needs an exact reference (50k distinct ids is past categoryCap): not claimed.
+    expect(reports[1]!.quality.problems.map((p) => `${p.column}:${p.check}`)).not.toContain('user:new_categories');
+    // Memory: the same summary a profile keeps holds at most categoryCap (1,000) counters for 1M ids.
+    const b = createProfileBuilder();
+    for (let at = 0; at < N; at += BATCH) b.add(tableFromArrays({ user: ids(BATCH, 3_000_000 + at, 0) }));
+    const col = b.finish().columns.get('user')!;
+    if (col.kind !== 'categorical') throw new Error('expected a categorical profile');
+    expect(col.counts.size).toBeLessThanOrEqual(1000);
+    expect(col).toMatchObject({ count: N, exact: false });
+  }, 60_000);
 });
