@@ -1,4 +1,6 @@
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -9,7 +11,25 @@ import { mlops } from './run-mlops.js';
 import { freePort, inferX, sigmoid, startMlops, waitForOk } from './servers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+/** Debian's python with python3-grpcio and python3-grpc-tools (the first python3 on PATH lacks them). */
+const PY = '/usr/bin/python3';
 let dir: string;
+
+function runPython(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(PY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'mlops-cli-serve-'));
@@ -87,6 +107,40 @@ describe('mlops serve', () => {
       const index = (await (await fetch(`http://127.0.0.1:${port}/v2/repository/index`, { method: 'POST', body: '{}' })).json()) as { name: string; version: string; state: string }[];
       expect(index.map((m) => `${m.name}/${m.version} ${m.state}`).sort()).toEqual(['churn/1 READY', 'churn/2 READY', 'fraud/3 READY']);
       expect(server.output().stdout).toMatch(/^serving churn \(versions 1, 2\), fraud \(version 3\) from .*repo on http:\/\/127\.0\.0\.1:\d+/);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
+
+  it('answers OIP over gRPC on --grpc-port to python grpcio (another implementation), code generated from the proto @mlops/serve ships', async () => {
+    // The proto is @mlops/serve's (the KServe grpc_predict_v2 messages); grpc_tools compiles it as a Python user would.
+    const protoDir = path.join(path.dirname(createRequire(import.meta.url).resolve('@mlops/serve/package.json')), 'proto');
+    const gen = path.join(dir, 'grpc-gen');
+    await mkdir(gen);
+    const protoc = spawnSync(PY, ['-m', 'grpc_tools.protoc', `-I${protoDir}`, `--python_out=${gen}`, `--grpc_python_out=${gen}`, 'grpc_predict_v2.proto'], { encoding: 'utf8' });
+    expect(protoc.status, protoc.stderr).toBe(0);
+    const [port, grpcPort] = [await freePort(), await freePort()];
+    const server = startMlops(['serve', path.join(dir, 'repo'), '--port', String(port), '--grpc-port', String(grpcPort), '--workers', '1']);
+    try {
+      for (const m of ['churn', 'fraud']) await waitForOk(`http://127.0.0.1:${port}/v2/models/${m}/ready`, server);
+      expect(server.output().stdout).toContain(`gRPC on 127.0.0.1:${grpcPort}`);
+      const rows = [[1, 2, 3, 4], [0, 0, 0, 0]];
+      const run = await runPython([path.join(here, 'grpc', 'oip_client.py'), gen, `127.0.0.1:${grpcPort}`, 'churn', JSON.stringify(rows)]);
+      expect(run.status, run.stderr).toBe(0);
+      const out = JSON.parse(run.stdout) as Record<string, { data?: number[] } & Record<string, unknown>>;
+      const answer = (version: string, data: number[]) => ({ id: 'py-1', model_name: 'churn', model_version: version, output: 'score', datatype: 'FP32', shape: [2, 1], data: data.map((d) => expect.closeTo(d, 6)) });
+      expect(out).toEqual({
+        live: true,
+        ready: true,
+        metadata: { name: 'churn', versions: ['1', '2'], inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 4] }], outputs: [{ name: 'score', datatype: 'FP32', shape: [-1, 1] }] },
+        model_ready: true,
+        // churn/2 weighs x_1 only, churn/1 x_0 only (bias 0): the latest version by default, version 1 on request.
+        typed: answer('2', [sigmoid(2), sigmoid(0)]),
+        raw: answer('2', [sigmoid(2), sigmoid(0)]),
+        version_1: answer('1', [sigmoid(1), sigmoid(0)]),
+        unknown_model: 'NOT_FOUND',
+        bad_shape: 'INVALID_ARGUMENT',
+      });
     } finally {
       expect(await server.stop()).toBe(0);
     }
