@@ -2,7 +2,7 @@ import { Table } from 'apache-arrow';
 import type { Vector } from 'apache-arrow';
 import type { ArrowTableLike } from '@mlops/contracts';
 import { InvalidArgumentError, NotFoundError, SchemaMismatchError } from '@mlops/contracts';
-import type { ObjectStore } from '@mlops/storage';
+import type { ObjectStore, OpenStoreOptions } from '@mlops/storage';
 import { createArrowEngine } from './arrow-engine.js';
 import { appendRows, castColumn } from './cast-column.js';
 import type { Catalog } from './catalog.js';
@@ -38,8 +38,17 @@ export interface FeatureStoreOptions {
   onDemand?: readonly OnDemandFeatureView[];
   /** Online store. Default: a new in-memory store. */
   online?: OnlineStoreV1;
-  /** Offline settings: the store that file sources given as plain keys are read from. */
-  offline?: { store?: ObjectStore };
+  /** Offline settings: where file sources are read from (and offline pushes written to). */
+  offline?: {
+    /** The store that file sources given as plain keys are read from. */
+    store?: ObjectStore;
+    /**
+     * Client settings for the stores opened for sources given as URLs (`s3://` endpoint, region and
+     * credentials; `gs://` project and endpoint), passed to `openStore` of `@mlops/storage`.
+     * Default: the SDKs' own defaults (environment, credential chain).
+     */
+    storeOptions?: OpenStoreOptions;
+  };
   /** Current time in epoch ms, for TTL checks on online reads. Default `Date.now`. */
   clock?: () => number;
 }
@@ -100,7 +109,10 @@ export function createFeatureStore(options: FeatureStoreOptions): FeatureStore {
   const clock = options.clock ?? Date.now;
   // Offline pushes to in-memory sources (no file to write to) are kept here, per view.
   const pushed = new Map<string, ArrowTableLike[]>();
-  const sourceContext = (): SourceContext => (options.offline?.store ? { offlineStore: options.offline.store } : {});
+  const sourceContext = (): SourceContext => ({
+    ...(options.offline?.store ? { offlineStore: options.offline.store } : {}),
+    ...(options.offline?.storeOptions ? { storeOptions: options.offline.storeOptions } : {}),
+  });
   const engines = new Map<string, HistoricalEngine & { close?: () => Promise<void> }>();
   const readSource = async (viewName: string, columns: readonly string[]): Promise<ArrowTableLike> => {
     const view = catalog.views.get(viewName)!;

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { ArrowTableLike } from '@mlops/contracts';
 import { InvalidArgumentError, MlopsError, SchemaMismatchError, readCsv, readCsvBatches, readIpcBatches, readParquet, readParquetBatches, tableFromIpc } from '@mlops/contracts';
-import type { ObjectStore } from '@mlops/storage';
+import type { ObjectStore, OpenStoreOptions } from '@mlops/storage';
 import { openStore } from '@mlops/storage';
 import type { Catalog } from './catalog.js';
 import { sourceSchemaProblems } from './catalog.js';
@@ -12,6 +12,8 @@ import { isFileSource } from './definitions.js';
 export interface SourceContext {
   /** Store for source paths that are plain keys. */
   offlineStore?: ObjectStore;
+  /** Client settings for the stores opened for `s3://` / `gs://` / `file://` source URLs. */
+  storeOptions?: OpenStoreOptions;
 }
 
 export function formatOf(source: FileSource): SourceFormat {
@@ -37,7 +39,7 @@ export async function openSourceObject(source: FileSource, context: SourceContex
   const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(source.path);
   const url = isUrl ? source.path : `file://${path.resolve(source.path)}`;
   const cut = url.lastIndexOf('/');
-  const store = await openStore(url.slice(0, cut));
+  const store = await openStore(url.slice(0, cut), context.storeOptions);
   return { store, key: decodeURIComponent(url.slice(cut + 1)), close: () => store.close() };
 }
 
