@@ -44,14 +44,17 @@ export async function loadDefinitions(file: string): Promise<FeatureDefinitions>
   } else throw usageError(`Definitions file ${file}: expected .json, .ts or .js.`);
   if (!Array.isArray(raw.entities) || !Array.isArray(raw.views)) throw usageError(`Definitions file ${file}: expected "entities" and "views" arrays.`);
   const entities = fromModule ? (raw.entities as Entity[]) : raw.entities.map((e) => f.defineEntity(e as Parameters<typeof f.defineEntity>[0]));
+  // Relative source paths are relative to the definitions file (JSON or module), like any config file,
+  // so `mlops features get defs/features.ts` reads the same data from any working directory.
+  const relativeTo = (source: { path?: string }) => {
+    const src = source?.path;
+    return src && !path.isAbsolute(src) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(src) ? { ...source, path: path.resolve(base, src) } : source;
+  };
   const views = fromModule
-    ? (raw.views as FeatureView[])
+    ? (raw.views as FeatureView[]).map((v) => (typeof (v.source as { path?: unknown }).path === 'string' ? (Object.freeze({ ...v, source: relativeTo(v.source as { path?: string }) }) as FeatureView) : v))
     : raw.views.map((v) => {
         const spec = v as Parameters<typeof f.defineFeatureView>[0] & { source: { path?: string } };
-        const src = spec.source?.path;
-        // Paths in a JSON file are relative to the file, like any config file.
-        const source = src && !/^[a-z][a-z0-9+.-]*:\/\//i.test(src) ? { ...spec.source, path: path.resolve(base, src) } : spec.source;
-        return f.defineFeatureView({ ...spec, source } as Parameters<typeof f.defineFeatureView>[0]);
+        return f.defineFeatureView({ ...spec, source: relativeTo(spec.source) } as Parameters<typeof f.defineFeatureView>[0]);
       });
   const services = fromModule ? ((raw.services ?? []) as FeatureService[]) : (raw.services ?? []).map((s) => f.defineFeatureService(s as Parameters<typeof f.defineFeatureService>[0]));
   const online = raw.online?.type === 'redis' ? { type: 'redis' as const, url: raw.online.url ?? 'redis://127.0.0.1:6379', ...(raw.online.keyPrefix ? { keyPrefix: raw.online.keyPrefix } : {}) } : { type: 'memory' as const };
