@@ -29,20 +29,33 @@ export function driftReportToTable(report: DriftReport): Table {
 
 /** One column of {@link DriftReportJson} (snake_case keys, like the DriftResult Arrow view). */
 export interface DriftColumnJson {
+  /** Column name. */
   readonly column: string;
+  /** How the column was treated ({@link ColumnDrift.columnType}). */
   readonly column_type: 'numerical' | 'categorical';
+  /** Method that ran. */
   readonly method: ColumnDrift['method'];
-  /** null only when the statistic is not finite. */
+  /** Test statistic or distance; null only when the statistic is not finite. */
   readonly statistic: number | null;
+  /** p-value (after correction when one was applied); null for distances. */
   readonly p_value: number | null;
+  /** p-value before correction; present only when a correction was applied. */
   readonly raw_p_value?: number | null;
+  /** Threshold used. */
   readonly threshold: number;
+  /** The verdict: p-value < threshold for tests, statistic >= threshold for distances. */
   readonly drifted: boolean;
+  /** Usable (non-null, finite) reference values. */
   readonly reference_size: number;
+  /** Usable (non-null, finite) current values. */
   readonly current_size: number;
+  /** True when computed from sketches (profiles) rather than raw data. */
   readonly estimate: boolean;
+  /** For estimates: the statistic's error bound at 99 % confidence ({@link ColumnDrift.errorBound}); absent when exact. */
   readonly error_bound?: number;
+  /** `insufficient_data`: fewer than `minRows` usable values on a side, or an all-null column (not drifted, not in the share). */
   readonly status: 'ok' | 'insufficient_data';
+  /** Categories in current that the reference never had. */
   readonly new_categories?: readonly string[];
 }
 
@@ -55,8 +68,22 @@ export interface DriftReportJson {
   readonly format: 'mlops-drift-report/v1';
   /** Dataset-level verdict. */
   readonly dataset: {
-    readonly drift: boolean; readonly driftedColumns: number; readonly comparedColumns: number; readonly insufficientColumns: number;
-    readonly driftedShare: number; readonly datasetDriftShare: number; readonly estimate: boolean; readonly correction: string | null;
+    /** Dataset drift: driftedShare >= datasetDriftShare and at least one column compared. */
+    readonly drift: boolean;
+    /** Columns with `drifted: true`. */
+    readonly driftedColumns: number;
+    /** Columns with a verdict (status `ok`): the share's denominator. */
+    readonly comparedColumns: number;
+    /** Columns with status `insufficient_data` (listed, outside the share). */
+    readonly insufficientColumns: number;
+    /** driftedColumns / comparedColumns (0 when nothing was compared). */
+    readonly driftedShare: number;
+    /** The share at or above which the dataset drifts. */
+    readonly datasetDriftShare: number;
+    /** True when any column was computed from sketches. */
+    readonly estimate: boolean;
+    /** The p-value correction applied, or null. */
+    readonly correction: string | null;
   };
   /** Per-column results. */
   readonly columns: readonly DriftColumnJson[];
