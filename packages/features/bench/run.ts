@@ -1,7 +1,9 @@
 // Benchmarks of @mlops/features (npm run bench -w @mlops/features). One process run, peers side
 // by side on the same data; figures are printed as a markdown table for BENCHMARKS.md.
-// Scale with BENCH_ENTITY_ROWS / BENCH_FEATURE_ROWS (default 100k x 1M: the issue's 1M x 10M
-// does not fit a 2-core VM shared by 8 sessions in reasonable time).
+// Parts: `-- pit feast online server` (any subset; default all). Sizes from the environment:
+// BENCH_ENTITY_ROWS / BENCH_FEATURE_ROWS (default the issue's 1M x 10M), BENCH_ONLINE_READS
+// (default 2000 per cell), BENCH_LOAD_SECONDS / BENCH_CONNECTIONS (default 5 s, 16),
+// BENCH_DUCKDB_ENGINE=0 skips the end-to-end `engine: 'duckdb'` figure.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -11,6 +13,7 @@ import { Float64, Int64, Table, TimeUnit, Timestamp, makeData, makeVector } from
 import type { Vector } from 'apache-arrow';
 import { seededRandom } from '@mlops/contracts';
 import { createFeatureServer, createFeatureStore, defineEntity, defineFeatureView } from '../src/index.js';
+import type { FeatureStore } from '../src/index.js';
 import { createDuckDbEngine } from '../src/duckdb.js';
 import { createRedisOnlineStore } from '../src/redis.js';
 import { BIGINT, DOUBLE, DuckDBDataChunk, DuckDBInstance } from '@duckdb/node-api';
@@ -18,8 +21,12 @@ import type { DuckDBConnection, DuckDBType } from '@duckdb/node-api';
 import { startRedisServer } from '../test/redis-server.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const ENTITY_ROWS = Number(process.env.BENCH_ENTITY_ROWS ?? 100_000);
-const FEATURE_ROWS = Number(process.env.BENCH_FEATURE_ROWS ?? 1_000_000);
+const ENTITY_ROWS = Number(process.env.BENCH_ENTITY_ROWS ?? 1_000_000);
+const FEATURE_ROWS = Number(process.env.BENCH_FEATURE_ROWS ?? 10_000_000);
+const ONLINE_READS = Number(process.env.BENCH_ONLINE_READS ?? 2000);
+const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 5);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const DUCKDB_ENGINE = process.env.BENCH_DUCKDB_ENGINE !== '0';
 const FEATURES = 10;
 const KEYS = Math.max(1, Math.floor(FEATURE_ROWS / 100));
 const DAY = 86_400_000;
@@ -89,7 +96,7 @@ async function pointInTime(): Promise<void> {
 
   // DuckDB: load once (not timed in the query figures), then the ASOF form and the range-join form.
   const engine = createDuckDbEngine();
-  const [duckEngineSeconds] = await timed(() => store.getHistoricalFeatures({ entityRows, features, engine }));
+  const [duckEngineSeconds] = DUCKDB_ENGINE ? await timed(() => store.getHistoricalFeatures({ entityRows, features, engine })) : [NaN];
   const dir = mkdtempSync(path.join(tmpdir(), 'features-bench-'));
   try {
     writeFileSync(path.join(dir, 'entity_key.bin'), Buffer.from(ek.buffer));
@@ -120,8 +127,11 @@ async function pointInTime(): Promise<void> {
       maxRssMiB: number;
     };
     const agree = Number(check.asof_n![0]) === matched && Number(check.range_n![0]) === matched && pandas.matched === matched && Math.abs(pandas.checksum - checksum) < 1e-6 * Math.max(1, checksum);
-    report(`| PIT ${ENTITY_ROWS / 1e3}k x ${FEATURE_ROWS / 1e6}M x ${FEATURES}, TTL 7 d | arrow engine ${arrowSeconds.toFixed(2)} s | DuckDB ASOF ${asofSeconds.toFixed(2)} s (${(arrowSeconds / asofSeconds).toFixed(2)}x) | DuckDB range join ${rangeSeconds.toFixed(2)} s (${(arrowSeconds / rangeSeconds).toFixed(2)}x) | pandas merge_asof ${pandas.seconds.toFixed(2)} s (${(arrowSeconds / pandas.seconds).toFixed(2)}x) |`);
-    report(`| | duckdb engine end to end (staging keys/times + query + gather) ${duckEngineSeconds.toFixed(2)} s; DuckDB table load ${duckLoad.toFixed(2)} s (not in the query figures) | matched rows agree across all four: ${agree ? 'yes' : 'NO'} (${matched} of ${ENTITY_ROWS}) | input ${mib(inputBytes)} MiB; process max RSS ${mib(rssAfter)} MiB (${mib(rssBefore)} MiB before the join) | pandas max RSS ${pandas.maxRssMiB.toFixed(0)} MiB |`);
+    const best = Math.min(asofSeconds, rangeSeconds);
+    const size = (n: number) => (n >= 1e6 ? `${n / 1e6}M` : `${n / 1e3}k`);
+    report(`| PIT ${size(ENTITY_ROWS)} x ${size(FEATURE_ROWS)} x ${FEATURES}, TTL 7 d | arrow engine ${arrowSeconds.toFixed(2)} s | DuckDB ASOF ${asofSeconds.toFixed(2)} s (arrow/peer ${(arrowSeconds / asofSeconds).toFixed(2)}x) | DuckDB range join + QUALIFY ${rangeSeconds.toFixed(2)} s (${(arrowSeconds / rangeSeconds).toFixed(2)}x) | pandas merge_asof ${pandas.seconds.toFixed(2)} s (${(arrowSeconds / pandas.seconds).toFixed(2)}x) |`);
+    report(`| PIT memory | input ${mib(inputBytes)} MiB; process max RSS ${mib(rssAfter)} MiB = ${(rssAfter / inputBytes).toFixed(2)}x input (${mib(rssBefore)} MiB before the join, growth ${((rssAfter - rssBefore) / inputBytes).toFixed(2)}x input) | pandas max RSS ${pandas.maxRssMiB.toFixed(0)} MiB | | |`);
+    report(`| PIT checks | matched rows agree across all four: ${agree ? 'yes' : 'NO'} (${matched} of ${ENTITY_ROWS}) | targets: faster than pandas ${arrowSeconds < pandas.seconds ? 'yes' : 'NO'}; within 2x of DuckDB's best ${arrowSeconds <= 2 * best ? 'yes' : 'NO'} (${(arrowSeconds / best).toFixed(2)}x); RSS < 3x input ${rssAfter < 3 * inputBytes ? 'yes' : 'NO'} | duckdb engine end to end ${DUCKDB_ENGINE ? `${duckEngineSeconds.toFixed(2)} s` : 'skipped'}; DuckDB table load ${duckLoad.toFixed(2)} s (not in the query figures) | |`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -176,75 +186,128 @@ async function feastAnchor(): Promise<void> {
   report(`| Feast anchor (feast#3003): 17k entity rows x 1,000 features, 10 views of 10k rows | arrow engine ${seconds.toFixed(2)} s (${out.numCols} columns) | Feast file store: ~30 min, 50 GB (reported) | target < 10 s | |`);
 }
 
-async function online(): Promise<void> {
-  const redis = await startRedisServer();
-  try {
-    const driver = defineEntity({ name: 'driver', joinKeys: ['driver_id'], valueType: 'int64' });
-    const random = seededRandom(3);
-    const n = 10_000;
-    const columns: Record<string, Vector> = {
-      driver_id: int64(BigInt64Array.from({ length: n }, (_, i) => BigInt(i))),
-      event_timestamp: time(BigInt64Array.from({ length: n }, () => BigInt(T0))),
-    };
-    for (let f = 0; f < 50; f++) columns[`f${f}`] = float(Float64Array.from({ length: n }, () => random()));
-    const view = defineFeatureView({ name: 'stats', entities: [driver], source: new Table(columns), features: Array.from({ length: 50 }, (_, f) => `f${f}`) });
-    const features = view.features.map((f) => `stats:${f.name}`);
-    const redisStore = createFeatureStore({ entities: [driver], views: [view], online: createRedisOnlineStore({ url: redis.url }) });
-    const memoryStore = createFeatureStore({ entities: [driver], views: [view] });
-    for (const s of [redisStore, memoryStore]) await s.materialize({ start: T0, end: T0 });
-    for (const [label, store] of [['Redis (loopback)', redisStore], ['memory', memoryStore]] as const) {
-      const cells: string[] = [];
-      for (const batch of [1, 100]) {
-        const samples: number[] = [];
-        for (let i = 0; i < 2000; i++) {
-          const ids = Array.from({ length: batch }, () => Math.floor(random() * n));
-          const started = performance.now();
-          await store.getOnlineFeatures({ features, entities: { driver_id: ids } });
-          if (i >= 200) samples.push(performance.now() - started);
-        }
-        samples.sort((a, b) => a - b);
-        cells.push(`${batch} x 50: p50 ${pct(samples, 0.5).toFixed(2)} ms, p99 ${pct(samples, 0.99).toFixed(2)} ms`);
-      }
-      report(`| getOnlineFeatures, ${label} | ${cells[0]} | ${cells[1]} | Feast Go + Redis p99: 2.6 / 27.5 ms; targets 2 / 10 ms | |`);
-    }
+interface OnlineFixture {
+  redisStore: FeatureStore;
+  memoryStore: FeatureStore;
+  features: string[];
+  entities: number;
+  random: () => number;
+  close(): Promise<void>;
+}
 
-    // Feature server vs a bare node:http server answering the same JSON, load from a child process.
-    const server = await createFeatureServer({ store: redisStore, port: 0 });
-    const body = JSON.stringify({ features, entities: { driver_id: [42] } });
-    const answer = await (await fetch(`${server.url}/get-online-features`, { method: 'POST', body })).text();
-    const { createServer } = await import('node:http');
-    const echo = createServer((req, res) => {
-      req.resume();
-      req.on('end', () => {
-        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(answer) });
-        res.end(answer);
-      });
-    });
-    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', () => r()));
-    const echoUrl = `http://127.0.0.1:${(echo.address() as { port: number }).port}/get-online-features`;
-    const load = (url: string) =>
-      new Promise<{ rps: number; p50: number; p99: number; errors: number }>((resolve, reject) => {
-        const child = spawn(process.execPath, [path.join(here, 'load.mjs'), url, body, '16', '5'], { stdio: ['ignore', 'pipe', 'inherit'] });
-        let out = '';
-        child.stdout.on('data', (d: Buffer) => (out += d));
-        child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`load exited ${code}`))));
-      });
-    const feature = await load(`${server.url}/get-online-features`);
-    const bare = await load(echoUrl);
-    report(
-      `| feature server (Redis), 1 x 50, 16 connections, 5 s, load from another process | ${feature.rps.toFixed(0)} req/s, p50 ${feature.p50.toFixed(2)} ms, p99 ${feature.p99.toFixed(2)} ms | bare node:http echo of the same JSON: ${bare.rps.toFixed(0)} req/s, p50 ${bare.p50.toFixed(2)} ms, p99 ${bare.p99.toFixed(2)} ms | ratio ${(feature.rps / bare.rps).toFixed(2)} of the HTTP ceiling | errors ${feature.errors + bare.errors} |`,
-    );
-    await server.close();
-    await new Promise<void>((r) => echo.close(() => r()));
-    await redisStore.close();
-  } finally {
-    await redis.stop();
+// 10k entities x 50 features materialized into a real redis-server and the memory store.
+async function onlineFixture(): Promise<OnlineFixture> {
+  const redis = await startRedisServer();
+  const driver = defineEntity({ name: 'driver', joinKeys: ['driver_id'], valueType: 'int64' });
+  const random = seededRandom(3);
+  const n = 10_000;
+  const columns: Record<string, Vector> = {
+    driver_id: int64(BigInt64Array.from({ length: n }, (_, i) => BigInt(i))),
+    event_timestamp: time(BigInt64Array.from({ length: n }, () => BigInt(T0))),
+  };
+  for (let f = 0; f < 50; f++) columns[`f${f}`] = float(Float64Array.from({ length: n }, () => random()));
+  const view = defineFeatureView({ name: 'stats', entities: [driver], source: new Table(columns), features: Array.from({ length: 50 }, (_, f) => `f${f}`) });
+  const redisStore = createFeatureStore({ entities: [driver], views: [view], online: createRedisOnlineStore({ url: redis.url }) });
+  const memoryStore = createFeatureStore({ entities: [driver], views: [view] });
+  for (const s of [redisStore, memoryStore]) await s.materialize({ start: T0, end: T0 });
+  return {
+    redisStore,
+    memoryStore,
+    features: view.features.map((f) => `stats:${f.name}`),
+    entities: n,
+    random,
+    close: async () => {
+      await redisStore.close();
+      await memoryStore.close();
+      await redis.stop();
+    },
+  };
+}
+
+async function online(fixture: OnlineFixture): Promise<void> {
+  const { features, random, entities } = fixture;
+  for (const [label, store] of [['Redis (loopback)', fixture.redisStore], ['memory', fixture.memoryStore]] as const) {
+    const cells: string[] = [];
+    for (const batch of [1, 100]) {
+      const samples: number[] = [];
+      for (let i = 0; i < ONLINE_READS; i++) {
+        const ids = Array.from({ length: batch }, () => Math.floor(random() * entities));
+        const started = performance.now();
+        await store.getOnlineFeatures({ features, entities: { driver_id: ids } });
+        if (i >= ONLINE_READS / 10) samples.push(performance.now() - started); // first 10%: warm-up
+      }
+      samples.sort((a, b) => a - b);
+      cells.push(`${batch} x 50: p50 ${pct(samples, 0.5).toFixed(2)} ms, p99 ${pct(samples, 0.99).toFixed(2)} ms`);
+    }
+    report(`| getOnlineFeatures, ${label}, ${ONLINE_READS} sequential reads | ${cells[0]} | ${cells[1]} | Feast Go + Redis p99: 2.6 / 27.5 ms; targets 2 / 10 ms | |`);
   }
 }
 
-const which = process.argv[2] ?? 'all';
-console.log(`load before: ${loadavg().map((l) => l.toFixed(2)).join(' ')}; ${new Date().toISOString()}`);
-if (which === 'all' || which === 'pit') await pointInTime();
-if (which === 'all' || which === 'feast') await feastAnchor();
-if (which === 'all' || which === 'online') await online();
+function load(url: string, body: string): Promise<{ rps: number; p50: number; p99: number; errors: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(here, 'load.mjs'), url, body, String(CONNECTIONS), String(LOAD_SECONDS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d));
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`load exited ${code}`))));
+  });
+}
+
+// Feature server (Redis) vs a bare node:http server answering the same JSON bytes (the HTTP
+// ceiling), each under closed-loop load from a separate process.
+async function server(fixture: OnlineFixture): Promise<void> {
+  const featureServer = await createFeatureServer({ store: fixture.redisStore, port: 0 });
+  const { createServer } = await import('node:http');
+  try {
+    for (const batch of [1, 100]) {
+      const body = JSON.stringify({ features: fixture.features, entities: { driver_id: Array.from({ length: batch }, (_, i) => (i * 97) % fixture.entities) } });
+      const answer = await (await fetch(`${featureServer.url}/get-online-features`, { method: 'POST', body })).text();
+      const echo = createServer((req, res) => {
+        req.resume();
+        req.on('end', () => {
+          res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(answer) });
+          res.end(answer);
+        });
+      });
+      await new Promise<void>((r) => echo.listen(0, '127.0.0.1', () => r()));
+      try {
+        const feature = await load(`${featureServer.url}/get-online-features`, body);
+        const bare = await load(`http://127.0.0.1:${(echo.address() as { port: number }).port}/get-online-features`, body);
+        report(
+          `| feature server (Redis), ${batch} x 50, ${CONNECTIONS} connections, ${LOAD_SECONDS} s, load from another process | ${feature.rps.toFixed(0)} req/s, p50 ${feature.p50.toFixed(2)} ms, p99 ${feature.p99.toFixed(2)} ms | bare node:http echo of the same JSON: ${bare.rps.toFixed(0)} req/s, p50 ${bare.p50.toFixed(2)} ms, p99 ${bare.p99.toFixed(2)} ms | ratio ${(feature.rps / bare.rps).toFixed(2)} of the HTTP ceiling | errors ${feature.errors + bare.errors} |`,
+        );
+      } finally {
+        await new Promise<void>((r) => echo.close(() => r()));
+      }
+    }
+  } finally {
+    await featureServer.close();
+  }
+}
+
+const PARTS = ['pit', 'feast', 'online', 'server'] as const;
+const args = process.argv.slice(2).filter((a) => a !== '--');
+const unknown = args.filter((a) => a !== 'all' && !(PARTS as readonly string[]).includes(a));
+if (unknown.length > 0) {
+  console.error(`Unknown part(s) ${unknown.join(', ')}; expected any of ${PARTS.join(', ')} (default: all).`);
+  process.exit(2);
+}
+const chosen = new Set<string>(args.length === 0 || args.includes('all') ? PARTS : args);
+const part = async (name: string, run: () => Promise<void>) => {
+  if (!chosen.has(name)) return;
+  const [seconds] = await timed(run);
+  console.log(`(${name}: ${seconds.toFixed(1)} s wall)`);
+};
+console.log(`load before: ${loadavg().map((l) => l.toFixed(2)).join(' ')}; ${new Date().toISOString()}; parts: ${[...chosen].join(', ')}`);
+console.log('| benchmark | @mlops/features | peer | peer | peer |\n| --- | --- | --- | --- | --- |');
+await part('pit', pointInTime);
+await part('feast', feastAnchor);
+if (chosen.has('online') || chosen.has('server')) {
+  const fixture = await onlineFixture();
+  try {
+    await part('online', () => online(fixture));
+    await part('server', () => server(fixture));
+  } finally {
+    await fixture.close();
+  }
+}
 console.log(`load after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);

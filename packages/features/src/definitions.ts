@@ -1,4 +1,4 @@
-import type { ArrowTableLike, TypeKind } from '@mlops/contracts';
+import type { ArrowTableLike, ArrowVectorLike, TypeKind } from '@mlops/contracts';
 import { InvalidArgumentError, TYPE_KINDS } from '@mlops/contracts';
 import type { ObjectStore } from '@mlops/storage';
 
@@ -136,6 +136,11 @@ export interface OnDemandInput {
    * timestamps epoch ms), strings as `(string | null)[]`.
    */
   readonly columns: Readonly<Record<string, Float64Array | readonly (string | null)[]>>;
+  /**
+   * The same inputs as the Arrow vectors they came from (original types: Int64, Timestamp,
+   * Utf8, dictionary...), for transforms that want Arrow's own types or null bitmaps.
+   */
+  readonly vectors: Readonly<Record<string, ArrowVectorLike>>;
 }
 
 /** One output column of a transform: numbers (NaN = null), strings, booleans or nulls. */

@@ -31,11 +31,15 @@ function toVector(column: OnDemandColumn, type: OnDemandFeatureView['features'][
  */
 export function runOnDemand(odfv: OnDemandFeatureView, numRows: number, input: (name: string) => ArrowVectorLike | undefined): Map<string, Vector> {
   const columns: Record<string, Float64Array | (string | null)[]> = {};
+  const vectors: Record<string, ArrowVectorLike> = {};
   const missing: string[] = [];
   for (const name of [...odfv.sources.map((s) => s.replace(':', '__')), ...odfv.requestData]) {
     const v = input(name);
     if (!v) missing.push(name);
-    else columns[name] = toInput(v);
+    else {
+      columns[name] = toInput(v);
+      vectors[name] = v;
+    }
   }
   if (missing.length > 0) {
     throw new InvalidArgumentError(`On-demand view "${odfv.name}" needs request data [${missing.join(', ')}]: add ${missing.length === 1 ? 'that column' : 'those columns'} to the entity rows (offline) or requestData (online).`, {
@@ -44,7 +48,7 @@ export function runOnDemand(odfv: OnDemandFeatureView, numRows: number, input: (
   }
   let output: Record<string, OnDemandColumn>;
   try {
-    output = odfv.transform({ numRows, columns });
+    output = odfv.transform({ numRows, columns, vectors });
   } catch (error) {
     if (MlopsError.isInstance(error)) throw error;
     throw new MlopsError('TRANSFORM_FAILED', `On-demand view "${odfv.name}": the transform threw: ${(error as Error)?.message ?? String(error)}. Fix the transform.`, { cause: error });
