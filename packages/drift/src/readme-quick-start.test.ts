@@ -18,8 +18,12 @@ function quickStartBlock(): string {
 describe('README quick start', () => {
   it('runs as written and prints the values its comments show', () => {
     const code = quickStartBlock();
-    const out = execFileSync(process.execPath, ['--import', 'tsx', '--conditions=@mlops/source', '--input-type=module', '-e', code], { cwd: packageDir, encoding: 'utf8' });
-    const lines = out.trim().split('\n');
+    // nx sets FORCE_COLOR, which makes console.log colour numbers; a user's piped run has none.
+    const env = { ...process.env };
+    delete env.FORCE_COLOR;
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--conditions=@mlops/source', '--input-type=module', '-e', code], { cwd: packageDir, encoding: 'utf8', env });
+    // eslint-disable-next-line no-control-regex
+    const lines = out.replace(/\u001b\[[0-9;]*m/g, '').trim().split('\n');
     expect(lines).toHaveLength(3);
     // Each printed line appears in the block as the comment that documents it.
     for (const line of lines) expect(code).toContain(`// ${line}`);
