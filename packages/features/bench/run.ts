@@ -258,7 +258,7 @@ async function server(fixture: OnlineFixture): Promise<void> {
   const featureServer = await createFeatureServer({ store: fixture.redisStore, port: 0 });
   const { createServer } = await import('node:http');
   try {
-    for (const batch of [1, 100]) {
+    for (const batch of (process.env.BENCH_SERVER_BATCHES ?? '1,100').split(',').map(Number)) {
       const body = JSON.stringify({ features: fixture.features, entities: { driver_id: Array.from({ length: batch }, (_, i) => (i * 97) % fixture.entities) } });
       const answer = await (await fetch(`${featureServer.url}/get-online-features`, { method: 'POST', body })).text();
       const echo = createServer((req, res) => {

@@ -58,16 +58,22 @@ export function resolveFeatureRefs(catalog: Catalog, features: string | readonly
     seen.add(key);
     out.push({ view, feature, outputName: fullFeatureNames ? fullName(view, feature) : feature, onDemand });
   };
+  // Feature names per view, once per call: a 50-feature request names the same view 50 times.
+  const namesByView = new Map<string, { names: string[]; set: Set<string> }>();
   for (const ref of refs) {
     const i = ref.indexOf(':');
     const viewName = i > 0 ? ref.slice(0, i) : ref;
     const feature = i > 0 ? ref.slice(i + 1) : '';
     const view = catalog.views.get(viewName);
     const odfv = catalog.onDemand.get(viewName);
-    const names = (view?.features ?? odfv?.features ?? []).map((f) => f.name);
+    let known = namesByView.get(viewName);
+    if (known === undefined) {
+      const names = (view?.features ?? odfv?.features ?? []).map((f) => f.name);
+      namesByView.set(viewName, (known = { names, set: new Set(names) }));
+    }
     if (i <= 0 || (!view && !odfv)) unknown.push(`${ref} (no view "${viewName}")`);
-    else if (feature === '*') for (const n of names) push(viewName, n, !view);
-    else if (!names.includes(feature)) unknown.push(`${ref} (view "${viewName}" has ${names.join(', ')})`);
+    else if (feature === '*') for (const n of known.names) push(viewName, n, !view);
+    else if (!known.set.has(feature)) unknown.push(`${ref} (view "${viewName}" has ${known.names.join(', ')})`);
     else push(viewName, feature, !view);
   }
   if (unknown.length > 0) {

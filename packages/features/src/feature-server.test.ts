@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOUR, T0 } from '../test/fixtures.js';
 import { driverStore } from '../test/driver-store.js';
 import { MlopsError } from '@mlops/contracts';
-import { createFeatureServer, createMemoryOnlineStore, defineFeatureService, defineOnDemandFeatureView } from './index.js';
-import type { FeatureServer, OnlineStoreV1 } from './index.js';
+import { createFeatureServer, createMemoryOnlineStore, defineFeatureService, defineOnDemandFeatureView, toFeastResponse } from './index.js';
+import type { FeatureServer, OnlineStoreV1, OnlineValue } from './index.js';
+import { feastResponseJson } from './feature-server.js';
 
 let server: FeatureServer;
 const store = driverStore({ clock: () => T0 + 3 * HOUR });
@@ -144,5 +145,23 @@ describe('feature server (Feast JSON)', () => {
     expect(res.status).toBe(200);
     await closing;
     await expect(fetch(`${own.url}/health`)).rejects.toThrow();
+  });
+});
+
+describe('feastResponseJson', () => {
+  it('writes byte for byte what JSON-stringifying toFeastResponse writes (int64 as plain numbers)', () => {
+    const statuses = ['PRESENT', 'NOT_FOUND', 'OUTSIDE_TTL'] as const;
+    const values: OnlineValue[] = [1.5, -0, 1e21, 5e-324, Number.NaN, Infinity, 'a"b\\c\u0000\u2028é', '', true, false, null, 9007199254740993n, -42n, 0];
+    const rows = values.length;
+    const column = (shift: number) => ({
+      values: values.map((_, i) => values[(i + shift) % rows]!),
+      statuses: values.map((_, i) => statuses[(i + shift) % 3]!),
+      eventTimestampsMs: values.map((_, i) => (i % 4 === 0 ? null : T0 + ((i * 7 + shift) % 5) * HOUR + (i === 3 ? 123 : 0))),
+    });
+    const entities = { driver_id: values.map((_, i) => (i % 2 === 0 ? BigInt(1000 + i) : 1000 + i)), zone: values.map((_, i) => `z${i}`) };
+    const result = { featureNames: ['f0', 'v:f1', 'f2'], features: { f0: column(0), 'v:f1': column(1), f2: column(5) } };
+    const expected = JSON.stringify(toFeastResponse(entities, result), (_, v: unknown) => (typeof v === 'bigint' ? `__bigint__${v}__` : v)).replace(/"__bigint__(-?\d+)__"/g, '$1');
+    expect(feastResponseJson(entities, result)).toBe(expected);
+    expect(expected).toContain('9007199254740993');
   });
 });

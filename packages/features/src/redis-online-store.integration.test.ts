@@ -19,6 +19,8 @@ runOnlineStoreConformance('redis', async () => createRedisOnlineStore({ url: ser
 describe('redis online store', () => {
   it('encodes values with their type', () => {
     for (const v of [0, -1.5, 1e300, 'text', '', 'n:not a number', true, false, 2n ** 63n - 1n, null]) expect(decodeOnlineValue(encodeOnlineValue(v))).toEqual(v);
+    // Fields another writer left: a coded error naming the value, never a guess.
+    for (const raw of ['x:1', 'n', 'n1', 'S:a', ':n', '1.5']) expect(() => decodeOnlineValue(raw)).toThrow(expect.objectContaining({ code: 'DATA_CORRUPTED' }));
   });
 
   it('uses one hash per entity key with a hash tag, fields per view (the documented layout)', async () => {
