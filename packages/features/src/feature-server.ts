@@ -157,6 +157,16 @@ function valueJson(v: unknown): string {
 }
 
 function arrayJson(values: readonly unknown[]): string {
+  // Native JSON.stringify writes numbers, strings, booleans and null (NaN/Infinity as null) as
+  // we would; only int64 values (bigint) need writing by hand.
+  let bigint = false;
+  for (let i = 0; i < values.length; i++) {
+    if (typeof values[i] === 'bigint') {
+      bigint = true;
+      break;
+    }
+  }
+  if (!bigint) return JSON.stringify(values);
   let out = '[';
   for (let i = 0; i < values.length; i++) {
     if (i > 0) out += ',';
@@ -185,20 +195,16 @@ export function feastResponseJson(entities: Readonly<Record<string, readonly unk
   for (const name of result.featureNames) {
     const column = result.features[name]!;
     names.push(name);
-    let statuses = '[';
-    let stamps = '[';
-    for (let i = 0; i < column.statuses.length; i++) {
-      if (i > 0) statuses += ',';
-      statuses += STATUS_JSON[column.statuses[i]!];
-    }
-    for (let i = 0; i < column.eventTimestampsMs.length; i++) {
+    const statuses = new Array<string>(column.statuses.length);
+    for (let i = 0; i < statuses.length; i++) statuses[i] = STATUS_JSON[column.statuses[i]!];
+    const stamps = new Array<string>(column.eventTimestampsMs.length);
+    for (let i = 0; i < stamps.length; i++) {
       const ms = column.eventTimestampsMs[i]!;
       let t = times.get(ms);
       if (t === undefined) times.set(ms, (t = `"${rfc3339(ms)}"`));
-      if (i > 0) stamps += ',';
-      stamps += t;
+      stamps[i] = t;
     }
-    parts.push(`{"values":${arrayJson(column.values)},"statuses":${statuses}],"event_timestamps":${stamps}]}`);
+    parts.push(`{"values":${arrayJson(column.values)},"statuses":[${statuses.join(',')}],"event_timestamps":[${stamps.join(',')}]}`);
   }
   return `{"metadata":{"feature_names":${JSON.stringify(names)}},"results":[${parts.join(',')}]}`;
 }
