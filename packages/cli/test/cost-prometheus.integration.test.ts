@@ -1,10 +1,9 @@
-import { spawn, spawnSync } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readTableFile } from '../src/cli/data-files.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPrometheus, type TestPrometheus } from '@mlops/test-services';
 import { json, mlops } from './run-mlops.js';
 import { freePort } from './servers.js';
 
@@ -56,36 +55,17 @@ function cluster(): string {
 }
 
 let dir: string;
-let prometheus: ChildProcess;
+let prometheus: TestPrometheus;
 let url: string;
 
 // A real Prometheus (Debian's package) on a free port, its TSDB backfilled by promtool from the series above.
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'mlops-cli-prom-'));
-  await writeFile(path.join(dir, 'series.om'), cluster());
-  const backfill = spawnSync('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', path.join(dir, 'series.om'), path.join(dir, 'tsdb')], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  expect(backfill.status, backfill.stderr || backfill.stdout).toBe(0);
-  await writeFile(path.join(dir, 'prometheus.yml'), 'global:\n  scrape_interval: 1h\nscrape_configs: []\n');
-  const port = await freePort();
-  url = `http://127.0.0.1:${port}`;
-  prometheus = spawn(
-    'prometheus',
-    [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${port}`, '--storage.tsdb.retention.time=30d', '--log.level=warn'],
-    { stdio: 'ignore' },
-  );
-  for (let i = 0; i < 240; i++) {
-    try {
-      if ((await fetch(`${url}/-/ready`)).status === 200) return;
-    } catch {
-      // starting
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error('prometheus did not become ready');
+  prometheus = await startPrometheus(cluster());
+  url = prometheus.url;
 }, 120_000);
 afterAll(async () => {
-  prometheus?.kill('SIGTERM');
-  await new Promise((r) => prometheus?.once('exit', r));
+  await prometheus?.stop();
   await rm(dir, { recursive: true, force: true });
 });
 

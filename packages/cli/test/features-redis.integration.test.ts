@@ -1,12 +1,12 @@
 // mlops features over a TypeScript definitions file whose online store is a real redis-server:
 // values materialized by one process are read by the next ones (get, serve).
-import { spawn, spawnSync } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildTable, featureFrameSchema, writeParquetFile } from '@mlops/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedisServer, type RedisTestServer } from '@mlops/test-services';
 import { json, mlops } from './run-mlops.js';
 import { freePort, startMlops, waitForOk } from './servers.js';
 
@@ -15,7 +15,7 @@ const HOUR = 3_600_000;
 // Rows of the last two hours, so the feature server (which reads at the real time) finds them within the TTL.
 const t0 = Math.floor(Date.now() / 1000) * 1000 - 1.5 * HOUR;
 let dir: string;
-let redis: ChildProcess;
+let redis: RedisTestServer;
 let redisPort: number;
 
 function definitionsTs(port: number): string {
@@ -42,18 +42,12 @@ beforeAll(async () => {
     path.join(dir, 'defs', 'data', 'profile.parquet'),
     buildTable(schema, { user_id: [1n, 1n, 2n], event_timestamp: [t0, t0 + HOUR, t0], created_timestamp: [t0, t0 + HOUR, t0], user_age: [41, 42, 30], support_calls: [0, 3, 1] }),
   );
-  redisPort = await freePort();
+  redis = await startRedisServer();
+  redisPort = redis.port;
   await writeFile(path.join(dir, 'defs', 'features.ts'), definitionsTs(redisPort));
-  redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  for (let i = 0; i < 200; i++) {
-    if (spawnSync('redis-cli', ['-p', String(redisPort), 'ping'], { encoding: 'utf8' }).stdout.trim() === 'PONG') return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('redis-server did not start');
 });
 afterAll(async () => {
-  redis?.kill('SIGTERM');
-  await new Promise((r) => redis?.once('exit', r));
+  await redis?.stop();
   await rm(dir, { recursive: true, force: true });
 });
 

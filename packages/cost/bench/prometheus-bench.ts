@@ -9,7 +9,7 @@
 import { openSync, writeSync, closeSync } from 'node:fs';
 import os from 'node:os';
 import { DEFAULT_PROMETHEUS_QUERIES, fromPrometheus } from '../src/index.js';
-import { startPrometheus } from '../test/prometheus-server.js';
+import { startPrometheus } from '@mlops/test-services';
 
 const nodes = Number(process.argv[2] ?? 100);
 const days = Number(process.argv[3] ?? 7);

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MlopsError } from '@mlops/contracts';
 import { aggregateCosts, attributeCosts, fromPrometheus, samplePriceCatalog } from '../src/index.js';
 import { readStrings } from '../src/arrow-columns.js';
-import { startPrometheus } from './prometheus-server.js';
-import type { TestPrometheus } from './prometheus-server.js';
+import { startPrometheus } from '@mlops/test-services';
+import type { TestPrometheus } from '@mlops/test-services';
 
 const H = 3_600_000;
 const MIN = 60_000;

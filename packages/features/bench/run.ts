@@ -18,7 +18,7 @@ import { createDuckDbEngine } from '../src/duckdb.js';
 import { createRedisOnlineStore } from '../src/redis.js';
 import { BIGINT, DOUBLE, DuckDBDataChunk, DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBType } from '@duckdb/node-api';
-import { startRedisServer } from '../test/redis-server.js';
+import { startRedisServer } from '@mlops/test-services';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ENTITY_ROWS = Number(process.env.BENCH_ENTITY_ROWS ?? 1_000_000);

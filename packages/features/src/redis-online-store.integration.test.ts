@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MlopsError } from '@mlops/contracts';
 import { runOnlineStoreConformance } from '../test/online-store-conformance.js';
-import { startRedisServer } from '../test/redis-server.js';
-import type { RedisTestServer } from '../test/redis-server.js';
+import { startRedisServer } from '@mlops/test-services';
+import type { RedisTestServer } from '@mlops/test-services';
 import { HOUR, T0 } from '../test/fixtures.js';
 import { driverStore } from '../test/driver-store.js';
 import { createRedisOnlineStore, decodeOnlineValue, encodeOnlineValue } from './redis.js';
