@@ -1,20 +1,8 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { NODE_ARGS } from './run-mlops.js';
 
-/** A port nothing listens on right now (tests never use fixed ports: other suites run at the same time). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '@mlops/test-services';
 
 /** A long-running `mlops` process (serve, ui) with its output so far. */
 export interface RunningMlops {

@@ -11,3 +11,4 @@ export { startS3Server, type S3TestServer, type S3TestServerOptions } from './s3
 export { startGcsEmulator, type GcsEmulatorOptions, type GcsTestServer } from './gcs-emulator.js';
 export { startRedisServer, type RedisTestServer } from './redis-server.js';
 export { startPrometheus, type TestPrometheus } from './prometheus-server.js';
+export { freePort } from './free-port.js';

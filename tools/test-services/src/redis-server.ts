@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
+import { freePort } from './free-port.js';
 
 /** A real redis-server on a free port of 127.0.0.1, started and stopped by a test. */
 export interface RedisTestServer {
@@ -9,18 +10,6 @@ export interface RedisTestServer {
   readonly process: ChildProcess;
   /** Stops the server (SIGKILL: tests use it to make Redis go away mid-read too). */
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 async function waitForPort(port: number, deadline: number): Promise<void> {
