@@ -7,6 +7,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { askChild } from './child-ipc.js';
 import { openLoop } from './http-load.js';
 import { seededRandom } from '../test/onnx-models.js';
 
@@ -26,16 +27,7 @@ async function start(name: string, script: string, kind: string): Promise<Conten
   return { name, child, port, main: [], all: [] };
 }
 function ask<T>(c: Contender, type: string, reply: string): Promise<T> {
-  return new Promise((resolve) => {
-    const on = (m: { type: string }): void => {
-      if (m.type === reply) {
-        c.child.off('message', on);
-        resolve(m as T);
-      }
-    };
-    c.child.on('message', on);
-    c.child.send({ type });
-  });
+  return askChild<T>(c.child, type, reply);
 }
 
 const contenders = [await start('ceiling', path.join(here, 'server-process.ts'), 'ceiling'), await start('serve (this checkout)', path.join(here, 'server-process.ts'), 'serve')];

@@ -13,6 +13,7 @@ import * as ort from 'onnxruntime-node';
 import { encodeBinaryInferRequest } from '../src/index.js';
 import { mlpModel, seededRandom } from '../test/onnx-models.js';
 import { closedLoop, openLoop, percentile, type LoadTarget } from './http-load.js';
+import { askChild } from './child-ipc.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const quick = process.env.BENCH_QUICK === '1';
@@ -110,16 +111,7 @@ class ServerChild {
     return new ServerChild(child, ports.port, ports.grpcPort);
   }
   private ask<T>(type: string, reply: string): Promise<T> {
-    return new Promise((resolve) => {
-      const on = (m: { type: string }): void => {
-        if (m.type === reply) {
-          this.child.off('message', on);
-          resolve(m as T);
-        }
-      };
-      this.child.on('message', on);
-      this.child.send({ type });
-    });
+    return askChild<T>(this.child, type, reply);
   }
   resetEld(): Promise<void> {
     return this.ask('eld-reset', 'eld-reset-done');
