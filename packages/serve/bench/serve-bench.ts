@@ -100,7 +100,8 @@ class ServerChild {
   ) {}
   static async start(kind: string, sizes: number[], workers?: number, script = path.join(here, 'server-process.ts'), env: Record<string, string> = {}): Promise<ServerChild> {
     const child = fork(script, [kind, sizes.join(','), ...(workers ? [String(workers)] : [])], {
-      execArgv: ['--import', 'tsx', '--conditions=@mlops/source'],
+      // BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p") profiles the servers under test.
+      execArgv: ['--import', 'tsx', '--conditions=@mlops/source', ...(process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: { ...process.env, ...env },
     });
