@@ -35,6 +35,31 @@ export function fullName(view: string, feature: string): string {
  * `fullFeatureNames: false`, or with `reservedColumns`) throw `INVALID_ARGUMENT`.
  */
 export function resolveFeatureRefs(catalog: Catalog, features: string | readonly string[], fullFeatureNames: boolean, reservedColumns: readonly string[] = []): ResolvedRequest {
+  // A serving process asks for the same few feature lists on every request, and the catalog
+  // never changes after createFeatureStore: resolve each list once. JSON keys are unambiguous
+  // (a joined key could make an invalid list collide with a valid one); failures are not cached.
+  let byKey = resolvedCache.get(catalog);
+  if (byKey === undefined) resolvedCache.set(catalog, (byKey = new Map()));
+  let key: string | undefined;
+  try {
+    key = JSON.stringify([fullFeatureNames, reservedColumns, features]);
+  } catch {
+    key = undefined;
+  }
+  const hit = key === undefined ? undefined : byKey.get(key);
+  if (hit) return hit;
+  const resolved = resolveUncached(catalog, features, fullFeatureNames, reservedColumns);
+  if (key !== undefined) {
+    if (byKey.size >= MAX_CACHED_REQUESTS) byKey.clear();
+    byKey.set(key, resolved);
+  }
+  return resolved;
+}
+
+const MAX_CACHED_REQUESTS = 256;
+const resolvedCache = new WeakMap<Catalog, Map<string, ResolvedRequest>>();
+
+function resolveUncached(catalog: Catalog, features: string | readonly string[], fullFeatureNames: boolean, reservedColumns: readonly string[]): ResolvedRequest {
   let refs: readonly string[];
   if (typeof features === 'string') {
     const service = catalog.services.get(features);
@@ -96,10 +121,14 @@ export function resolveFeatureRefs(catalog: Catalog, features: string | readonly
     );
   }
   const views = new Map<string, string[]>();
+  const needed = new Set<string>();
   const need = (view: string, feature: string) => {
-    const list = views.get(view) ?? [];
-    if (!list.includes(feature)) list.push(feature);
-    views.set(view, list);
+    const key = `${view}:${feature}`;
+    if (needed.has(key)) return;
+    needed.add(key);
+    const list = views.get(view);
+    if (list) list.push(feature);
+    else views.set(view, [feature]);
   };
   const onDemand: OnDemandFeatureView[] = [];
   for (const f of out) {
