@@ -14,17 +14,16 @@ export interface KueueConfig {
   /**
    * `kind/name field` of set fields that change Kueue's decisions but are not simulated
    * (`spec.flavorFungibility`, `spec.fairSharing`, `spec.admissionChecks`,
-   * `spec.admissionChecksStrategy`, `spec.preemption.withinClusterQueue`,
-   * `spec.queueingStrategy`, `spec.stopPolicy`): results may differ from the real cluster's
-   * where they matter. Scheduler-wide options cover some (`policy.preemption.byPriority`,
-   * `policy.backfill`, `fairShareOrdering` with `QueueSpec.weight`).
+   * `spec.admissionChecksStrategy`, `spec.preemption.withinClusterQueue`, `spec.stopPolicy`):
+   * results may differ from the real cluster's where they matter. Scheduler-wide options cover
+   * some (`policy.preemption.byPriority`, `fairShareOrdering` with `QueueSpec.weight`).
    */
   notSimulated: string[];
 }
 
 /** Fields that change Kueue's decisions and are not simulated, per kind. */
 const NOT_SIMULATED: Record<string, readonly string[]> = {
-  ClusterQueue: ['flavorFungibility', 'fairSharing', 'admissionChecks', 'admissionChecksStrategy', 'preemption.withinClusterQueue', 'queueingStrategy', 'stopPolicy'],
+  ClusterQueue: ['flavorFungibility', 'fairSharing', 'admissionChecks', 'admissionChecksStrategy', 'preemption.withinClusterQueue', 'stopPolicy'],
   Cohort: ['fairSharing'],
 };
 
@@ -65,6 +64,12 @@ export function fromKueueManifests(objects: readonly unknown[]): KueueConfig {
       const cohort = (spec.cohortName ?? spec.cohort) as string | undefined;
       if (cohort !== undefined) q.cohortName = cohort;
       if (groups !== undefined) q.resourceGroups = groups;
+      if (spec.queueingStrategy !== undefined) {
+        if (spec.queueingStrategy !== 'StrictFIFO' && spec.queueingStrategy !== 'BestEffortFIFO') {
+          throw new InvalidArgumentError(`ClusterQueue ${name}: spec.queueingStrategy must be StrictFIFO or BestEffortFIFO; found ${JSON.stringify(spec.queueingStrategy)}.`);
+        }
+        q.queueingStrategy = spec.queueingStrategy;
+      }
       const reclaim = isObj(spec.preemption) ? spec.preemption.reclaimWithinCohort : undefined;
       if (reclaim !== undefined) {
         if (reclaim !== 'Never' && reclaim !== 'LowerPriority' && reclaim !== 'Any') {

@@ -206,7 +206,7 @@ describe('fromKueueManifests: a real Kueue config, one to one', () => {
           resourceGroups: [gpuCpuMem('a100', 8, '64', '256Gi', { borrow: 8 })],
         },
       },
-      { apiVersion: 'kueue.x-k8s.io/v1beta1', kind: 'ClusterQueue', metadata: { name: 'team-b' }, spec: { cohort: 'org', resourceGroups: [gpuCpuMem('a100', 8, '64', '256Gi', { lend: 4 })] } },
+      { apiVersion: 'kueue.x-k8s.io/v1beta1', kind: 'ClusterQueue', metadata: { name: 'team-b' }, spec: { cohort: 'org', queueingStrategy: 'StrictFIFO', resourceGroups: [gpuCpuMem('a100', 8, '64', '256Gi', { lend: 4 })] } },
       { apiVersion: 'kueue.x-k8s.io/v1beta1', kind: 'LocalQueue', metadata: { name: 'lq' } },
     ]);
     expect(cfg.queues.map((q) => [q.id, q.cohortName])).toEqual([
@@ -215,11 +215,44 @@ describe('fromKueueManifests: a real Kueue config, one to one', () => {
     ]);
     expect(cfg.ignored).toEqual(['LocalQueue/lq']);
     expect(cfg.queues[0]!.preemption).toEqual({ reclaimWithinCohort: 'LowerPriority', borrowWithinCohort: { policy: 'LowerPriority', maxPriorityThreshold: 100 } });
+    expect(cfg.queues.map((q) => q.queueingStrategy)).toEqual([undefined, 'StrictFIFO']);
     // Set fields that change Kueue's decisions but are not simulated are named, not dropped silently.
     expect(cfg.notSimulated).toEqual(['ClusterQueue/team-a spec.flavorFungibility', 'ClusterQueue/team-a spec.preemption.withinClusterQueue']);
     const s = createScheduler({ nodes: [{ id: 'n', gpuModel: 'A100', gpuCount: 8 }, { id: 'm', gpuModel: 'A100', gpuCount: 8 }], ...cfg, clock: () => 0 });
     // team-a: 8 own + 4 lent by team-b.
     for (let i = 0; i < 13; i++) s.submit({ id: `a${i}`, queue: 'team-a', gpusPerWorker: 1, cpuMilliPerWorker: 1000 }, i);
     expect(s.schedule(20).filter((d) => d.type === 'bind')).toHaveLength(12);
+  });
+});
+
+describe('queueingStrategy (Kueue ClusterQueue spec.queueingStrategy)', () => {
+  // One 8-GPU node with 4 GPUs taken; each queue then submits an 8-GPU job and a 1-GPU job behind it.
+  const run = (strategy: QueueSpec['queueingStrategy'], backfill?: 'best-effort' | 'easy') => {
+    const s = createScheduler({
+      nodes: [{ id: 'n', gpuModel: 'A100', gpuCount: 8 }],
+      queues: [{ id: 'q', ...(strategy ? { queueingStrategy: strategy } : {}) }, { id: 'other' }],
+      ...(backfill ? { policy: { backfill } } : {}),
+      clock: () => 0,
+    });
+    s.submit({ id: 'running', queue: 'other', gpusPerWorker: 4, estimatedDurationMs: 1000 }, 0);
+    s.schedule(0);
+    s.submit({ id: 'big', queue: 'q', gpusPerWorker: 8, estimatedDurationMs: 1000 }, 1);
+    s.submit({ id: 'small', queue: 'q', gpusPerWorker: 1, estimatedDurationMs: 500 }, 2);
+    s.submit({ id: 'other-small', queue: 'other', gpusPerWorker: 1, estimatedDurationMs: 500 }, 3);
+    return summary(s.schedule(5));
+  };
+
+  it('StrictFIFO: a head that cannot be placed holds back the rest of its queue, not other queues', () => {
+    expect(run('StrictFIFO')).toEqual(['bind other-small']);
+    expect(run('StrictFIFO', 'easy')).toEqual(['bind other-small']);
+  });
+
+  it('BestEffortFIFO (Kueue default) and unset: later jobs that fit go ahead', () => {
+    expect(run('BestEffortFIFO').sort()).toEqual(['bind other-small', 'bind small']);
+    expect(run(undefined).sort()).toEqual(['bind other-small', 'bind small']);
+  });
+
+  it('refuses other strategies, naming the queue', () => {
+    expect(() => createScheduler({ queues: [{ id: 'q', queueingStrategy: 'Strict' as never }] })).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('queue "q": queueingStrategy') }));
   });
 });

@@ -33,6 +33,8 @@ export interface QueueRecord {
   /** Admit only to listed flavours (Kueue resourceGroups); false for the GPU shorthand. */
   strict: boolean;
   reclaim: 'Never' | 'LowerPriority' | 'Any' | undefined;
+  /** Kueue StrictFIFO: a head that cannot be placed holds back the rest of the queue. */
+  strictFifo: boolean;
   /** Kueue borrowWithinCohort with policy LowerPriority: victims' priority ceiling (Infinity: none); undefined when off. */
   borrowWithinCohortMax: number | undefined;
   /** GPUs in use per flavour (for snapshots). */
@@ -45,6 +47,15 @@ export interface QueueRecord {
   cheapest: boolean;
   /** Node spec -> flavour per resource ('' unmetered, null not admitted). */
   flavorCache: WeakMap<object, ReadonlyArray<string | null>>;
+}
+
+/** Validates Kueue `spec.queueingStrategy` of a queue. */
+function readQueueingStrategy(spec: QueueSpec): 'StrictFIFO' | 'BestEffortFIFO' {
+  const s = spec.queueingStrategy ?? 'BestEffortFIFO';
+  if (s !== 'StrictFIFO' && s !== 'BestEffortFIFO') {
+    throw new InvalidArgumentError(`queue "${spec.id}": queueingStrategy must be 'StrictFIFO' or 'BestEffortFIFO' as in Kueue; found ${JSON.stringify(spec.queueingStrategy)}.`);
+  }
+  return s;
 }
 
 /** Validates Kueue `spec.preemption` of a queue; the victims' priority ceiling of borrowWithinCohort, or undefined when off. */
@@ -225,6 +236,7 @@ export class QuotaBook {
       groups,
       strict,
       reclaim: spec.preemption?.reclaimWithinCohort,
+      strictFifo: readQueueingStrategy(spec) === 'StrictFIFO',
       borrowWithinCohortMax: readBorrowWithinCohort(spec),
       gpuUsedMilli: 0,
       cpuUsed: 0,

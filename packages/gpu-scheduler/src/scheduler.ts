@@ -891,6 +891,8 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
     let reservedFor: JobRecord | null = null;
     let attempts = 0;
     let pool: VictimPool | null = null;
+    // StrictFIFO queues whose head could not be placed in this pass.
+    let heldQueues: Set<QueueRecord> | null = null;
     // Static orderings walk a heap of buckets (O(log buckets) per decision); a dynamic queue
     // key (fair share) changes with every bind, so those rescan the active buckets.
     const heap = ordering.queueKey ? null : new BucketHeap<JobRecord>();
@@ -899,6 +901,10 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
       const b = heap ? heap.pop(currentPass) : nextBucket(currentPass);
       if (!b) break;
       const j = b.peek()!;
+      if (heldQueues?.has(j.queue)) {
+        b.blockedPass = currentPass;
+        continue;
+      }
       let placed = null;
       let backfilled = false;
       if (reservation !== null) {
@@ -924,6 +930,7 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
         }
       }
       if (backfill === 'none') break;
+      if (j.queue.strictFifo) (heldQueues ??= new Set()).add(j.queue);
       if (backfill === 'easy' && reservedFor === null) {
         reservedFor = j;
         reservation = reserve(j, running.values(), cluster.nodes, t);

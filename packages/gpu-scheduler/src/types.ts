@@ -108,6 +108,14 @@ export interface QueueSpec {
      */
     borrowWithinCohort?: { policy: 'Never' | 'LowerPriority'; maxPriorityThreshold?: number };
   };
+  /**
+   * Kueue ClusterQueue `spec.queueingStrategy`. `StrictFIFO`: a job of this queue that cannot be
+   * placed (nor make room by preemption) holds back every later job of the same queue in that
+   * pass, even jobs that would fit. `BestEffortFIFO` (Kueue's default, and ours when unset):
+   * later jobs that fit go ahead, as the scheduler's `backfill` policy allows. Other queues are
+   * never held back by this queue.
+   */
+  queueingStrategy?: 'StrictFIFO' | 'BestEffortFIFO';
   /** Fair-share weight (default 1): a queue of weight 2 deserves twice the share of weight 1. */
   weight?: number;
   /**
