@@ -116,7 +116,10 @@ function stringify(value: unknown): string {
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = body === undefined ? '' : stringify(body);
+  sendJsonText(res, status, body === undefined ? '' : stringify(body));
+}
+
+function sendJsonText(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
@@ -293,9 +296,7 @@ export async function createFeatureServer(options: FeatureServerOptions): Promis
         ...(requestData ? { requestData } : {}),
         fullFeatureNames: body.full_feature_names === true,
       });
-      const text = feastResponseJson(entities, result);
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-      res.end(text);
+      sendJsonText(res, 200, feastResponseJson(entities, result));
       return;
     }
     validate(body, [

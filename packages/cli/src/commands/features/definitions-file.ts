@@ -46,12 +46,15 @@ export async function loadDefinitions(file: string): Promise<FeatureDefinitions>
   const entities = fromModule ? (raw.entities as Entity[]) : raw.entities.map((e) => f.defineEntity(e as Parameters<typeof f.defineEntity>[0]));
   // Relative source paths are relative to the definitions file (JSON or module), like any config file,
   // so `mlops features get defs/features.ts` reads the same data from any working directory.
-  const relativeTo = (source: { path?: string }) => {
-    const src = source?.path;
-    return src && !path.isAbsolute(src) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(src) ? { ...source, path: path.resolve(base, src) } : source;
+  const relativeTo = <S>(source: S): S => {
+    const src = (source as { path?: unknown } | undefined)?.path;
+    return typeof src === 'string' && !path.isAbsolute(src) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(src) ? { ...source, path: path.resolve(base, src) } : source;
   };
   const views = fromModule
-    ? (raw.views as FeatureView[]).map((v) => (typeof (v.source as { path?: unknown }).path === 'string' ? (Object.freeze({ ...v, source: relativeTo(v.source as { path?: string }) }) as FeatureView) : v))
+    ? (raw.views as FeatureView[]).map((v) => {
+        const source = relativeTo(v.source);
+        return source === v.source ? v : (Object.freeze({ ...v, source }) as FeatureView);
+      })
     : raw.views.map((v) => {
         const spec = v as Parameters<typeof f.defineFeatureView>[0] & { source: { path?: string } };
         return f.defineFeatureView({ ...spec, source: relativeTo(spec.source) } as Parameters<typeof f.defineFeatureView>[0]);
